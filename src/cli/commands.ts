@@ -1,0 +1,17 @@
+// The command table: name, options, and the function that runs it.
+import type { Command } from './command.ts';
+import { ingestCommand, runCommand } from './commands/ingest.ts';
+import { sqlCommand } from './commands/sql.ts';
+import { statusCommand } from './commands/status.ts';
+
+export const COMMANDS: Record<string, Command> = {
+  ingest: ingestCommand,
+  run: runCommand,
+  sql: sqlCommand,
+  status: statusCommand,
+};
+
+export function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `usage: refloop <command> [--config FILE] [--db FILE] [--inbox DIR] [--as-of DATE]\n\ncommands:\n${lines.join('\n')}\n`;
+}

@@ -1,0 +1,37 @@
+// `refloop <command>`: parses the command line, runs the command, and turns
+// any failure into a non-zero exit with a one-line reason (no stack trace,
+// no row values).
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../config/load.ts';
+import { clearProgress } from '../log.ts';
+import { COMMANDS, usage } from './commands.ts';
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const command = name ? COMMANDS[name] : undefined;
+  if (!command) {
+    process.stderr.write(usage());
+    return name && !['help', '--help', '-h'].includes(name) ? 2 : 0;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+  } catch (error) {
+    process.stderr.write(`refloop ${name}: ${(error as Error).message}\n`);
+    return 2;
+  }
+  try {
+    return await command.run(parsed.values as never, parsed.positionals);
+  } catch (error) {
+    clearProgress();
+    const message = error instanceof ConfigError ? error.message : oneLine(error);
+    process.stderr.write(`refloop ${name} failed: ${message}\n`);
+    if (process.env.REFLOOP_DEBUG) console.error(error);
+    return 1;
+  }
+}
+
+function oneLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0] ?? message;
+}

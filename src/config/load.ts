@@ -1,0 +1,49 @@
+// Reads and validates the config file. A bad config stops the program before
+// it touches the warehouse, with every problem listed by its JSON path.
+import { readFile } from 'node:fs/promises';
+import { configSchema, type RefloopConfig } from './schema.ts';
+
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`${file} is not a valid refloop config:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export async function loadConfig(file: string): Promise<RefloopConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new ConfigError(file, [`cannot read the file (run \`refloop demo\` to create a demo practice, or pass --config)`]);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(file, [`not valid JSON: ${(error as Error).message}`]);
+  }
+  return parseConfig(json, file);
+}
+
+export function parseConfig(json: unknown, file = 'config'): RefloopConfig {
+  const result = configSchema.safeParse(json);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${jsonPath(issue.path)}: ${issue.message}`);
+  throw new ConfigError(file, problems);
+}
+
+function jsonPath(path: PropertyKey[]): string {
+  let out = '$';
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : `.${String(part)}`;
+  return out;
+}
+
+/** The SLA hours per urgency for one service line: the line's overrides on top of the default. */
+export function slaHoursFor(config: RefloopConfig, serviceLineId: string) {
+  const line = config.service_lines.find((l) => l.id === serviceLineId);
+  return { ...config.contact_sla_hours, ...(line?.contact_sla_hours ?? {}) };
+}

@@ -1,0 +1,128 @@
+// The six extract kinds of extracts.md, column for column.
+import type { ColumnContract, ExtractContract } from './types.ts';
+
+const text = { kind: 'text' } as const;
+/** Ids and codes compared with the config: matched case-insensitively, stored lower-case. */
+const code = { kind: 'text', letterCase: 'lower' } as const;
+const timestamp = { kind: 'timestamp' } as const;
+const enumOf = (...values: string[]) => ({ kind: 'enum', values }) as const;
+
+const col = (
+  name: string,
+  required: boolean,
+  type: ColumnContract['type'],
+  description: string,
+  extra: Partial<ColumnContract> = {},
+): ColumnContract => ({ name, required, type, description, ...extra });
+
+export const referrals: ExtractContract = {
+  kind: 'referrals',
+  key: ['referral_id'],
+  table: 'referrals',
+  grain: 'One row per referral, as of the latest extract that holds it.',
+  columns: [
+    col('referral_id', true, text, "The receiving practice's id for the referral."),
+    col('received_at', true, timestamp, 'When the referral arrived.'),
+    col('patient_id', true, text, 'The patient, as a keyed pseudonym of the MRN (never the MRN).', { phi: 'pseudonymize' }),
+    col('patient_name', false, text, 'Never stored.', { phi: 'never_store' }),
+    col('patient_phone', false, text, 'Never stored.', { phi: 'never_store' }),
+    col('patient_birth_date', false, { kind: 'date' }, 'Age band at referral (0-17 … 90+); the birth date is never stored.', { phi: 'age_band' }),
+    col('patient_zip', false, text, "First three digits of the patient's ZIP ('000' for low-population prefixes).", { phi: 'zip3' }),
+    col('patient_sex', false, { kind: 'enum', values: ['F', 'M', 'X', 'U'], letterCase: 'upper' }, 'F, M, X or U.'),
+    col('referring_npi', false, { kind: 'npi' }, 'NPI of the referring clinician; null when missing or invalid.'),
+    col('referring_name', false, text, "The referring clinician's name."),
+    col('referring_practice', false, text, 'The referring office or facility.'),
+    col('service_line', true, code, 'Service line requested; one not in the config is out of scope.'),
+    col('referral_type', false, enumOf('consult', 'diagnostic', 'post_discharge'), 'consult, diagnostic or post_discharge.', { default: 'consult' }),
+    col('urgency', false, enumOf('routine', 'urgent', 'stat'), 'routine, urgent or stat.', { default: 'routine' }),
+    col('channel', false, enumOf('fax', 'portal', 'direct', 'phone', 'email', 'ehr'), 'How the referral arrived.'),
+    col('reason_code', false, { kind: 'icd10' }, 'ICD-10-CM code of the reason for referral.'),
+    col('payer_type', false, enumOf('commercial', 'medicare', 'medicaid', 'self_pay', 'other'), "The patient's payer type."),
+    col('documents', false, { kind: 'list' }, 'Document types that came with the referral packet.'),
+  ],
+};
+
+export const referralEvents: ExtractContract = {
+  kind: 'referral_events',
+  key: ['referral_id', 'event_type', 'event_at'],
+  table: 'referral_events',
+  grain: 'One row per intake work-queue event (a repeated row is the same event).',
+  columns: [
+    col('referral_id', true, text, 'The referral the event belongs to.'),
+    col(
+      'event_type',
+      true,
+      enumOf('accepted', 'declined', 'doc_requested', 'doc_received', 'contact_attempt', 'contact_made', 'patient_declined', 'cancelled'),
+      'What happened.',
+    ),
+    col('event_at', true, timestamp, 'When it happened.'),
+    col('detail', false, code, 'Decline reason, or the document type requested or received.'),
+  ],
+};
+
+export const appointments: ExtractContract = {
+  kind: 'appointments',
+  key: ['appointment_id'],
+  table: 'appointments',
+  grain: 'One row per appointment, with the status of the latest extract.',
+  columns: [
+    col('appointment_id', true, text, 'The appointment.'),
+    col('referral_id', false, text, 'The referral, when the scheduling system recorded it.'),
+    col('patient_id', true, text, 'The patient, as a keyed pseudonym of the MRN.', { phi: 'pseudonymize' }),
+    col('service_line', true, code, 'Service line of the appointment.'),
+    col('appointment_type', false, enumOf('new_patient', 'follow_up', 'imaging', 'procedure'), 'new_patient, follow_up, imaging or procedure.', { default: 'new_patient' }),
+    col('booked_at', true, timestamp, 'When the slot was booked.'),
+    col('start_at', true, timestamp, 'When the appointment starts.'),
+    col('status', true, enumOf('booked', 'completed', 'cancelled', 'no_show'), 'booked, completed, cancelled or no_show.'),
+  ],
+};
+
+export const visits: ExtractContract = {
+  kind: 'visits',
+  key: ['visit_id'],
+  table: 'visits',
+  grain: 'One row per completed visit.',
+  columns: [
+    col('visit_id', true, text, 'The visit.'),
+    col('appointment_id', false, text, 'The appointment the visit came from, when known.'),
+    col('patient_id', true, text, 'The patient, as a keyed pseudonym of the MRN.', { phi: 'pseudonymize' }),
+    col('service_line', true, code, 'Service line of the visit.'),
+    col('visit_at', true, timestamp, 'When the visit took place.'),
+    col('summary_sent_at', false, timestamp, 'When the visit summary went back to the referring clinician.'),
+  ],
+};
+
+export const providers: ExtractContract = {
+  kind: 'providers',
+  key: ['npi'],
+  table: 'providers',
+  grain: 'One row per referring clinician in the directory.',
+  columns: [
+    col('npi', true, { kind: 'npi' }, "The clinician's NPI."),
+    col('name', true, text, "The clinician's name."),
+    col('specialty', false, text, 'NUCC taxonomy code or specialty name.'),
+    col('practice', false, text, 'Office name.'),
+    col('organization', false, text, 'Medical group, health system or network.'),
+    col('zip', false, text, 'Office ZIP (not PHI).'),
+    col('relationship', false, enumOf('affiliated', 'independent', 'competitor'), 'affiliated, independent or competitor.'),
+    col('liaison', false, text, 'The outreach team member who owns the relationship.'),
+  ],
+};
+
+export const capacity: ExtractContract = {
+  kind: 'capacity',
+  key: ['service_line', 'week_start'],
+  table: 'capacity',
+  grain: 'One row per service line and week.',
+  columns: [
+    col('service_line', true, code, 'Service line.'),
+    col('week_start', true, { kind: 'date', mondayOnly: true }, 'The Monday of the week.'),
+    col('new_patient_slots', true, { kind: 'count' }, 'Appointment slots open to new referred patients that week.'),
+  ],
+};
+
+export const CONTRACTS: readonly ExtractContract[] = [referrals, referralEvents, appointments, visits, providers, capacity];
+
+export function contractFor(kind: string): ExtractContract | undefined {
+  return CONTRACTS.find((c) => c.kind === kind);
+}

@@ -1,0 +1,109 @@
+// The SQL that reads one extract file and types it, built from its contract.
+//
+// DuckDB reads every field as declared VARCHAR (no sniffing), in strict mode,
+// with malformed records set aside in its rejects table. Typing happens here
+// rather than in the reader because the contract's rules are not the reader's:
+// an optional value that does not parse loads as null (the referral is real),
+// enums match in any case, timestamps follow the practice's zone, and each
+// rejected record needs its first problem by column. Every column of the
+// contract is parsed, so every column is validated whether or not a model
+// reads it; names and phones are read by the reader (so the record's shape is
+// checked) and never selected.
+//
+// The result, `staged`, has one row per record the reader accepted, in file
+// order (its rowid is the record's position among accepted records):
+//   <landing columns>, <col>__problem for each column, and the first
+//   problem that makes the record unloadable (quarantine_column/_reason/_value).
+import type { FeedConfig } from '../config/schema.ts';
+import { landingColumns } from '../contracts/landing.ts';
+import type { ColumnContract, ExtractContract } from '../contracts/types.ts';
+import { type FeedFormats, parseFailureReason, parseSql, sqlString } from '../contracts/value-sql.ts';
+import type { HeaderMapping } from './header.ts';
+
+export const REJECTS_TABLE = 'refloop_reject_errors';
+export const REJECTS_SCAN_TABLE = 'refloop_reject_scans';
+
+const MISSING = 'required value is missing';
+const quoted = (name: string) => `"${name}"`;
+
+export function readCsvSql(path: string, fieldCount: number): string {
+  const columns = Array.from({ length: fieldCount }, (_, i) => `'f${i}': 'VARCHAR'`).join(', ');
+  return `read_csv(${sqlString(path)},
+    columns = {${columns}},
+    header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
+    strict_mode = true, null_padding = false, encoding = 'utf-8',
+    compression = ${path.endsWith('.gz') ? "'gzip'" : "'none'"},
+    store_rejects = true, rejects_table = '${REJECTS_TABLE}', rejects_scan = '${REJECTS_SCAN_TABLE}')`;
+}
+
+interface ColumnExprs {
+  column: ColumnContract;
+  /** Typed value, NULL when absent or unparseable. */
+  value: string;
+  /** Why the value is a problem, NULL when it is not. */
+  problem: string;
+  /** What the quarantine may show of the raw value (NULL for PHI). */
+  shown: string;
+}
+
+export function stagingSql(contract: ExtractContract, header: HeaderMapping, feed: FeedConfig | undefined, readPath: string): string {
+  const cleaned = contract.columns.map((column) => {
+    const position = header.positions.get(column.name);
+    const raw = position === undefined ? 'NULL::VARCHAR' : `nullif(trim(f${position}, ' ' || chr(9)), '')`;
+    return `${raw} AS ${quoted(column.name)}`;
+  });
+  const exprs = contract.columns.map((column) => columnExprs(column, contract, feed ?? {}));
+  const landed = landingColumns(contract).map((landing) => `${landingValue(landing.name, landing.from, exprs)} AS ${quoted(landing.name)}`);
+  const problems = exprs.map((e) => `${e.problem} AS ${quoted(`${e.column.name}__problem`)}`);
+  const blocking = exprs.filter((e) => e.column.required);
+  const firstBlocking = (pick: (e: ColumnExprs) => string) =>
+    blocking.length === 0
+      ? 'NULL'
+      : `CASE ${blocking.map((e) => `WHEN ${quoted(`${e.column.name}__problem`)} IS NOT NULL THEN ${pick(e)}`).join(' ')} END`;
+
+  return `CREATE OR REPLACE TEMP TABLE staged AS
+SELECT *,
+  ${firstBlocking((e) => sqlString(e.column.name))} AS quarantine_column,
+  ${firstBlocking((e) => quoted(`${e.column.name}__problem`))} AS quarantine_reason,
+  ${firstBlocking((e) => `${quoted(`${e.column.name}__shown`)}`)} AS quarantine_value
+FROM (
+  SELECT
+    ${[...landed, ...problems, ...exprs.map((e) => `${e.shown} AS ${quoted(`${e.column.name}__shown`)}`)].join(',\n    ')}
+  FROM (
+    SELECT ${cleaned.join(', ')}
+    FROM ${readCsvSql(readPath, header.sourceNames.length)}
+  ) AS cleaned
+) AS typed`;
+}
+
+function columnExprs(column: ColumnContract, contract: ExtractContract, feed: FeedFormats): ColumnExprs {
+  const v = quoted(column.name);
+  const shown = column.phi ? 'NULL::VARCHAR' : v;
+  let value = parseSql(column.type, v, feed);
+  let failure = `${sqlString(parseFailureReason(column.type, feed))}`;
+  if (column.phi === 'zip3') {
+    value = `refloop_zip3(${v})`;
+    failure = sqlString('is not a ZIP code');
+  }
+  const problems = [
+    column.required ? `WHEN ${v} IS NULL THEN ${sqlString(MISSING)}` : '',
+    `WHEN ${v} IS NOT NULL AND ${value} IS NULL THEN ${failure}`,
+  ];
+  if (column.phi === 'age_band') {
+    const received = contract.columns.find((c) => c.name === 'received_at');
+    if (received) {
+      const receivedDate = `refloop_local_date(${parseSql(received.type, quoted(received.name), feed)})`;
+      problems.push(`WHEN ${value} > ${receivedDate} THEN 'is after received_at'`);
+      value = `refloop_age_band(refloop_age_years(${value}, ${receivedDate}))`;
+    }
+  }
+  return { column, value, problem: `(CASE ${problems.join(' ')} END)`, shown };
+}
+
+function landingValue(name: string, column: ColumnContract, exprs: ColumnExprs[]): string {
+  const expr = exprs.find((e) => e.column === column)!;
+  if (column.phi === 'pseudonymize') return `refloop_pseudonym(${quoted(column.name)})`;
+  if (name.startsWith('has_invalid_')) return `(${quoted(column.name)} IS NOT NULL AND ${expr.value} IS NULL)`;
+  if (column.default !== undefined) return `coalesce(${expr.value}, ${sqlString(column.default)})`;
+  return expr.value;
+}

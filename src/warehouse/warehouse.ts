@@ -1,0 +1,106 @@
+// The one module that opens the warehouse. Every job opens, works and closes:
+// DuckDB lets one process hold a database file read-write, so nothing keeps it
+// open longer than its work, and a writer checkpoints before it lets go.
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { sessionMacrosSql, sqlString } from '../contracts/value-sql.ts';
+import { keyFingerprint, pseudonymMacroSql } from '../privacy/pseudonym.ts';
+import { SCHEMA_VERSION, schemaSql } from './schema.ts';
+
+export interface Warehouse {
+  connection: DuckDBConnection;
+  /** Rows as plain JSON-safe objects (BIGINT as numbers where they fit, timestamps as text). */
+  query<T = Record<string, unknown>>(sql: string, params?: Record<string, string | number | boolean | null>): Promise<T[]>;
+  run(sql: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  path: string;
+  timezone: string;
+  readOnly?: boolean;
+  /** Needed to load patient data: the macro that pseudonymizes MRNs. */
+  pseudonymKey?: Buffer;
+}
+
+export class WarehouseKeyError extends Error {}
+
+export async function openWarehouse(options: OpenOptions): Promise<Warehouse> {
+  if (!options.readOnly && options.path !== ':memory:') await mkdir(dirname(options.path), { recursive: true });
+  const instance = await DuckDBInstance.create(options.path, options.readOnly ? { access_mode: 'READ_ONLY' } : {});
+  const connection = await instance.connect();
+  const warehouse = wrap(instance, connection, !options.readOnly);
+  try {
+    await warehouse.run(`SET TimeZone = ${sqlString(options.timezone)};`);
+    await warehouse.run(sessionMacrosSql(options.timezone));
+    if (!options.readOnly) await ensureSchema(warehouse);
+    if (options.pseudonymKey) {
+      await checkKey(warehouse, options.pseudonymKey);
+      await warehouse.run(pseudonymMacroSql(options.pseudonymKey));
+    }
+  } catch (error) {
+    await warehouse.close();
+    throw error;
+  }
+  return warehouse;
+}
+
+function wrap(instance: DuckDBInstance, connection: DuckDBConnection, writable: boolean): Warehouse {
+  let closed = false;
+  return {
+    connection,
+    async query(sql, params) {
+      const reader = await connection.runAndReadAll(sql, params);
+      return reader.getRowObjectsJson() as never;
+    },
+    async run(sql) {
+      await connection.run(sql);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        if (writable) await connection.run('CHECKPOINT');
+      } finally {
+        connection.closeSync();
+        instance.closeSync();
+      }
+    },
+  };
+}
+
+async function ensureSchema(warehouse: Warehouse): Promise<void> {
+  const existing = await warehouse.query<{ n: number }>(
+    "SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE table_name = 'warehouse_meta' AND database_name = current_database()",
+  );
+  if (existing[0]?.n) {
+    const version = await warehouse.query<{ value: string }>("SELECT value FROM warehouse_meta WHERE key = 'schema_version'");
+    if (version[0]?.value === SCHEMA_VERSION) return;
+  }
+  await warehouse.run('BEGIN TRANSACTION');
+  try {
+    await warehouse.run(schemaSql());
+    await warehouse.run(`INSERT OR REPLACE INTO warehouse_meta VALUES ('schema_version', ${sqlString(SCHEMA_VERSION)})`);
+    await warehouse.run('COMMIT');
+  } catch (error) {
+    await warehouse.run('ROLLBACK');
+    throw error;
+  }
+  await warehouse.run('CHECKPOINT');
+}
+
+/** Pseudonyms made under two keys never match: refuse to mix them in one warehouse. */
+async function checkKey(warehouse: Warehouse, key: Buffer): Promise<void> {
+  const fingerprint = keyFingerprint(key);
+  const stored = await warehouse.query<{ value: string }>("SELECT value FROM warehouse_meta WHERE key = 'pseudonym_key_fingerprint'");
+  if (stored[0]) {
+    if (stored[0].value !== fingerprint) {
+      throw new WarehouseKeyError(
+        'the pseudonym key differs from the one this warehouse was built with; set REFLOOP_PSEUDONYM_KEY (or restore the key file) to the original key',
+      );
+    }
+    return;
+  }
+  await warehouse.run(`INSERT INTO warehouse_meta VALUES ('pseudonym_key_fingerprint', ${sqlString(fingerprint)})`);
+}
