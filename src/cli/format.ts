@@ -1,5 +1,5 @@
 // Query results as a text table, CSV or JSON for `refloop sql` and friends.
-import type { Json } from '@duckdb/node-api';
+import { type DuckDBResultReader, DuckDBTypeId, type Json } from '@duckdb/node-api';
 
 export type Format = 'table' | 'csv' | 'json';
 export const isFormat = (s: string): s is Format => s === 'table' || s === 'csv' || s === 'json';
@@ -20,4 +20,39 @@ export function formatRows(columns: string[], rows: Record<string, Json>[], form
   return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line), `(${rows.length} row${rows.length === 1 ? '' : 's'})`]
     .map((l) => `${l}\n`)
     .join('');
+}
+
+/**
+ * The rows of a result, with instants (TIMESTAMPTZ) shown in the practice's
+ * local time with their offset: DuckDB's JSON getters give them in UTC.
+ */
+export function localRows(reader: DuckDBResultReader, timezone: string): Record<string, Json>[] {
+  const columns = reader.columnNames();
+  const instants = columns.filter((_, i) => reader.columnTypes()[i]!.typeId === DuckDBTypeId.TIMESTAMP_TZ);
+  const rows = reader.getRowObjectsJson();
+  if (instants.length === 0) return rows;
+  const local = localFormatter(timezone);
+  for (const row of rows) for (const c of instants) if (typeof row[c] === 'string') row[c] = local(row[c] as string);
+  return rows;
+}
+
+function localFormatter(timezone: string) {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: timezone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    timeZoneName: 'longOffset',
+  });
+  return (utc: string) => {
+    const date = new Date(utc.replace(' ', 'T').replace(/\+00$/, 'Z'));
+    if (Number.isNaN(date.getTime())) return utc;
+    const p = Object.fromEntries(parts.formatToParts(date).map((x) => [x.type, x.value]));
+    const offset = p.timeZoneName === 'GMT' ? '+00:00' : p.timeZoneName!.replace('GMT', '');
+    return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}${offset}`;
+  };
 }

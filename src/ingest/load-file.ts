@@ -8,7 +8,7 @@ import type { ExtractContract } from '../contracts/types.ts';
 import { sqlString } from '../contracts/value-sql.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import { HeaderError, mapHeader } from './header.ts';
-import { repairOpenQuote } from './open-quote-repair.ts';
+import { needsQuotingRepair, repairQuoting } from './quoting-repair.ts';
 import { type QuarantineRow, quarantinedRecords, readerRejects } from './quarantine.ts';
 import { scanFile, type ScanResult } from './record-scanner.ts';
 import { REJECTS_SCAN_TABLE, REJECTS_TABLE, stagingSql } from './staging-sql.ts';
@@ -39,6 +39,10 @@ export async function loadFile(warehouse: Warehouse, request: LoadRequest): Prom
   const seen = await warehouse.query<{ file: string }>('SELECT file FROM ingested_files WHERE sha256 = $sha', { sha: scan.sha256 });
   if (seen[0]) return { status: 'already_loaded', file, kind, sameAs: seen[0].file };
 
+  if (scan.mixedLineEnds) {
+    const { line, first, then } = scan.mixedLineEnds;
+    return { status: 'refused', file, kind, reason: `line ${line} ends with ${then} but earlier lines end with ${first}; a file must use one line end throughout` };
+  }
   let header;
   try {
     header = mapHeader(scan.header, request.contract, request.feed);
@@ -47,7 +51,7 @@ export async function loadFile(warehouse: Warehouse, request: LoadRequest): Prom
     throw error;
   }
 
-  const repair = scan.openQuote ? await repairOpenQuote(request.path, scan) : undefined;
+  const repair = needsQuotingRepair(scan) ? await repairQuoting(request.path, scan) : undefined;
   try {
     const lines: ScanResult = repair?.scan ?? scan;
     const readPath = repair?.path ?? request.path;
@@ -65,15 +69,10 @@ export async function loadFile(warehouse: Warehouse, request: LoadRequest): Prom
     }
     const quarantine: QuarantineRow[] = [
       ...rejected,
-      ...(repair?.brokenLines ?? []).map((line) => ({
-        line,
-        column: null,
-        value: null,
-        reason: 'has a quote that is never closed (the file ends inside a quoted field)',
-      })),
+      ...(repair?.quarantined ?? []),
       ...(await quarantinedRecords(warehouse, lines, rejected)),
     ];
-    const rowsRead = lines.records + (repair?.brokenLines.length ?? 0);
+    const rowsRead = lines.records + (repair?.quarantined.length ?? 0);
     const rowsQuarantined = quarantine.length;
     const rowsLoaded = rowsRead - rowsQuarantined;
 

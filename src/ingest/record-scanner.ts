@@ -8,6 +8,8 @@
 // a quoted field only at the start of a field (elsewhere it is a literal), a
 // doubled quote inside a quoted field is a literal quote, and LF, CRLF and a
 // lone CR each end a line. A line with no bytes is blank and is not a record.
+// Records with broken quoting are listed (see step()), for the ingest to
+// quarantine before DuckDB reads the file.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
@@ -29,9 +31,15 @@ export interface ScanResult {
   physicalLines: Int32Array;
   /** DuckDB's `line` for each record (1 + unquoted line ends before it). */
   readerLines: Int32Array;
+  /** The file switches line-end style between records (DuckDB's reader cannot read it). */
+  mixedLineEnds?: { line: number; first: LineEnd; then: LineEnd };
+  /** Records with text after a closing quote: where each starts, and where the error is. */
+  malformed: { record: number; start: number; errorAt: number }[];
   /** A quote still open at the end of the file: the record where it opened. */
   openQuote?: { byteOffset: number; line: number };
 }
+
+export type LineEnd = 'LF' | 'CRLF' | 'CR';
 
 class GrowableInt32 {
   private data = new Int32Array(1024);
@@ -66,6 +74,11 @@ export class RecordScanner {
   private fieldStart = true;
   private recordStartOffset = 0;
   private headerComplete = false;
+  private readonly malformed: ScanResult['malformed'] = [];
+  /** After a malformed quoted field, the rest of the line belongs to the same (rejected) record. */
+  private skippingToLineEnd = false;
+  private lineEnd: LineEnd | undefined;
+  private mixedLineEnds: ScanResult['mixedLineEnds'];
   /** Inside quotes, the previous byte was a CR (so an LF after it is the same line break). */
   private quotedCR = false;
 
@@ -94,6 +107,7 @@ export class RecordScanner {
               }
               this.recordOpen = false;
             }
+            this.noteLineEnd(lf > pos && chunk[lf - 1] === CR ? 'CRLF' : 'LF');
             this.physicalLine++;
             this.readerLine++;
             pos = lf + 1;
@@ -121,6 +135,14 @@ export class RecordScanner {
             continue;
           }
           this.inQuotes = false; // that quote closed the field; read b as unquoted
+          // Text after a closing quote is broken quoting. Where such a record
+          // ends is a matter of recovery; DuckDB's own does not follow one
+          // simple rule, so the ingest quarantines these records itself and
+          // never shows them to DuckDB. Here the record runs to the line end.
+          if (b !== COMMA && b !== LF && b !== CR) {
+            this.skippingToLineEnd = true;
+            this.malformed.push({ record: this.physical.length - 1, start: this.recordStartOffset, errorAt: this.bytes + pos });
+          }
         } else {
           if (b === QUOTE) this.pendingQuote = true;
           // A line break inside a quoted field is still a physical line.
@@ -132,6 +154,7 @@ export class RecordScanner {
       }
       if (this.pendingCR) {
         this.pendingCR = false;
+        this.noteLineEnd(b === LF ? 'CRLF' : 'CR', this.physicalLine - 1);
         if (b === LF) {
           recordFrom = ++pos;
           continue;
@@ -140,6 +163,7 @@ export class RecordScanner {
       if (b === LF || b === CR) {
         this.keepHeader(chunk, recordFrom, pos);
         if (this.recordOpen && this.physical.length === 1) this.headerComplete = true;
+        if (b === LF) this.noteLineEnd('LF');
         this.endLine();
         this.pendingCR = b === CR;
         return pos + 1;
@@ -147,6 +171,10 @@ export class RecordScanner {
       if (!this.recordOpen) {
         this.startRecord(this.bytes + pos);
         recordFrom = pos;
+      }
+      if (this.skippingToLineEnd) {
+        pos++;
+        continue;
       }
       if (b === QUOTE && this.fieldStart) this.inQuotes = true;
       this.fieldStart = b === COMMA;
@@ -161,6 +189,12 @@ export class RecordScanner {
     if (this.recordOpen && this.physical.length === 1 && !this.headerComplete) this.headerParts.push(chunk.subarray(from, to));
   }
 
+  /** Remembers the first line-end style and the first line that breaks it. */
+  private noteLineEnd(style: LineEnd, line = this.physicalLine) {
+    if (this.lineEnd === undefined) this.lineEnd = style;
+    else if (style !== this.lineEnd && !this.mixedLineEnds) this.mixedLineEnds = { line, first: this.lineEnd, then: style };
+  }
+
   private startRecord(offset: number) {
     this.recordOpen = true;
     this.fieldStart = true;
@@ -171,6 +205,7 @@ export class RecordScanner {
 
   private endLine() {
     this.recordOpen = false;
+    this.skippingToLineEnd = false;
     this.fieldStart = true;
     this.physicalLine++;
     this.readerLine++;
@@ -179,6 +214,7 @@ export class RecordScanner {
   finish(): ScanResult {
     // A quote that was pending at the very end closes its field.
     if (this.pendingQuote) this.inQuotes = false;
+    if (this.pendingCR) this.noteLineEnd('CR', this.physicalLine - 1);
     let recordCount = this.physical.length;
     let openQuote: ScanResult['openQuote'];
     if (this.inQuotes) {
@@ -191,9 +227,11 @@ export class RecordScanner {
       bytes: this.bytes,
       header,
       records: Math.max(0, recordCount - 1),
+      malformed: this.malformed.filter((m) => m.record < recordCount),
       physicalLines: this.physical.toArray(recordCount),
       readerLines: this.reader.toArray(recordCount),
       ...(openQuote ? { openQuote } : {}),
+      ...(this.mixedLineEnds ? { mixedLineEnds: this.mixedLineEnds } : {}),
     };
   }
 }

@@ -2,7 +2,7 @@
 // marts and landing tables resolvable by their bare names.
 import { type Command, COMMON_OPTIONS } from '../command.ts';
 import { type CommonOptions, createContext, openForReading } from '../context.ts';
-import { formatRows, isFormat } from '../format.ts';
+import { formatRows, isFormat, localRows } from '../format.ts';
 
 export const sqlCommand: Command = {
   summary: 'run a query on the warehouse (--format table|csv|json)',
@@ -16,7 +16,7 @@ export const sqlCommand: Command = {
     const warehouse = await openForReading(context);
     try {
       const reader = await warehouse.connection.runAndReadAll(query);
-      process.stdout.write(formatRows(reader.columnNames(), reader.getRowObjectsJson(), format));
+      process.stdout.write(formatRows(reader.columnNames(), localRows(reader, context.config.timezone), format));
       return 0;
     } finally {
       await warehouse.close();

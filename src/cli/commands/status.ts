@@ -4,7 +4,7 @@
 import type { Warehouse } from '../../warehouse/warehouse.ts';
 import { type Command, COMMON_OPTIONS } from '../command.ts';
 import { type CommonOptions, createContext, openForReading } from '../context.ts';
-import { formatRows } from '../format.ts';
+import { formatRows, localRows } from '../format.ts';
 
 const SECTIONS = [
   {
@@ -41,7 +41,7 @@ export const statusCommand: Command = {
     try {
       for (const section of SECTIONS) {
         const reader = await warehouse.connection.runAndReadAll(section.sql);
-        process.stdout.write(`\n${section.title}\n${formatRows(reader.columnNames(), reader.getRowObjectsJson(), 'table')}`);
+        process.stdout.write(`\n${section.title}\n${formatRows(reader.columnNames(), localRows(reader, context.config.timezone), 'table')}`);
       }
       const problems = await healthProblems(warehouse);
       process.stdout.write(problems.length ? `\nNOT OK:\n${problems.map((p) => `  - ${p}`).join('\n')}\n` : '\nOK\n');
