@@ -1,10 +1,12 @@
 // The command table: name, options, and the function that runs it.
 import type { Command } from './command.ts';
+import { demoCommand } from './commands/demo.ts';
 import { ingestCommand, runCommand } from './commands/ingest.ts';
 import { sqlCommand } from './commands/sql.ts';
 import { statusCommand } from './commands/status.ts';
 
 export const COMMANDS: Record<string, Command> = {
+  demo: demoCommand,
   ingest: ingestCommand,
   run: runCommand,
   sql: sqlCommand,

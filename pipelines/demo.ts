@@ -1,0 +1,148 @@
+// `refloop demo`: writes a realistic demo practice's extracts into the inbox,
+// its config, and a truth file listing what was planted. It streams: a day's
+// referrals are simulated and written before the next day's, so ten million
+// referrals need no more memory than a thousand.
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import { isoDate, mondayOf } from '../src/demo/calendar.ts';
+import { CsvFile } from '../src/demo/csv-writer.ts';
+import { APPOINTMENT_EHR_COLUMNS, APPOINTMENT_TIMESTAMP_FORMAT, endOfDayMinute, ExtractWriter, MESS_RATES, type PlantedRow } from '../src/demo/extracts.ts';
+import { type JourneyContext, simulateJourney } from '../src/demo/journey.ts';
+import { buildPractice, type Clinician, type DemoOptions, type DemoPractice, makeNpi, patternFactor, REQUIRED_DOCUMENTS, SERVICE_LINES } from '../src/demo/practice.ts';
+import { Random, WeightedTable } from '../src/demo/random.ts';
+
+export const TRUTH_FILE = 'demo-truth.json';
+/** Share of referrals with no referring clinician on them (source unknown). */
+const UNKNOWN_SOURCE = 0.03;
+
+export interface DemoResult {
+  referrals: number;
+  truthPath: string;
+  seconds: number;
+}
+
+export async function generateDemo(options: DemoOptions, inboxDir: string, onProgress?: (fraction: number, referrals: number) => void): Promise<DemoResult> {
+  const started = Date.now();
+  const practice = buildPractice(options);
+  await mkdir(inboxDir, { recursive: true });
+  const root = new Random(options.seed);
+  const writer = new ExtractWriter(inboxDir, endOfDayMinute(practice.endDay), root.fork('mess'));
+  const context: JourneyContext = {
+    practice,
+    random: root.fork('journeys'),
+    next: { referral: 1, patient: 1, appointment: 1, visit: 1 },
+    recentPatients: [],
+  };
+  const arrivals = root.fork('arrivals');
+  let table = clinicianTable(practice, practice.startDay);
+  for (let day = practice.startDay; day <= practice.endDay; day++) {
+    if (day === mondayOf(day)) table = clinicianTable(practice, day);
+    const count = arrivals.poisson(practice.expectedPerDay[day - practice.startDay]!);
+    for (let i = 0; i < count; i++) {
+      const clinician = arrivals.chance(UNKNOWN_SOURCE) ? undefined : table.pick(arrivals);
+      writer.write(simulateJourney(context, day, clinician));
+    }
+    onProgress?.((day - practice.startDay + 1) / (practice.endDay - practice.startDay + 1), context.next.referral - 1);
+  }
+  const { visits } = writer.close();
+  for (const path of visits) await gzipInPlace(path);
+
+  const providerPlants = writeProviders(practice, inboxDir, root.fork('providers'));
+  writeCapacity(practice, inboxDir);
+  const truthPath = join(inboxDir, TRUTH_FILE);
+  await writeFile(
+    truthPath,
+    `${JSON.stringify(
+      {
+        options,
+        referrals: context.next.referral - 1,
+        planted: practice.truth,
+        mess: {
+          rates: MESS_RATES,
+          quarantined: [...writer.mess.quarantined, ...providerPlants].sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1)),
+          loaded_with_issue: writer.mess.loaded_with_issue,
+        },
+      },
+      null,
+      1,
+    )}\n`,
+  );
+  return { referrals: context.next.referral - 1, truthPath, seconds: (Date.now() - started) / 1000 };
+}
+
+/** Who refers this week: baseline weights times each clinician's planted pattern. */
+function clinicianTable(practice: DemoPractice, day: number): WeightedTable<Clinician> {
+  return new WeightedTable(
+    practice.clinicians,
+    practice.clinicians.map((c) => c.weight * patternFactor(c.pattern, day)),
+  );
+}
+
+async function gzipInPlace(path: string): Promise<void> {
+  await pipeline(createReadStream(path), createGzip(), createWriteStream(`${path}.gz`));
+  await rm(path);
+}
+
+/**
+ * The directory: every in-network clinician (including those who never
+ * refer), then a small later update (liaisons reassigned) that replaces
+ * earlier rows by key. One entry has a mistyped NPI, which is its key.
+ */
+function writeProviders(practice: DemoPractice, dir: string, random: Random): PlantedRow[] {
+  const header = ['npi', 'name', 'specialty', 'practice', 'organization', 'zip', 'relationship', 'liaison'];
+  const row = (c: Clinician, liaison = c.office.liaison) => [
+    c.npi,
+    c.name,
+    random.chance(0.2) ? c.specialty[1] : c.specialty[0],
+    c.office.name,
+    c.office.organization,
+    c.office.zip,
+    c.office.relationship,
+    liaison,
+  ];
+  const directory = practice.clinicians.filter((c) => c.inDirectory);
+  const first = new CsvFile(join(dir, `providers_${practice.options.start}.csv`), header);
+  for (const c of directory) first.write(row(c));
+  const typo = makeNpi(random);
+  const line = first.write([`${typo.slice(0, 9)}${(Number(typo[9]) + 1) % 10}`, 'Typo Entry', '207Q00000X', '', '', '', '', '']);
+  first.close();
+  const update = new CsvFile(join(dir, `providers_${practice.options.end}.csv`), header);
+  for (const c of random.shuffle(directory).slice(0, 8)) update.write(row(c, 'Jordan Ellis'));
+  update.close();
+  return [{ file: `providers_${practice.options.start}.csv`, line, column: 'npi' }];
+}
+
+function writeCapacity(practice: DemoPractice, dir: string): void {
+  const file = new CsvFile(join(dir, `capacity_${practice.options.end}.csv`), ['service_line', 'week_start', 'new_patient_slots']);
+  for (const [line, weeks] of practice.capacity) for (const [monday, slots] of weeks) file.write([line, isoDate(monday), String(slots)]);
+  file.close();
+}
+
+/** The demo practice's config: its service lines, documents, SLAs and the scheduling feed's mapping. */
+export function demoConfig() {
+  return {
+    timezone: 'America/New_York',
+    min_cell_size: 11,
+    match_window_days: 120,
+    leakage_window_days: 90,
+    source_window_days: 365,
+    contact_sla_hours: { stat: 4, urgent: 24, routine: 72 },
+    service_lines: SERVICE_LINES.map((id) => ({
+      id,
+      name: id === 'gastroenterology' ? 'Gastroenterology' : id[0]!.toUpperCase() + id.slice(1),
+      required_documents: REQUIRED_DOCUMENTS[id],
+      ...(id === 'imaging' ? { contact_sla_hours: { routine: 48 } } : {}),
+    })),
+    feeds: { appointments: { columns: APPOINTMENT_EHR_COLUMNS, timestamp_format: APPOINTMENT_TIMESTAMP_FORMAT } },
+    schedule: { ingest: '15 * * * *', publish: '0 6 * * 1' },
+  };
+}
+
+export async function writeDemoConfig(path: string, force: boolean): Promise<boolean> {
+  if (existsSync(path) && !force) return false;
+  await writeFile(path, `${JSON.stringify(demoConfig(), null, 2)}\n`);
+  return true;
+}
