@@ -7,7 +7,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { isoDate, mondayOf } from '../src/demo/calendar.ts';
+import { isoDate } from '../src/demo/calendar.ts';
 import { CsvFile } from '../src/demo/csv-writer.ts';
 import { APPOINTMENT_EHR_COLUMNS, APPOINTMENT_TIMESTAMP_FORMAT, endOfDayMinute, ExtractWriter, MESS_RATES, type PlantedRow } from '../src/demo/extracts.ts';
 import { type JourneyContext, simulateJourney } from '../src/demo/journey.ts';
@@ -37,9 +37,8 @@ export async function generateDemo(options: DemoOptions, inboxDir: string, onPro
     recentPatients: [],
   };
   const arrivals = root.fork('arrivals');
-  let table = clinicianTable(practice, practice.startDay);
   for (let day = practice.startDay; day <= practice.endDay; day++) {
-    if (day === mondayOf(day)) table = clinicianTable(practice, day);
+    const table = clinicianTable(practice, day);
     const count = arrivals.poisson(practice.expectedPerDay[day - practice.startDay]!);
     for (let i = 0; i < count; i++) {
       const clinician = arrivals.chance(UNKNOWN_SOURCE) ? undefined : table.pick(arrivals);
@@ -73,7 +72,7 @@ export async function generateDemo(options: DemoOptions, inboxDir: string, onPro
   return { referrals: context.next.referral - 1, truthPath, seconds: (Date.now() - started) / 1000 };
 }
 
-/** Who refers this week: baseline weights times each clinician's planted pattern. */
+/** Who refers on a day: baseline weights times each clinician's planted pattern. */
 function clinicianTable(practice: DemoPractice, day: number): WeightedTable<Clinician> {
   return new WeightedTable(
     practice.clinicians,

@@ -3,6 +3,7 @@ import type { Command } from './command.ts';
 import { demoCommand } from './commands/demo.ts';
 import { ingestCommand, runCommand } from './commands/ingest.ts';
 import { sqlCommand } from './commands/sql.ts';
+import { startCommand } from './commands/start.ts';
 import { statusCommand } from './commands/status.ts';
 
 export const COMMANDS: Record<string, Command> = {
@@ -11,6 +12,7 @@ export const COMMANDS: Record<string, Command> = {
   run: runCommand,
   sql: sqlCommand,
   status: statusCommand,
+  start: startCommand,
 };
 
 export function usage(): string {
