@@ -80,7 +80,7 @@ const REASONS: Record<string, readonly string[]> = {
 };
 
 /** Median hours from receipt to first contact attempt, by urgency. */
-const CONTACT_MEDIAN_HOURS = { stat: 2, urgent: 14, routine: 40 };
+const CONTACT_MEDIAN_HOURS = { stat: 1.5, urgent: 6, routine: 18 };
 /** Median lead time in days from booking to the appointment, by urgency. */
 const LEAD_MEDIAN_DAYS = { stat: 1.5, urgent: 6, routine: 15 };
 

@@ -6,7 +6,7 @@ import { CONTRACTS } from '../contracts/extracts.ts';
 import { LINEAGE_COLUMNS, landingColumns } from '../contracts/landing.ts';
 import { sqlString } from '../contracts/value-sql.ts';
 
-export const SCHEMA_VERSION = '1';
+export const SCHEMA_VERSION = '2';
 
 interface TableSpec {
   name: string;
@@ -85,6 +85,30 @@ const SYSTEM_TABLES: TableSpec[] = [
       { name: 'reason', sqlType: 'VARCHAR', comment: 'What was wrong with the values.' },
       { name: 'rows', sqlType: 'BIGINT', comment: 'Records with this problem.' },
       { name: 'run_id', sqlType: 'BIGINT', comment: 'The run that read them.' },
+    ],
+  },
+  {
+    name: 'model_runs',
+    comment: 'One row per model built by a transform run: rows and time taken.',
+    columns: [
+      { name: 'run_id', sqlType: 'BIGINT', comment: 'The run.' },
+      { name: 'model', sqlType: 'VARCHAR', comment: 'The model (a view or table of that name).' },
+      { name: 'layer', sqlType: 'VARCHAR', comment: 'staging, intermediate or marts.' },
+      { name: 'rows', sqlType: 'BIGINT', comment: 'Rows in the model after the build.' },
+      { name: 'seconds', sqlType: 'DOUBLE', comment: 'Time to build it.' },
+    ],
+  },
+  {
+    name: 'check_results',
+    comment: 'One row per data check per transform run: how many rows failed it, and what to do when it fires.',
+    columns: [
+      { name: 'run_id', sqlType: 'BIGINT', comment: 'The run.' },
+      { name: 'check_name', sqlType: 'VARCHAR', comment: 'The check.' },
+      { name: 'model', sqlType: 'VARCHAR', comment: 'The model or table it checks.' },
+      { name: 'severity', sqlType: 'VARCHAR', comment: 'error (stops the publish) or warn.' },
+      { name: 'failing_rows', sqlType: 'BIGINT', comment: 'Rows the check returned (0 = passed).' },
+      { name: 'passed', sqlType: 'BOOLEAN', comment: 'No failing rows.' },
+      { name: 'what_to_do', sqlType: 'VARCHAR', comment: 'What to do when it fires.' },
     ],
   },
 ];

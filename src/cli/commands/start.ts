@@ -7,7 +7,7 @@ import { log } from '../../log.ts';
 import { type Command, COMMON_OPTIONS } from '../command.ts';
 import { type CommonOptions, resolvePaths } from '../context.ts';
 import { demoCommand } from './demo.ts';
-import { runCommand } from './ingest.ts';
+import { runCommand } from './jobs.ts';
 
 export const startCommand: Command = {
   summary: 'the main job: demo data if the inbox is empty, then every stage',

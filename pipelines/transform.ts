@@ -1,0 +1,53 @@
+// The transform job: builds the SQL models for as_of, runs the data checks,
+// and publishes the marts as Parquet snapshots.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RefloopConfig } from '../src/config/schema.ts';
+import { log, progress } from '../src/log.ts';
+import { buildModels, type ModelRun } from '../src/models/build.ts';
+import { type CheckResult, customChecks, modelChecks, runChecks } from '../src/models/checks.ts';
+import { resolveAsOf } from '../src/models/config-tables.ts';
+import { readModels } from '../src/models/model-file.ts';
+import { publishSnapshots } from '../src/models/snapshots.ts';
+import type { Warehouse } from '../src/warehouse/warehouse.ts';
+
+export const SQL_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'sql');
+
+export interface TransformResult {
+  asOf: string;
+  models: ModelRun[];
+  checks: CheckResult[];
+  snapshots: string[];
+}
+
+export async function transform(
+  warehouse: Warehouse,
+  config: RefloopConfig,
+  options: { asOf?: string | undefined; runId: number; snapshotDir: string; sqlDir?: string },
+): Promise<TransformResult> {
+  const sqlDir = options.sqlDir ?? SQL_DIR;
+  const models = await readModels(sqlDir);
+  const asOf = await resolveAsOf(warehouse, options.asOf);
+  log('transform.start', `transform: ${models.length} models as of ${asOf}`, { models: models.length, as_of: asOf });
+  const runs = await buildModels(warehouse, models, config, asOf, options.runId, (model, i, total) =>
+    progress(`transform: [${i + 1}/${total}] ${model.name}`),
+  );
+  const checks = await runChecks(warehouse, [...modelChecks(models), ...(await customChecks(join(sqlDir, 'checks')))], options.runId);
+  for (const failed of checks.filter((c) => c.failingRows > 0)) {
+    log('transform.check_failed', `transform: check ${failed.name} (${failed.severity}) fired on ${failed.failingRows} rows: ${failed.whatToDo}`, {
+      check: failed.name,
+      severity: failed.severity,
+      failing_rows: failed.failingRows,
+    });
+  }
+  const marts = models.filter((m) => m.layer === 'marts').map((m) => m.name);
+  const snapshots = await publishSnapshots(warehouse, marts, options.snapshotDir);
+  return { asOf, models: runs, checks, snapshots };
+}
+
+export function transformSummary(result: TransformResult): string {
+  const seconds = result.models.reduce((s, m) => s + m.seconds, 0).toFixed(1);
+  const failed = result.checks.filter((c) => c.failingRows > 0);
+  const errors = failed.filter((c) => c.severity === 'error').length;
+  return `transform: ${result.models.length} models built in ${seconds}s as of ${result.asOf}; ${result.checks.length} checks, ${errors} errors, ${failed.length - errors} warnings; ${result.snapshots.length} marts published`;
+}

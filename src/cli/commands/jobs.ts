@@ -1,0 +1,80 @@
+// `refloop ingest`, `transform` and `run` (ingest, then transform): one run
+// record each, one summary line per stage, and a non-zero exit when a file
+// was refused or an error-severity check fired (after every stage has run,
+// so one bad file does not keep the rest from the marts).
+import { join, dirname } from 'node:path';
+import { ingestInbox, summaryLine } from '../../../pipelines/ingest.ts';
+import { transform, transformSummary } from '../../../pipelines/transform.ts';
+import { log } from '../../log.ts';
+import { finishRun, type RunTotals, startRun } from '../../warehouse/runs.ts';
+import { type Command, COMMON_OPTIONS } from '../command.ts';
+import { type CommonOptions, createContext, openForWriting } from '../context.ts';
+
+type Stage = 'ingest' | 'transform';
+
+async function runStages(options: CommonOptions, job: string, stages: Stage[]): Promise<number> {
+  const context = await createContext(options);
+  const warehouse = await openForWriting(context);
+  try {
+    const runId = await startRun(warehouse, job);
+    const totals: RunTotals = {};
+    const problems: string[] = [];
+    try {
+      if (stages.includes('ingest')) {
+        const summary = await ingestInbox(warehouse, context.config, context.inboxDir, runId);
+        Object.assign(totals, {
+          files: summary.filesLoaded,
+          filesRefused: summary.refused.length,
+          rowsRead: summary.rowsRead,
+          rowsLoaded: summary.rowsLoaded,
+          rowsQuarantined: summary.rowsQuarantined,
+        });
+        if (summary.refused.length) problems.push(`${summary.refused.length} file${summary.refused.length === 1 ? '' : 's'} refused: ${summary.refused.map((r) => r.file).join(', ')}`);
+        report('ingest.summary', summaryLine(summary));
+      }
+      if (stages.includes('transform')) {
+        const result = await transform(warehouse, context.config, {
+          asOf: options['as-of'],
+          runId,
+          snapshotDir: join(dirname(context.dbPath), 'published'),
+        });
+        const errors = result.checks.filter((c) => c.severity === 'error' && c.failingRows > 0);
+        totals.checksFailed = result.checks.filter((c) => c.failingRows > 0).length;
+        if (errors.length) problems.push(`${errors.length} error check${errors.length === 1 ? '' : 's'} fired: ${errors.map((c) => c.name).join(', ')}`);
+        report('transform.summary', transformSummary(result));
+      }
+    } catch (error) {
+      await finishRun(warehouse, runId, totals, (error as Error).message.split('\n')[0]);
+      throw error;
+    }
+    const failure = problems.length ? problems.join('; ') : undefined;
+    await finishRun(warehouse, runId, totals, failure);
+    if (failure) process.stderr.write(`refloop ${job}: ${failure} (see the messages above)\n`);
+    return failure ? 1 : 0;
+  } finally {
+    await warehouse.close();
+  }
+}
+
+function report(event: string, line: string) {
+  log(event, line);
+  process.stdout.write(`${line}\n`);
+}
+
+export const ingestCommand: Command = {
+  summary: 'load new inbox files into the warehouse',
+  options: COMMON_OPTIONS,
+  run: (options) => runStages(options as CommonOptions, 'ingest', ['ingest']),
+};
+
+export const transformCommand: Command = {
+  summary: 'build the SQL models and checks for --as-of (default now), publish mart snapshots',
+  options: COMMON_OPTIONS,
+  run: (options) => runStages(options as CommonOptions, 'transform', ['transform']),
+};
+
+export const runCommand: Command = {
+  summary: 'ingest, then transform',
+  options: COMMON_OPTIONS,
+  run: (options) => runStages(options as CommonOptions, 'run', ['ingest', 'transform']),
+};

@@ -1,0 +1,75 @@
+// Builds the models in dependency order, in one transaction: a failed build
+// leaves the marts as they were. Staging models are views; the others are
+// tables. Each column's meaning becomes a COMMENT ON COLUMN, and a mart column
+// without one fails the build. Row counts and timings go to model_runs.
+import type { RefloopConfig } from '../config/schema.ts';
+import { sqlString } from '../contracts/value-sql.ts';
+import type { Warehouse } from '../warehouse/warehouse.ts';
+import { configTablesSql, CONFIG_TABLES } from './config-tables.ts';
+import { orderModels } from './graph.ts';
+import { type Model, ModelError } from './model-file.ts';
+
+export interface ModelRun {
+  model: string;
+  layer: string;
+  rows: number;
+  seconds: number;
+}
+
+export async function buildModels(
+  warehouse: Warehouse,
+  models: Model[],
+  config: RefloopConfig,
+  asOf: string,
+  runId: number,
+  onModel?: (model: Model, index: number, total: number) => void,
+): Promise<ModelRun[]> {
+  const existing = new Set(
+    (await warehouse.query<{ name: string }>("SELECT table_name AS name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'")).map((r) =>
+      r.name.toLowerCase(),
+    ),
+  );
+  for (const t of CONFIG_TABLES) existing.add(t);
+  const ordered = orderModels(models, warehouse.connection, existing);
+  const runs: ModelRun[] = [];
+  await warehouse.run('BEGIN TRANSACTION');
+  try {
+    await warehouse.run(configTablesSql(config, asOf));
+    for (const [index, model] of ordered.entries()) {
+      onModel?.(model, index, ordered.length);
+      const started = performance.now();
+      const kind = model.layer === 'staging' ? 'VIEW' : 'TABLE';
+      try {
+        await warehouse.run(`CREATE OR REPLACE ${kind} "${model.name}" AS\n${model.sql}`);
+      } catch (error) {
+        throw new ModelError(`model ${model.name} (${model.path}) failed: ${(error as Error).message.split('\n')[0]}`);
+      }
+      await documentModel(warehouse, model, kind);
+      const [count] = await warehouse.query<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM "${model.name}"`);
+      runs.push({ model: model.name, layer: model.layer, rows: Number(count!.n), seconds: (performance.now() - started) / 1000 });
+    }
+    for (const r of runs) {
+      await warehouse.run(`INSERT INTO model_runs VALUES (${runId}, ${sqlString(r.model)}, ${sqlString(r.layer)}, ${r.rows}, ${r.seconds})`);
+    }
+    await warehouse.run('COMMIT');
+  } catch (error) {
+    await warehouse.run('ROLLBACK');
+    throw error;
+  }
+  return runs;
+}
+
+async function documentModel(warehouse: Warehouse, model: Model, kind: 'VIEW' | 'TABLE'): Promise<void> {
+  const columns = (await warehouse.query<{ column_name: string }>(
+    `SELECT column_name FROM duckdb_columns() WHERE table_name = ${sqlString(model.name)} AND database_name = current_database() ORDER BY column_index`,
+  )).map((c) => c.column_name);
+  const undocumented = columns.filter((c) => !model.columns.has(c));
+  if (model.layer === 'marts' && undocumented.length > 0) {
+    throw new ModelError(`mart ${model.name} has columns without a one-line meaning (add "-- @column name: meaning"): ${undocumented.join(', ')}`);
+  }
+  const stale = [...model.columns.keys()].filter((c) => !columns.includes(c));
+  if (stale.length > 0) throw new ModelError(`model ${model.name} documents columns it does not have: ${stale.join(', ')}`);
+  const statements = [`COMMENT ON ${kind} "${model.name}" IS ${sqlString(model.description)};`];
+  for (const [column, meaning] of model.columns) statements.push(`COMMENT ON COLUMN "${model.name}"."${column}" IS ${sqlString(meaning)};`);
+  await warehouse.run(statements.join('\n'));
+}
