@@ -1,0 +1,93 @@
+-- Grain: one row per (dimension, value): the document gaps of in-scope
+-- referrals received in the trailing source window.
+--
+-- Window: referrals received in the source_window_days (× 24 hours) before
+-- as_of, both ends included, and in scope (only in-scope referrals have
+-- required documents). Dimensions: overall, service_line, channel, source
+-- (the valid referring NPI or 'unknown'), and document_type; for a document
+-- type the referrals counted are those whose packet requires it.
+--
+-- Time to complete is measured over the referrals incomplete at receipt that
+-- were completed by as_of (real elapsed hours from receipt); those still
+-- incomplete are counted in still_incomplete and left out of the median and
+-- 90th percentile, which therefore flatter recent weeks (time-to-event curves
+-- correct for that).
+--
+-- @column dimension: What the row breaks down by: overall, service_line, channel, source or document_type.
+-- @column value: The service line, channel, source, document type, or 'all'.
+-- @column referrals: In-scope referrals in the window (for a document type: those whose packet requires it).
+-- @column incomplete_at_receipt: Of them, incomplete at receipt (for a document type: missing that document).
+-- @column incomplete_at_receipt_rate: incomplete_at_receipt / referrals.
+-- @column completed_later: Of those incomplete, completed by as_of.
+-- @column still_incomplete: Of those incomplete, still incomplete at as_of.
+-- @column median_hours_to_complete: Median real elapsed hours from receipt to complete, over those completed later.
+-- @column p90_hours_to_complete: 90th percentile of the same.
+-- @unique dimension, value
+-- @accepted_values dimension: overall, service_line, channel, source, document_type
+with params as (
+  select * from config_params
+),
+in_window as (
+  select
+    fct_referrals.*,
+    (epoch(fct_referrals.docs_completed_at) - epoch(fct_referrals.received_at)) / 3600.0 as hours_to_complete
+  from fct_referrals, params
+  where fct_referrals.in_scope
+    and fct_referrals.received_at >= params.as_of - to_hours(params.source_window_days * 24)
+    and fct_referrals.received_at <= params.as_of
+),
+by_referral as (
+  select 'overall' as dimension, 'all' as value, * from in_window
+  union all by name
+  select 'service_line' as dimension, service_line as value, * from in_window
+  union all by name
+  select 'channel' as dimension, coalesce(channel, 'unknown') as value, * from in_window
+  union all by name
+  select 'source' as dimension, source as value, * from in_window
+),
+referral_gaps as (
+  select
+    dimension,
+    value,
+    count(*) as referrals,
+    count(*) filter (where not docs_complete_at_receipt) as incomplete_at_receipt,
+    count(*) filter (where not docs_complete_at_receipt and docs_completed_at is not null) as completed_later,
+    count(*) filter (where docs_completed_at is null) as still_incomplete,
+    median(hours_to_complete) filter (where not docs_complete_at_receipt) as median_hours_to_complete,
+    quantile_cont(hours_to_complete, 0.9) filter (where not docs_complete_at_receipt) as p90_hours_to_complete
+  from by_referral
+  group by all
+),
+document_gaps as (
+  select
+    'document_type' as dimension,
+    documents.document_type as value,
+    count(*) as referrals,
+    count(*) filter (where not documents.is_present_at_receipt) as incomplete_at_receipt,
+    count(*) filter (where not documents.is_present_at_receipt and documents.document_complete_at is not null) as completed_later,
+    count(*) filter (where documents.document_complete_at is null) as still_incomplete,
+    median((epoch(documents.document_complete_at) - epoch(documents.received_at)) / 3600.0) filter (where not documents.is_present_at_receipt) as median_hours_to_complete,
+    quantile_cont((epoch(documents.document_complete_at) - epoch(documents.received_at)) / 3600.0, 0.9) filter (where not documents.is_present_at_receipt) as p90_hours_to_complete
+  from int_referral_documents as documents
+  semi join in_window on in_window.referral_id = documents.referral_id
+  group by all
+),
+combined as (
+  select * from referral_gaps
+  union all by name
+  select * from document_gaps
+),
+final as (
+  select
+    dimension,
+    value,
+    referrals,
+    incomplete_at_receipt,
+    incomplete_at_receipt / nullif(referrals, 0) as incomplete_at_receipt_rate,
+    completed_later,
+    still_incomplete,
+    median_hours_to_complete,
+    p90_hours_to_complete
+  from combined
+)
+select * from final
