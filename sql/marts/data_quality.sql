@@ -26,7 +26,7 @@ unlinked_visits as (
 events_without_referral as (
   select 'event_for_unknown_referral', 'referral_events', event_type, count(*),
     'The work queue names a referral the referral extracts do not hold (missing, late or quarantined extract).'
-  from int_events anti join int_referrals using (referral_id) group by all
+  from int_events anti join int_referrals on int_referrals.referral_id = int_events.referral_id group by all
 ),
 invalid_npis as (
   select 'invalid_referring_npi', 'referrals', 'referring_npi', count(*),

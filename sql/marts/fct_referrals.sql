@@ -59,6 +59,7 @@
 -- @not_null referral_id, received_at, received_week, source, in_scope, declined, no_shows
 -- @accepted_values urgency: routine, urgent, stat
 -- @accepted_values referral_type: consult, diagnostic, post_discharge
+-- @relationship referring_npi -> providers.npi (warn)
 with referrals as (
   select * from int_referrals
 ),
@@ -167,8 +168,8 @@ final as (
     end as contact_sla_met,
     first_booked_at,
     first_appointment_at,
-    case when raw_days_to_appointment >= 0 then raw_days_to_appointment end as days_to_appointment,
-    no_shows,
+    case when raw_days_to_appointment >= 0 then cast(raw_days_to_appointment as integer) end as days_to_appointment,
+    cast(no_shows as integer) as no_shows,
     completed_visit_at,
     loop_closed_at,
     has_visit_within_leakage_window,

@@ -55,7 +55,7 @@ function columnCheck(model: string, check: ColumnCheck): Check {
       return {
         ...base,
         name: `${model}.${check.columns[0]} -> ${ref.table}.${ref.column}`,
-        whatToDo: `Rows of ${model} point to a ${ref.table} that does not exist: usually an extract is missing or late; load it, or list the missing keys for the source system's team.`,
+        whatToDo: `Rows of ${model} name a ${ref.column} that ${ref.table} does not hold: an extract may be missing or late, or the directory lacks these entries; load it, or list the missing keys for the source system's team.`,
         sql: `SELECT m.${cols[0]}, count(*) AS n FROM "${model}" m ANTI JOIN "${ref.table}" r ON m.${cols[0]} = r."${ref.column}" WHERE m.${cols[0]} IS NOT NULL GROUP BY ALL`,
       };
     }

@@ -1,5 +1,8 @@
 // Model order from the SQL itself: the tables a model reads are parsed out of
 // its query by DuckDB, so no templating is needed to know dependencies.
+// DuckDB's extraction returns nothing at all for some valid queries (seen:
+// ANTI JOIN … USING), so the names after FROM and JOIN in the text are read
+// too, and both must agree on what is a model.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { type Model, ModelError } from './model-file.ts';
 
@@ -8,7 +11,9 @@ export function orderModels(models: Model[], connection: DuckDBConnection, exist
   const dependencies = new Map<string, string[]>();
   for (const model of models) {
     const ctes = new Set([...model.sql.matchAll(/(?:with|,)\s+(\w+)\s+as\s*\(/gi)].map((m) => m[1]!.toLowerCase()));
-    const referenced = connection.getTableNames(model.sql, false).map((t) => t.toLowerCase()).filter((t) => !ctes.has(t));
+    const parsed = connection.getTableNames(model.sql, false).map((t) => t.toLowerCase());
+    const named = [...model.sql.matchAll(/\b(?:from|join)\s+"?(\w+)"?/gi)].map((m) => m[1]!.toLowerCase());
+    const referenced = [...new Set([...parsed, ...named])].filter((t) => !ctes.has(t) && t !== 'unnest' && t !== 'range');
     const unknown = referenced.filter((t) => !byName.has(t) && !existingTables.has(t));
     if (unknown.length > 0) {
       throw new ModelError(`model ${model.name} reads ${unknown.join(', ')}, which is neither a model nor a warehouse table`);

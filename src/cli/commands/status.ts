@@ -27,6 +27,11 @@ const SECTIONS = [
           FROM quarantine GROUP BY ALL ORDER BY records DESC LIMIT 20`,
   },
   {
+    title: 'Checks that fired in the last transform',
+    sql: `SELECT check_name, severity, failing_rows, what_to_do FROM check_results
+          WHERE run_id = (SELECT max(run_id) FROM check_results) AND NOT passed ORDER BY severity, check_name`,
+  },
+  {
     title: 'Values loaded as null (data-quality issues)',
     sql: `SELECT kind, column_name, reason, sum(rows) AS records FROM load_issues GROUP BY ALL ORDER BY records DESC LIMIT 20`,
   },
@@ -59,6 +64,10 @@ async function healthProblems(warehouse: Warehouse): Promise<string[]> {
   );
   if (!last) problems.push('no run has been recorded yet');
   else if (last.status === 'failed') problems.push(`the last run (${last.run_id}) failed: ${last.error}`);
+  const failedChecks = await warehouse.query<{ check_name: string }>(
+    "SELECT check_name FROM check_results WHERE run_id = (SELECT max(run_id) FROM check_results) AND severity = 'error' AND NOT passed",
+  );
+  for (const row of failedChecks) problems.push(`error check ${row.check_name} fired in the last transform`);
   const unbalanced = await warehouse.query<{ file: string }>('SELECT file FROM ingested_files WHERE rows_read <> rows_loaded + rows_quarantined');
   for (const row of unbalanced) problems.push(`${row.file}: rows read differ from rows loaded + quarantined`);
   return problems;

@@ -1,0 +1,71 @@
+// Model tests in "given these rows, expect these rows" form: rows go straight
+// into the landing tables (times written as local wall-clock text, like the
+// extracts), the real models are built for a given as_of, and a mart is read.
+import { SQL_DIR } from '../../pipelines/transform.ts';
+import { parseConfig } from '../../src/config/load.ts';
+import { sqlString } from '../../src/contracts/value-sql.ts';
+import { buildModels } from '../../src/models/build.ts';
+import { resolveAsOf } from '../../src/models/config-tables.ts';
+import { readModels } from '../../src/models/model-file.ts';
+import { openWarehouse, type Warehouse } from '../../src/warehouse/warehouse.ts';
+
+export type Row = Record<string, string | number | boolean | null | string[]>;
+export interface Given {
+  referrals?: Row[];
+  referral_events?: Row[];
+  appointments?: Row[];
+  visits?: Row[];
+  providers?: Row[];
+  capacity?: Row[];
+}
+
+export const MODEL_CONFIG = {
+  timezone: 'America/New_York',
+  service_lines: [
+    { id: 'cardiology', name: 'Cardiology', required_documents: { consult: ['clinical_notes', 'insurance_card'] } },
+    { id: 'imaging', name: 'Imaging', required_documents: { diagnostic: ['order'] }, contact_sla_hours: { routine: 48 } },
+  ],
+};
+
+/** Defaults so a test names only the columns it is about. */
+const DEFAULTS: Record<keyof Given, Row> = {
+  referrals: { patient_key: 'P1', service_line: 'cardiology', referral_type: 'consult', urgency: 'routine', documents: ['clinical_notes', 'insurance_card'], has_invalid_referring_npi: false, source_file: 'referrals_test.csv' },
+  referral_events: { source_file: 'events_test.csv' },
+  appointments: { patient_key: 'P1', service_line: 'cardiology', appointment_type: 'new_patient', status: 'completed', source_file: 'appointments_test.csv' },
+  visits: { patient_key: 'P1', service_line: 'cardiology', source_file: 'visits_test.csv' },
+  providers: { source_file: 'providers_test.csv' },
+  capacity: { source_file: 'capacity_test.csv' },
+};
+
+function literal(column: string, value: Row[string]): string {
+  if (value === null) return 'NULL';
+  if (Array.isArray(value)) return `[${value.map(sqlString).join(', ')}]::VARCHAR[]`;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (column.endsWith('_at')) return `refloop_parse_timestamp(${sqlString(value)})`;
+  if (column === 'week_start') return `DATE ${sqlString(value)}`;
+  return sqlString(value);
+}
+
+export async function buildWith(given: Given, asOf: string, config: object = MODEL_CONFIG): Promise<Warehouse> {
+  const parsed = parseConfig(config);
+  const warehouse = await openWarehouse({ path: ':memory:', timezone: parsed.timezone });
+  for (const [table, rows] of Object.entries(given) as [keyof Given, Row[]][]) {
+    for (const row of rows) {
+      const full = { ...DEFAULTS[table], ...row };
+      const columns = Object.keys(full);
+      await warehouse.run(
+        `INSERT INTO ${table} (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map((c) => literal(c, full[c]!)).join(', ')})`,
+      );
+    }
+  }
+  const models = await readModels(SQL_DIR);
+  await buildModels(warehouse, models, parsed, await resolveAsOf(warehouse, asOf), 1);
+  return warehouse;
+}
+
+/** Reads rows with instants shown as local wall-clock text (YYYY-MM-DD HH:MM). */
+export async function rows(warehouse: Warehouse, sql: string) {
+  return warehouse.query(sql);
+}
+
+export const local = (column: string) => `strftime(${column}, '%Y-%m-%d %H:%M') AS ${column}`;

@@ -1,0 +1,64 @@
+// The model runner: order from the SQL, loud failures, checks recorded.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { transform } from '../../pipelines/transform.ts';
+import { parseConfig } from '../../src/config/load.ts';
+import { openWarehouse, type Warehouse } from '../../src/warehouse/warehouse.ts';
+import { MODEL_CONFIG } from '../helpers/models.ts';
+
+let dir: string;
+let w: Warehouse;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'refloop-models-'));
+  for (const layer of ['staging', 'marts', 'checks']) await mkdir(join(dir, 'sql', layer), { recursive: true });
+  w = await openWarehouse({ path: ':memory:', timezone: 'UTC' });
+});
+afterEach(async () => {
+  await w.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const model = (layer: string, name: string, text: string) => writeFile(join(dir, 'sql', layer, `${name}.sql`), text);
+const run = () => transform(w, parseConfig(MODEL_CONFIG), { asOf: '2026-01-01', runId: 1, snapshotDir: join(dir, 'published'), sqlDir: join(dir, 'sql') });
+
+describe('model runner', () => {
+  it('builds in dependency order read from the SQL, whatever the file order', async () => {
+    await model('marts', 'a_total', '-- Grain: one row.\n-- @column n: how many\nselect count(*) as n from b_rows');
+    await model('marts', 'b_rows', '-- Grain: one row per referral.\n-- @column referral_id: the id\nselect referral_id from stg_refs');
+    await model('staging', 'stg_refs', '-- Grain: one row per referral.\nselect referral_id from referrals');
+    const result = await run();
+    expect(result.models.map((m) => m.model)).toEqual(['stg_refs', 'b_rows', 'a_total']);
+    expect(result.snapshots.map((s) => s.split('/').pop())).toEqual(['a_total.parquet', 'b_rows.parquet']);
+  });
+
+  it('fails naming the model that reads an unknown table, and leaves the marts as they were', async () => {
+    await model('marts', 'good', '-- Grain: one row.\n-- @column n: how many\nselect 1 as n');
+    await run();
+    await model('marts', 'broken', '-- Grain: one row.\n-- @column n: how many\nselect count(*) as n from no_such_table');
+    await expect(run()).rejects.toThrow('model broken reads no_such_table, which is neither a model nor a warehouse table');
+    expect(await w.query("SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE table_name = 'broken'")).toEqual([{ n: 0 }]);
+  });
+
+  it('fails on a mart column without a meaning', async () => {
+    await model('marts', 'vague', '-- Grain: one row.\n-- @column n: how many\nselect 1 as n, 2 as m');
+    await expect(run()).rejects.toThrow('mart vague has columns without a one-line meaning (add "-- @column name: meaning"): m');
+  });
+
+  it('records check results with their severity and what to do', async () => {
+    await model('marts', 'dupes', '-- Grain: one row per x.\n-- @column x: the x\n-- @unique x\n-- @accepted_values x: 1 (warn)\nselect unnest([1, 1, 2]) as x');
+    await writeFile(join(dir, 'sql', 'checks', 'never_two.sql'), '-- Checks: dupes\n-- Severity: error\n-- When it fires: remove the twos.\nselect * from dupes where x = 2');
+    const result = await run();
+    expect(result.checks.map((c) => [c.name, c.severity, c.failingRows])).toEqual([
+      ['dupes.unique(x)', 'error', 1],
+      ['dupes.accepted_values(x)', 'warn', 1],
+      ['never_two', 'error', 1],
+    ]);
+    expect(await w.query('SELECT check_name, passed, what_to_do FROM check_results ORDER BY check_name')).toEqual([
+      { check_name: 'dupes.accepted_values(x)', passed: false, what_to_do: 'dupes.x holds a value outside 1: a new code reached the model; map it or extend the definition.' },
+      { check_name: 'dupes.unique(x)', passed: false, what_to_do: 'More than one row per x: a join in dupes fans out; fix the model before publishing.' },
+      { check_name: 'never_two', passed: false, what_to_do: 'remove the twos.' },
+    ]);
+  });
+});
