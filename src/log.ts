@@ -16,6 +16,15 @@ export function log(event: string, message: string, fields: Fields = {}): void {
   else process.stderr.write(`${message}\n`);
 }
 
+/**
+ * A result line: stdout for the person or script that ran the command, and
+ * the same as an event for a log collector (not repeated on a terminal).
+ */
+export function result(event: string, line: string, fields: Fields = {}): void {
+  process.stdout.write(`${line}\n`);
+  if (json() && !silent()) process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), event, message: line, ...fields })}\n`);
+}
+
 /** A progress line that rewrites itself on a terminal; off a terminal, nothing (the log has the events). */
 export function progress(message: string): void {
   if (!process.stderr.isTTY || json() || silent()) return;

@@ -3,7 +3,8 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
-const FLUSH_BYTES = 1 << 20;
+// Small enough that a hundred open monthly files stay well under 100 MB.
+const FLUSH_BYTES = 1 << 18;
 
 export function csvCell(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;

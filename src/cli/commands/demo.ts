@@ -2,7 +2,7 @@
 // config (unless one exists; --force replaces it) and a truth file.
 import { DEFAULT_DEMO } from '../../demo/practice.ts';
 import { generateDemo, writeDemoConfig } from '../../../pipelines/demo.ts';
-import { log, progress } from '../../log.ts';
+import { log, progress, result } from '../../log.ts';
 import { type Command, COMMON_OPTIONS } from '../command.ts';
 import { type CommonOptions, resolvePaths } from '../context.ts';
 
@@ -27,12 +27,11 @@ export const demoCommand: Command = {
     const wroteConfig = await writeDemoConfig(paths.configPath, Boolean(options.force));
     log('demo.config', wroteConfig ? `demo: wrote the practice config to ${paths.configPath}` : `demo: kept the existing config ${paths.configPath} (--force replaces it)`);
     log('demo.start', `demo: generating about ${demo.referrals.toLocaleString('en-US')} referrals from ${demo.start} to ${demo.end} (seed ${demo.seed}) into ${paths.inboxDir}`);
-    const result = await generateDemo(demo, paths.inboxDir, (fraction, referrals) =>
+    const outcome = await generateDemo(demo, paths.inboxDir, (fraction, referrals) =>
       progress(`demo: ${bar(fraction)} ${Math.round(fraction * 100)}%  ${referrals.toLocaleString('en-US')} referrals`),
     );
-    const summary = `demo: ${result.referrals.toLocaleString('en-US')} referrals written in ${result.seconds.toFixed(1)}s; what was planted is listed in ${result.truthPath}`;
-    log('demo.done', summary, { referrals: result.referrals, seconds: result.seconds });
-    process.stdout.write(`${summary}\n`);
+    const summary = `demo: ${outcome.referrals.toLocaleString('en-US')} referrals written in ${outcome.seconds.toFixed(1)}s; what was planted is listed in ${outcome.truthPath}`;
+    result('demo.done', summary, { referrals: outcome.referrals, seconds: outcome.seconds });
     return 0;
   },
 };

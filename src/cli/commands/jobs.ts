@@ -5,7 +5,7 @@
 import { join, dirname } from 'node:path';
 import { ingestInbox, summaryLine } from '../../../pipelines/ingest.ts';
 import { transform, transformSummary } from '../../../pipelines/transform.ts';
-import { log } from '../../log.ts';
+import { result } from '../../log.ts';
 import { finishRun, type RunTotals, startRun } from '../../warehouse/runs.ts';
 import { type Command, COMMON_OPTIONS } from '../command.ts';
 import { type CommonOptions, createContext, openForWriting } from '../context.ts';
@@ -30,18 +30,18 @@ async function runStages(options: CommonOptions, job: string, stages: Stage[]): 
           rowsQuarantined: summary.rowsQuarantined,
         });
         if (summary.refused.length) problems.push(`${summary.refused.length} file${summary.refused.length === 1 ? '' : 's'} refused: ${summary.refused.map((r) => r.file).join(', ')}`);
-        report('ingest.summary', summaryLine(summary));
+        result('ingest.summary', summaryLine(summary));
       }
       if (stages.includes('transform')) {
-        const result = await transform(warehouse, context.config, {
+        const outcome = await transform(warehouse, context.config, {
           asOf: options['as-of'],
           runId,
           snapshotDir: join(dirname(context.dbPath), 'published'),
         });
-        const errors = result.checks.filter((c) => c.severity === 'error' && c.failingRows > 0);
-        totals.checksFailed = result.checks.filter((c) => c.failingRows > 0).length;
+        const errors = outcome.checks.filter((c) => c.severity === 'error' && c.failingRows > 0);
+        totals.checksFailed = outcome.checks.filter((c) => c.failingRows > 0).length;
         if (errors.length) problems.push(`${errors.length} error check${errors.length === 1 ? '' : 's'} fired: ${errors.map((c) => c.name).join(', ')}`);
-        report('transform.summary', transformSummary(result));
+        result('transform.summary', transformSummary(outcome));
       }
     } catch (error) {
       await finishRun(warehouse, runId, totals, (error as Error).message.split('\n')[0]);
@@ -56,10 +56,6 @@ async function runStages(options: CommonOptions, job: string, stages: Stage[]): 
   }
 }
 
-function report(event: string, line: string) {
-  log(event, line);
-  process.stdout.write(`${line}\n`);
-}
 
 export const ingestCommand: Command = {
   summary: 'load new inbox files into the warehouse',
