@@ -15,6 +15,7 @@ export const SQL_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'sql'
 
 export interface TransformResult {
   asOf: string;
+  marts: string[];
   models: ModelRun[];
   checks: CheckResult[];
   snapshots: string[];
@@ -42,7 +43,7 @@ export async function transform(
   }
   const marts = models.filter((m) => m.layer === 'marts').map((m) => m.name);
   const snapshots = await publishSnapshots(warehouse, marts, options.snapshotDir);
-  return { asOf, models: runs, checks, snapshots };
+  return { asOf, marts, models: runs, checks, snapshots };
 }
 
 export function transformSummary(result: TransformResult): string {

@@ -1,7 +1,7 @@
 // The command table: name, options, and the function that runs it.
 import type { Command } from './command.ts';
 import { demoCommand } from './commands/demo.ts';
-import { ingestCommand, runCommand, transformCommand } from './commands/jobs.ts';
+import { ingestCommand, publishCommand, runCommand, transformCommand } from './commands/jobs.ts';
 import { sqlCommand } from './commands/sql.ts';
 import { startCommand } from './commands/start.ts';
 import { statusCommand } from './commands/status.ts';
@@ -10,6 +10,7 @@ export const COMMANDS: Record<string, Command> = {
   demo: demoCommand,
   ingest: ingestCommand,
   transform: transformCommand,
+  publish: publishCommand,
   run: runCommand,
   sql: sqlCommand,
   status: statusCommand,

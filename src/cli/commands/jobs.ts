@@ -2,15 +2,17 @@
 // record each, one summary line per stage, and a non-zero exit when a file
 // was refused or an error-severity check fired (after every stage has run,
 // so one bad file does not keep the rest from the marts).
-import { join, dirname } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { publishSite } from '../../../pipelines/publish.ts';
 import { ingestInbox, summaryLine } from '../../../pipelines/ingest.ts';
 import { transform, transformSummary } from '../../../pipelines/transform.ts';
 import { result } from '../../log.ts';
+import { publishSnapshots, systemSnapshots } from '../../models/snapshots.ts';
 import { finishRun, type RunTotals, startRun } from '../../warehouse/runs.ts';
 import { type Command, COMMON_OPTIONS } from '../command.ts';
 import { type CommonOptions, createContext, openForWriting } from '../context.ts';
 
-type Stage = 'ingest' | 'transform';
+type Stage = 'ingest' | 'transform' | 'publish';
 
 async function runStages(options: CommonOptions, job: string, stages: Stage[]): Promise<number> {
   const context = await createContext(options);
@@ -18,6 +20,8 @@ async function runStages(options: CommonOptions, job: string, stages: Stage[]): 
   try {
     const runId = await startRun(warehouse, job);
     const totals: RunTotals = {};
+    const snapshotDir = join(dirname(context.dbPath), 'published');
+    let marts: string[] | undefined;
     const problems: string[] = [];
     try {
       if (stages.includes('ingest')) {
@@ -36,8 +40,9 @@ async function runStages(options: CommonOptions, job: string, stages: Stage[]): 
         const outcome = await transform(warehouse, context.config, {
           asOf: options['as-of'],
           runId,
-          snapshotDir: join(dirname(context.dbPath), 'published'),
+          snapshotDir,
         });
+        marts = outcome.marts;
         const errors = outcome.checks.filter((c) => c.severity === 'error' && c.failingRows > 0);
         totals.checksFailed = outcome.checks.filter((c) => c.failingRows > 0).length;
         if (errors.length) problems.push(`${errors.length} error check${errors.length === 1 ? '' : 's'} fired: ${errors.map((c) => c.name).join(', ')}`);
@@ -49,6 +54,13 @@ async function runStages(options: CommonOptions, job: string, stages: Stage[]): 
     }
     const failure = problems.length ? problems.join('; ') : undefined;
     await finishRun(warehouse, runId, totals, failure);
+    if (marts) await publishSnapshots(warehouse, systemSnapshots(marts), snapshotDir);
+    if (stages.includes('publish')) {
+      // The warehouse is closed first: the site's loaders read snapshots only.
+      await warehouse.close();
+      const code = await publishCommand.run(options as never, []);
+      return failure ? 1 : code;
+    }
     if (failure) process.stderr.write(`refloop ${job}: ${failure} (see the messages above)\n`);
     return failure ? 1 : 0;
   } finally {
@@ -70,7 +82,22 @@ export const transformCommand: Command = {
 };
 
 export const runCommand: Command = {
-  summary: 'ingest, then transform',
+  summary: 'ingest, then transform (--publish: then build the site)',
+  options: { ...COMMON_OPTIONS, publish: { type: 'boolean' } },
+  run: (options) => runStages(options as CommonOptions, 'run', options.publish ? ['ingest', 'transform', 'publish'] : ['ingest', 'transform']),
+};
+
+export const publishCommand: Command = {
+  summary: 'build the dashboard site into dist/ from the published marts',
   options: COMMON_OPTIONS,
-  run: (options) => runStages(options as CommonOptions, 'run', ['ingest', 'transform']),
+  async run(options) {
+    const context = await createContext(options as CommonOptions);
+    const outcome = await publishSite({
+      snapshotDir: join(dirname(context.dbPath), 'published'),
+      siteDir: resolve('dist'),
+      minCellSize: context.config.min_cell_size,
+    });
+    result('publish.done', `publish: ${outcome.pages} pages built into ${resolve('dist')} in ${outcome.seconds.toFixed(1)}s`);
+    return 0;
+  },
 };

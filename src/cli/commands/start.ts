@@ -1,17 +1,21 @@
 // `refloop start` (what `npm start` runs): the main job on a fresh clone. With
-// an empty inbox it writes the demo practice first; then it runs every stage.
+// an empty inbox it writes the demo practice first; then it ingests,
+// transforms and publishes, and serves the site on 127.0.0.1 until stopped.
 // Run again, it does no duplicate work: the demo is not rewritten and files
 // already loaded are recognised by their hash.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { listInbox } from '../../ingest/inbox.ts';
 import { log } from '../../log.ts';
+import { serveStatic } from '../../site/serve.ts';
 import { type Command, COMMON_OPTIONS } from '../command.ts';
 import { type CommonOptions, resolvePaths } from '../context.ts';
 import { demoCommand } from './demo.ts';
 import { runCommand } from './jobs.ts';
 
 export const startCommand: Command = {
-  summary: 'the main job: demo data if the inbox is empty, then every stage',
-  options: COMMON_OPTIONS,
+  summary: 'the main job: demo data if the inbox is empty, then run --publish, then serve the site (--port N, --no-serve)',
+  options: { ...COMMON_OPTIONS, port: { type: 'string', default: '3000' }, 'no-serve': { type: 'boolean' } },
   async run(options) {
     const paths = resolvePaths(options as CommonOptions);
     if ((await listInbox(paths.inboxDir)).length === 0) {
@@ -19,6 +23,16 @@ export const startCommand: Command = {
       const code = await demoCommand.run({ ...options }, []);
       if (code !== 0) return code;
     }
-    return runCommand.run(options, []);
+    const code = await runCommand.run({ ...options, publish: true }, []);
+    const site = resolve('dist');
+    if (options['no-serve'] || !existsSync(site)) return code;
+    const server = await serveStatic(site, Number(options.port));
+    process.stdout.write(`refloop: the dashboards are at ${server.url}/ (Ctrl-C to stop)\n`);
+    await new Promise<void>((done) => {
+      const stop = () => void server.close().then(done);
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    return code;
   },
 };

@@ -1,0 +1,19 @@
+// The weekly dashboards (Observable Framework). Built offline by
+// `refloop publish`: every script, style and data file lands in dist/.
+export default {
+  root: 'reports',
+  output: process.env.REFLOOP_SITE_OUTPUT ?? 'dist',
+  title: 'refloop',
+  pages: [
+    { name: 'This week', path: '/' },
+    { name: 'Intake', path: '/intake' },
+    { name: 'Sources', path: '/sources' },
+    { name: 'Data health', path: '/data-health' },
+    { name: 'Definitions', path: '/definitions' },
+  ],
+  // No outside font (the default theme links one) and no favicon request.
+  globalStylesheets: [],
+  head: '<link rel="icon" href="data:,">',
+  search: false,
+  footer: 'refloop — aggregates only. Counts of 1–10 in breakdowns by a patient attribute are suppressed (shown as “<11”), with complementary suppression.',
+};

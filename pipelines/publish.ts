@@ -1,0 +1,115 @@
+// The publish job: builds the dashboard site from the published snapshots.
+//
+// - An error check that fired in the last transform stops the publish.
+// - Framework runs a data loader only when its output is not cached, however
+//   old the cache, so the loader cache is cleared first: the site always
+//   shows the current snapshots.
+// - The site is built into a temporary folder, checked (every page, every
+//   data file, no failed loader), then swapped in; a failed build leaves the
+//   previous site in place.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readdir, rename, rm } from 'node:fs/promises';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { sqlString } from '../src/contracts/value-sql.ts';
+import { log, progress } from '../src/log.ts';
+
+export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const PAGES = ['index', 'intake', 'sources', 'data-health', 'definitions'];
+const DATA_FILES = ['this-week', 'intake', 'sources', 'health', 'dictionary'];
+
+export interface PublishOptions {
+  snapshotDir: string;
+  siteDir: string;
+  minCellSize: number;
+}
+
+export async function publishSite(options: PublishOptions): Promise<{ seconds: number; pages: number }> {
+  const started = Date.now();
+  await refuseOnFailedChecks(options.snapshotDir);
+  await rm(join(PROJECT_ROOT, 'reports', '.observablehq', 'cache'), { recursive: true, force: true });
+  const building = join(dirname(options.siteDir), `.site-building-${process.pid}`);
+  await rm(building, { recursive: true, force: true });
+  try {
+    const output = await runFrameworkBuild(building, options);
+    await verifySite(building, output);
+    const previous = `${options.siteDir}.previous-${process.pid}`;
+    if (existsSync(options.siteDir)) await rename(options.siteDir, previous);
+    await rename(building, options.siteDir);
+    await rm(previous, { recursive: true, force: true });
+  } catch (error) {
+    await rm(building, { recursive: true, force: true });
+    throw error;
+  }
+  return { seconds: (Date.now() - started) / 1000, pages: PAGES.length };
+}
+
+async function refuseOnFailedChecks(snapshotDir: string): Promise<void> {
+  const file = join(snapshotDir, 'check_results.parquet');
+  if (!existsSync(file)) throw new Error(`no published marts in ${snapshotDir}: run \`refloop run\` first`);
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    const reader = await connection.runAndReadAll(
+      `SELECT check_name FROM read_parquet(${sqlString(file)})
+       WHERE run_id = (SELECT max(run_id) FROM read_parquet(${sqlString(file)})) AND severity = 'error' AND NOT passed`,
+    );
+    const failed = reader.getRowObjectsJson().map((r) => String(r.check_name));
+    if (failed.length) throw new Error(`not published: error checks fired in the last transform (${failed.join(', ')}); see \`refloop status\``);
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+function runFrameworkBuild(output: string, options: PublishOptions): Promise<string> {
+  const bin = join(PROJECT_ROOT, 'node_modules', '.bin');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(PROJECT_ROOT, 'node_modules/@observablehq/framework/dist/bin/observable.js'), 'build'], {
+      cwd: PROJECT_ROOT,
+      env: {
+        ...process.env,
+        PATH: `${bin}${delimiter}${process.env.PATH ?? ''}`,
+        REFLOOP_SITE_OUTPUT: output,
+        REFLOOP_PUBLISHED_DIR: options.snapshotDir,
+        REFLOOP_MIN_CELL_SIZE: String(options.minCellSize),
+        // Framework must not try to reach its telemetry endpoint.
+        OBSERVABLE_TELEMETRY_DISABLE: 'true',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let text = '';
+    const collect = (chunk: Buffer) => {
+      text += chunk.toString();
+      const last = text.trimEnd().split('\n').pop() ?? '';
+      progress(`publish: ${last.slice(0, 100)}`);
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(text);
+      else reject(new Error(`the site build failed (exit ${code}): ${lastProblem(text)}`));
+    });
+  });
+}
+
+/** `observable build` can exit 0 with a broken page: check what it wrote. */
+async function verifySite(dir: string, buildOutput: string): Promise<void> {
+  const failedLoader = buildOutput.split("\n").find((l) => /\berror in \d+ms|data loader .* failed/i.test(l));
+  if (failedLoader) throw new Error(`a data loader failed: ${failedLoader.trim()}`);
+  for (const page of PAGES) if (!existsSync(join(dir, `${page}.html`))) throw new Error(`the site build did not write ${page}.html`);
+  const dataDir = join(dir, '_file', 'data');
+  const written = existsSync(dataDir) ? await readdir(dataDir) : [];
+  for (const name of DATA_FILES) {
+    if (!written.some((f) => f.startsWith(`${name}.`) && f.endsWith('.json'))) throw new Error(`the site build has no data file ${name}.json (its loader failed?)`);
+  }
+  log('publish.verified', `publish: ${PAGES.length} pages and ${DATA_FILES.length} data files written`);
+}
+
+function lastProblem(text: string): string {
+  const lines = text.split('\n').filter((l) => /error|failed|unexpected/i.test(l));
+  return (lines.pop() ?? text.trim().split('\n').pop() ?? '').trim().slice(0, 300);
+}

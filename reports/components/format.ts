@@ -1,0 +1,54 @@
+// Numbers as a practice leader reads them, and the KPI card.
+export const number = (x: number | null | undefined, digits = 0) =>
+  x === null || x === undefined || Number.isNaN(x) ? '—' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+export const percent = (x: number | null | undefined, digits = 0) => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(digits)}%`);
+
+export interface Kpi {
+  metric: string;
+  value: number | null;
+  last_week: number | null;
+  avg_previous_4_weeks: number | null;
+}
+
+const LABELS: Record<string, { label: string; format: (x: number | null) => string; better: 'up' | 'down' }> = {
+  referrals: { label: 'Referrals received', format: (x) => number(x), better: 'up' },
+  in_scope: { label: 'In scope', format: (x) => number(x), better: 'up' },
+  contact_sla_met_rate: { label: 'Contacted within SLA', format: (x) => percent(x), better: 'up' },
+  scheduled: { label: 'Scheduled', format: (x) => number(x), better: 'up' },
+  completed: { label: 'Seen (visit)', format: (x) => number(x), better: 'up' },
+  loop_closed: { label: 'Loop closed', format: (x) => number(x), better: 'up' },
+  median_hours_to_contact: { label: 'Median hours to contact', format: (x) => number(x, 1), better: 'down' },
+  median_days_to_appointment: { label: 'Median days to appointment', format: (x) => number(x, 1), better: 'down' },
+};
+
+export const KPI_ORDER = Object.keys(LABELS);
+
+/** A card: the week's value, with last week and the 4-week average, the change coloured by whether it is good. */
+export function kpiCard(kpi: Kpi): HTMLElement {
+  const spec = LABELS[kpi.metric] ?? { label: kpi.metric, format: (x: number | null) => number(x), better: 'up' as const };
+  const card = document.createElement('div');
+  card.className = 'card kpi';
+  const change = kpi.value !== null && kpi.avg_previous_4_weeks !== null ? kpi.value - kpi.avg_previous_4_weeks : null;
+  const good = change === null || change === 0 ? 'flat' : (change > 0) === (spec.better === 'up') ? 'good' : 'bad';
+  const arrow = change === null || change === 0 ? '' : change > 0 ? '▲' : '▼';
+  card.innerHTML = `<h2>${spec.label}</h2>
+    <div class="big">${spec.format(kpi.value)}</div>
+    <div class="compare ${good}">${arrow} vs 4-week average ${spec.format(kpi.avg_previous_4_weeks)}</div>
+    <div class="muted">last week ${spec.format(kpi.last_week)}</div>`;
+  return card;
+}
+
+/** A small element builder (Framework's html`` is an implicit, CDN-fetched import). */
+export function el(tag: string, attributes: Record<string, string> = {}, ...children: (Node | string | null | undefined)[]): HTMLElement {
+  const element = document.createElement(tag);
+  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, value);
+  for (const child of children) if (child !== null && child !== undefined) element.append(child);
+  return element;
+}
+
+/** A plain table for small result sets (no row-level data ever reaches a page). */
+export function table(rows: Record<string, unknown>[], columns: { key: string; label: string; format?: (v: unknown) => string }[]): HTMLElement {
+  const head = el('tr', {}, ...columns.map((c) => el('th', {}, c.label)));
+  const body = rows.map((row) => el('tr', {}, ...columns.map((c) => el('td', {}, c.format ? c.format(row[c.key]) : String(row[c.key] ?? '—')))));
+  return el('table', { class: 'refloop-table' }, el('thead', {}, head), el('tbody', {}, ...body));
+}

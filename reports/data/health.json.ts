@@ -1,0 +1,23 @@
+// Data health: runs, freshness per feed, row accounting, quarantine and
+// data-quality issues by reason, and the last checks.
+import { runLoader } from '../../src/site/loader.ts';
+
+await runLoader('health', async (query) => {
+  const runs = await query(
+    `SELECT run_id, job, trigger, strftime(started_at, '%Y-%m-%d %H:%M') AS started, round(epoch(finished_at) - epoch(started_at), 1) AS seconds,
+            status, files, files_refused, rows_read, rows_loaded, rows_quarantined, checks_failed, error
+     FROM runs ORDER BY run_id DESC LIMIT 20`,
+  );
+  const feeds = await query(
+    `SELECT kind, count(*) AS files, max(file) AS latest_file, strftime(max(ingested_at), '%Y-%m-%d %H:%M') AS last_loaded,
+            sum(rows_read) AS rows_read, sum(rows_loaded) AS rows_loaded, sum(rows_quarantined) AS rows_quarantined,
+            bool_and(rows_read = rows_loaded + rows_quarantined) AS adds_up
+     FROM ingested_files GROUP BY kind ORDER BY kind`,
+  );
+  const issues = await query('SELECT issue, feed, detail, rows, what_it_means FROM data_quality ORDER BY rows DESC');
+  const checks = await query(
+    `SELECT check_name, model, severity, failing_rows, passed, what_to_do FROM check_results
+     WHERE run_id = (SELECT max(run_id) FROM check_results) ORDER BY passed, severity, check_name`,
+  );
+  return { runs, feeds, issues, checks };
+});

@@ -1,0 +1,56 @@
+// What every data loader of the site shares: it reads the published Parquet
+// snapshots (never the warehouse, which a running job may hold), writes one
+// JSON document to stdout, logs only to stderr, and exits non-zero on failure
+// or empty output so the publish fails instead of showing stale numbers.
+import { readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { DuckDBInstance, DuckDBTypeId, type Json } from '@duckdb/node-api';
+import { sqlString } from '../contracts/value-sql.ts';
+
+export const publishedDir = () => resolve(process.env.REFLOOP_PUBLISHED_DIR ?? 'data/published');
+export const minCellSize = () => Number(process.env.REFLOOP_MIN_CELL_SIZE ?? 11);
+
+export type Query = <T = Record<string, Json>>(sql: string) => Promise<T[]>;
+
+const INTEGER_TYPES = new Set([DuckDBTypeId.BIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UBIGINT, DuckDBTypeId.DECIMAL]);
+
+export async function runLoader(name: string, load: (query: Query) => Promise<Record<string, unknown>>): Promise<void> {
+  try {
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    try {
+      const [params] = await viewsOverSnapshots(connection);
+      if (params) await connection.run(`SET TimeZone = ${sqlString(params)}`);
+      const query: Query = async (sql) => {
+        const reader = await connection.runAndReadAll(sql);
+        const numeric = reader.columnNames().filter((_, i) => INTEGER_TYPES.has(reader.columnTypes()[i]!.typeId));
+        const rows = reader.getRowObjectsJson();
+        for (const row of rows) for (const c of numeric) if (row[c] !== null) row[c] = Number(row[c]);
+        return rows as never;
+      };
+      const data = await load(query);
+      const empty = Object.values(data).every((v) => v === null || (Array.isArray(v) && v.length === 0));
+      if (empty) throw new Error('no data: run `refloop run` before publishing');
+      process.stdout.write(JSON.stringify(data));
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  } catch (error) {
+    process.stderr.write(`data loader ${name} failed: ${(error as Error).message.split('\n')[0]}\n`);
+    process.exit(1);
+  }
+}
+
+/** A view per snapshot file; returns the practice's time zone from config_params. */
+async function viewsOverSnapshots(connection: Awaited<ReturnType<DuckDBInstance['connect']>>): Promise<[string | undefined]> {
+  const dir = publishedDir();
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.parquet'));
+  if (files.length === 0) throw new Error(`no snapshots in ${dir}: run \`refloop run\` first`);
+  for (const file of files) {
+    await connection.run(`CREATE VIEW "${file.replace(/\.parquet$/, '')}" AS SELECT * FROM read_parquet(${sqlString(join(dir, file))})`);
+  }
+  if (!files.includes('config_params.parquet')) return [undefined];
+  const reader = await connection.runAndReadAll('SELECT timezone FROM config_params');
+  return [reader.getRowObjectsJson()[0]?.timezone as string | undefined];
+}
