@@ -18,7 +18,7 @@ await runLoader('intake', async (query) => {
   const slaTrend = await query(
     `SELECT received_week::VARCHAR AS week, service_line, sum(contact_sla_due) AS due, sum(contact_sla_met) AS met
      FROM funnel_weekly
-     WHERE received_week > (SELECT cast(as_of AS DATE) FROM config_params) - INTERVAL 52 WEEK
+     WHERE received_week > (SELECT cast(as_of AS DATE) FROM config_params) - INTERVAL 104 WEEK
        AND service_line IN (SELECT service_line FROM fct_referrals WHERE in_scope)
      GROUP BY ALL HAVING sum(contact_sla_due) > 0 ORDER BY ALL`,
   );

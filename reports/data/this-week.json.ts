@@ -14,7 +14,7 @@ await runLoader('this-week', async (query) => {
   );
   const trend = await query(
     `SELECT week::VARCHAR AS week, service_line, value AS referrals FROM kpi_weekly
-     WHERE metric = 'referrals' AND week > DATE '${week!.week}' - INTERVAL 26 WEEK AND is_complete_week ORDER BY week`,
+     WHERE metric = 'referrals' AND week > DATE '${week!.week}' - INTERVAL 104 WEEK AND is_complete_week ORDER BY week`,
   );
   // A matured cohort: referrals received 30–120 days before as_of have had
   // time to move through the funnel, so drop-off is not just "not yet".
