@@ -8,6 +8,8 @@ export default {
     { name: 'This week', path: '/' },
     { name: 'Intake', path: '/intake' },
     { name: 'Sources', path: '/sources' },
+    { name: 'Outreach', path: '/outreach' },
+    { name: 'Capacity', path: '/capacity' },
     { name: 'Data health', path: '/data-health' },
     { name: 'Definitions', path: '/definitions' },
   ],

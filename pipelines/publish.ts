@@ -17,8 +17,8 @@ import { sqlString } from '../src/contracts/value-sql.ts';
 import { log, progress } from '../src/log.ts';
 
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const PAGES = ['index', 'intake', 'sources', 'data-health', 'definitions'];
-const DATA_FILES = ['this-week', 'intake', 'sources', 'health', 'dictionary'];
+const PAGES = ['index', 'intake', 'sources', 'outreach', 'capacity', 'data-health', 'definitions'];
+const DATA_FILES = ['this-week', 'intake', 'sources', 'outreach', 'capacity', 'health', 'dictionary'];
 
 export interface PublishOptions {
   snapshotDir: string;

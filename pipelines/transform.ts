@@ -6,6 +6,7 @@ import type { RefloopConfig } from '../src/config/schema.ts';
 import { log, progress } from '../src/log.ts';
 import { buildModels, type ModelRun } from '../src/models/build.ts';
 import { type CheckResult, customChecks, modelChecks, runChecks } from '../src/models/checks.ts';
+import { buildCapacityForecast, FORECAST_TABLES } from '../src/forecast/capacity-step.ts';
 import { resolveAsOf } from '../src/models/config-tables.ts';
 import { readModels } from '../src/models/model-file.ts';
 import { publishSnapshots } from '../src/models/snapshots.ts';
@@ -33,6 +34,8 @@ export async function transform(
   const runs = await buildModels(warehouse, models, config, asOf, options.runId, (model, i, total) =>
     progress(`transform: [${i + 1}/${total}] ${model.name}`),
   );
+  progress('transform: capacity forecast');
+  await buildCapacityForecast(warehouse);
   const checks = await runChecks(warehouse, [...modelChecks(models), ...(await customChecks(join(sqlDir, 'checks')))], options.runId);
   for (const failed of checks.filter((c) => c.failingRows > 0)) {
     log('transform.check_failed', `transform: check ${failed.name} (${failed.severity}) fired on ${failed.failingRows} rows: ${failed.whatToDo}`, {
@@ -41,7 +44,7 @@ export async function transform(
       failing_rows: failed.failingRows,
     });
   }
-  const marts = models.filter((m) => m.layer === 'marts').map((m) => m.name);
+  const marts = [...models.filter((m) => m.layer === 'marts').map((m) => m.name), ...FORECAST_TABLES];
   const snapshots = await publishSnapshots(warehouse, marts, options.snapshotDir);
   return { asOf, marts, models: runs, checks, snapshots };
 }

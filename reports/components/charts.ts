@@ -88,3 +88,35 @@ export function funnelChart(stages: { stage: string; count: number; share: numbe
     240,
   );
 }
+
+/** Recent weekly referrals, then the forecast with its 80% and 95% bands. */
+export function forecastChart(history: Row[], future: Row[], width: number) {
+  return vegaLite(
+    {
+      title: 'Referrals per week: the last year, then the forecast with 80% and 95% ranges',
+      layer: [
+        {
+          data: { values: future },
+          mark: { type: 'area', opacity: 0.2, color: PALETTE[0] },
+          encoding: { x: { field: 'week', type: 'temporal', title: 'Week' }, y: { field: 'lo95', type: 'quantitative', title: 'Referrals' }, y2: { field: 'hi95' } },
+        },
+        {
+          data: { values: future },
+          mark: { type: 'area', opacity: 0.35, color: PALETTE[0] },
+          encoding: { x: { field: 'week', type: 'temporal' }, y: { field: 'lo80', type: 'quantitative' }, y2: { field: 'hi80' } },
+        },
+        {
+          data: { values: future },
+          mark: { type: 'line', point: true, color: PALETTE[0], strokeDash: [4, 3] },
+          encoding: { x: { field: 'week', type: 'temporal' }, y: { field: 'forecast_referrals', type: 'quantitative' }, tooltip: [{ field: 'week', type: 'temporal' }, { field: 'forecast_referrals', format: '.0f', title: 'forecast' }] },
+        },
+        {
+          data: { values: history },
+          mark: { type: 'line', color: '#555' },
+          encoding: { x: { field: 'week', type: 'temporal' }, y: { field: 'referrals', type: 'quantitative' }, tooltip: [{ field: 'week', type: 'temporal' }, { field: 'referrals' }] },
+        },
+      ],
+    },
+    width,
+  );
+}

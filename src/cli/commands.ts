@@ -2,6 +2,7 @@
 import type { Command } from './command.ts';
 import { demoCommand } from './commands/demo.ts';
 import { ingestCommand, publishCommand, runCommand, transformCommand } from './commands/jobs.ts';
+import { outreachCommand } from './commands/outreach.ts';
 import { sqlCommand } from './commands/sql.ts';
 import { startCommand } from './commands/start.ts';
 import { statusCommand } from './commands/status.ts';
@@ -13,6 +14,7 @@ export const COMMANDS: Record<string, Command> = {
   publish: publishCommand,
   run: runCommand,
   sql: sqlCommand,
+  outreach: outreachCommand,
   status: statusCommand,
   start: startCommand,
 };

@@ -140,10 +140,12 @@ export function simulateJourney(ctx: JourneyContext, day: number, clinician: Cli
   event('accepted', triaged);
 
   // Missing documents are requested; most arrive days later, some never.
+  let packetNeverCompleted = false;
   missing.forEach((doc) => {
     const requested = nextWorkingMinute(triaged + random.int(30, 8 * 60));
     event('doc_requested', requested, doc);
     if (random.chance(0.85)) event('doc_received', requested + Math.round(random.logNormal(52, 0.7) * 60), doc);
+    else packetNeverCompleted = true;
   });
 
   // Contact: slower when intake is short-staffed or the week is busy.
@@ -161,6 +163,9 @@ export function simulateJourney(ctx: JourneyContext, day: number, clinician: Cli
   }
   if (contacted === undefined) return journey;
   event('contact_made', contacted);
+  // A packet that never completes stalls scheduling: half such patients are
+  // never booked (they wait on a record and go elsewhere).
+  if (packetNeverCompleted && random.chance(0.5)) return journey;
   if (random.chance(0.03)) {
     event('patient_declined', contacted + 5);
     return journey;

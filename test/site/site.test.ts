@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveStatic } from '../../src/site/serve.ts';
 import { refloop } from '../helpers/cli.ts';
 
-const PAGES = ['/', '/intake', '/sources', '/data-health', '/definitions'];
-const PAGES_WITH_CHARTS = ['/', '/intake', '/sources', '/data-health'];
+const PAGES = ['/', '/intake', '/sources', '/outreach', '/capacity', '/data-health', '/definitions'];
+const PAGES_WITH_CHARTS = ['/', '/intake', '/sources', '/outreach', '/capacity', '/data-health'];
 let dir: string;
 let site: { url: string; close: () => Promise<void> };
 let browser: Browser;

@@ -1,0 +1,76 @@
+-- Grain: one row per (event, cohort_month, service_line, days): a step of a Kaplan–Meier curve.
+--
+-- Time from receipt to first contact, to the first booking (scheduling) and
+-- to the first visit, for in-scope referrals that were not declined, by month
+-- of receipt (local) and service line, plus 'all' lines. A referral that has
+-- not reached the event by as_of is censored at as_of, so recent cohorts are
+-- not made to look bad by referrals that simply have not had time yet. An
+-- event recorded before receipt counts at day 0. The Kaplan–Meier estimate of
+-- the share not yet reached after t days is the product over event times
+-- t_j ≤ t of (1 − d_j / n_j), with d_j events at t_j and n_j referrals still
+-- at risk just before it (censored ones leave the risk set after their time).
+--
+-- @column event: contact, scheduled or visit.
+-- @column cohort_month: Month of receipt (its first day, local).
+-- @column service_line: Service line, or 'all'.
+-- @column days: Days since receipt (real elapsed time / 24 hours) at this step.
+-- @column at_risk: Referrals not yet reached and not yet censored just before this time.
+-- @column events: Referrals that reached the event at this time.
+-- @column censored: Referrals censored at this time (as_of came first).
+-- @column share_not_yet: Kaplan–Meier estimate of the share not yet reached by this time.
+-- @unique event, cohort_month, service_line, days
+with params as (
+  select * from config_params
+),
+eligible as (
+  select
+    f.*,
+    cast(date_trunc('month', f.received_date) as date) as cohort_month,
+    (epoch(params.as_of) - epoch(f.received_at)) / 86400.0 as days_observed
+  from fct_referrals as f, params
+  where f.in_scope and not f.declined
+),
+durations as (
+  select 'contact' as event, cohort_month, service_line, first_contact_at as reached_at, received_at, days_observed from eligible
+  union all
+  select 'scheduled', cohort_month, service_line, first_booked_at, received_at, days_observed from eligible
+  union all
+  select 'visit', cohort_month, service_line, completed_visit_at, received_at, days_observed from eligible
+),
+timed as (
+  select
+    event, cohort_month, service_line,
+    case when reached_at is not null then greatest(0, (epoch(reached_at) - epoch(received_at)) / 86400.0) else days_observed end as days,
+    reached_at is not null as is_event
+  from durations
+),
+with_all as (
+  select * from timed
+  union all
+  select event, cohort_month, 'all' as service_line, days, is_event from timed
+),
+steps as (
+  select event, cohort_month, service_line, round(days, 3) as days,
+    count(*) filter (where is_event) as events,
+    count(*) filter (where not is_event) as censored
+  from with_all
+  group by all
+),
+at_risk as (
+  select
+    *,
+    sum(events + censored) over (partition by event, cohort_month, service_line order by days desc rows between unbounded preceding and current row) as at_risk
+  from steps
+),
+survival as (
+  select
+    *,
+    -- Product of (1 − d/n) as exp(sum(log)); a step where everyone left reaches 0.
+    case
+      when max(case when events = at_risk then 1 else 0 end) over running = 1 then 0
+      else exp(sum(case when events > 0 then ln(1 - events / at_risk) else 0 end) over running)
+    end as share_not_yet
+  from at_risk
+  window running as (partition by event, cohort_month, service_line order by days rows between unbounded preceding and current row)
+)
+select event, cohort_month, service_line, days, at_risk, events, censored, share_not_yet from survival

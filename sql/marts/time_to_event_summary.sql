@@ -1,0 +1,31 @@
+-- Grain: one row per (event, cohort_month, service_line): the median and 90th percentile time to the event.
+--
+-- From the Kaplan–Meier curves in time_to_event: the median is the first time
+-- the share not yet reached falls to 50% or below, the 90th percentile the
+-- first time it falls to 10% or below; null when the curve (censored at
+-- as_of) has not got there yet, which is itself the answer for a young cohort.
+--
+-- @column event: contact, scheduled or visit.
+-- @column cohort_month: Month of receipt (its first day, local).
+-- @column service_line: Service line, or 'all'.
+-- @column referrals: Referrals in the cohort (in scope, not declined).
+-- @column reached: Of them, those that reached the event by as_of.
+-- @column median_days: Kaplan–Meier median days to the event; null if not reached by half yet.
+-- @column p90_days: Days by which 90% reached the event (Kaplan–Meier); null if not yet.
+-- @column share_reached_by_as_of: One minus the last point of the curve.
+-- @unique event, cohort_month, service_line
+with curves as (
+  select * from time_to_event
+),
+summary as (
+  select
+    event, cohort_month, service_line,
+    sum(events + censored) as referrals,
+    sum(events) as reached,
+    min(days) filter (where share_not_yet <= 0.5) as median_days,
+    min(days) filter (where share_not_yet <= 0.1) as p90_days,
+    1 - arg_max(share_not_yet, days) as share_reached_by_as_of
+  from curves
+  group by all
+)
+select * from summary

@@ -1,0 +1,129 @@
+// The forecast step of the transform: weekly referral volume per configured
+// service line for the next 12 weeks, turned into expected new-patient visits
+// (forecast × conversion × show rate) and set against the capacity extract's
+// slots, with the forecast's own backtest beside it. Runs after the SQL
+// models; written as two tables in one transaction.
+import { sqlString } from '../contracts/value-sql.ts';
+import type { Warehouse } from '../warehouse/warehouse.ts';
+import { backtest, forecast, intervals } from './weekly.ts';
+
+export const HORIZON = 12;
+const BACKTEST_ORIGINS = 26;
+
+const COLUMNS = {
+  capacity_forecast: {
+    comment: 'Grain: one row per (service_line, week_start) for the next 12 weeks: forecast referrals with 80%/95% intervals, expected new-patient visits and slots.',
+    columns: {
+      service_line: ['VARCHAR', 'Configured service line.'],
+      week_start: ['DATE', 'The week (its Monday, local); the first is the week of as_of.'],
+      horizon: ['INTEGER', 'Weeks ahead (1 = the week of as_of).'],
+      model: ['VARCHAR', "seasonal (trend and yearly seasonality, with a year of history) or 'recent level' (less history)."],
+      forecast_referrals: ['DOUBLE', 'Expected referrals received that week.'],
+      lo80: ['DOUBLE', 'Lower end of the 80% interval of referrals.'],
+      hi80: ['DOUBLE', 'Upper end of the 80% interval of referrals.'],
+      lo95: ['DOUBLE', 'Lower end of the 95% interval of referrals.'],
+      hi95: ['DOUBLE', 'Upper end of the 95% interval of referrals.'],
+      conversion: ['DOUBLE', 'Share of the line\'s referrals that get an appointment booked (referrals received 90–365 days before as_of).'],
+      show_rate: ['DOUBLE', 'Share of first appointments (not cancelled, started by as_of) that were attended.'],
+      expected_new_patients: ['DOUBLE', 'forecast_referrals × conversion × show_rate: new-patient visits to expect.'],
+      expected_new_patients_hi80: ['DOUBLE', 'The same at the 80% interval\'s upper end.'],
+      slots: ['INTEGER', 'New-patient slots in the capacity extract; null when the extract has none for that week.'],
+      shortfall: ['DOUBLE', 'expected_new_patients − slots when positive, else 0; null without slots.'],
+      is_short: ['BOOLEAN', 'Expected new-patient visits exceed the slots.'],
+      is_at_risk: ['BOOLEAN', 'Short at the 80% interval\'s upper end (a busy week would not fit).'],
+    },
+  },
+  forecast_backtest: {
+    comment: "Grain: one row per service line: the forecast's rolling-origin backtest (12 weeks ahead from each of the last 26 weeks that allow it).",
+    columns: {
+      service_line: ['VARCHAR', 'Configured service line.'],
+      model: ['VARCHAR', 'The model used for this line.'],
+      weeks_of_history: ['INTEGER', 'Complete weeks of history.'],
+      origins: ['INTEGER', 'Forecast origins in the backtest.'],
+      mae: ['DOUBLE', 'Mean absolute error of the model, referrals per week.'],
+      seasonal_naive_mae: ['DOUBLE', 'Mean absolute error of seasonal naive (same week last year) on the same origins.'],
+      mase: ['DOUBLE', "Model MAE / in-sample seasonal-naive MAE: below 1 beats seasonal naive."],
+      seasonal_naive_mase: ['DOUBLE', 'The same scale applied to seasonal naive on the backtest.'],
+      dispersion: ['DOUBLE', 'Mean squared error / forecast: how much wider than Poisson the intervals are.'],
+    },
+  },
+} as const;
+
+export async function buildCapacityForecast(warehouse: Warehouse): Promise<void> {
+  const series = await warehouse.query<{ service_line: string; weeks: number[]; last_week: string }>(
+    `SELECT k.service_line, list(k.value::DOUBLE ORDER BY k.week) AS weeks, max(k.week)::VARCHAR AS last_week
+     FROM kpi_weekly k JOIN config_service_lines USING (service_line)
+     WHERE k.metric = 'referrals' AND k.is_complete_week GROUP BY k.service_line ORDER BY k.service_line`,
+  );
+  const rates = await warehouse.query<{ service_line: string; conversion: number | null; show_rate: number | null }>(
+    `WITH params AS (SELECT * FROM config_params),
+     firsts AS (
+       SELECT linked_referral_id AS referral_id, arg_min(status, start_at) AS status
+       FROM int_appointment_links, params
+       WHERE linked_referral_id IS NOT NULL AND status <> 'cancelled' AND start_at <= params.as_of
+       GROUP BY 1
+     )
+     SELECT f.service_line,
+            avg(CASE WHEN f.is_scheduled THEN 1 ELSE 0 END) AS conversion,
+            avg(CASE WHEN firsts.status IS NULL THEN NULL WHEN firsts.status = 'no_show' THEN 0 ELSE 1 END) AS show_rate
+     FROM fct_referrals f LEFT JOIN firsts USING (referral_id), params
+     WHERE f.received_at BETWEEN params.as_of - INTERVAL 365 DAY AND params.as_of - INTERVAL 90 DAY
+     GROUP BY f.service_line`,
+  );
+  const slots = await warehouse.query<{ service_line: string; week_start: string; slots: number }>(
+    'SELECT service_line, week_start::VARCHAR AS week_start, new_patient_slots AS slots FROM stg_capacity',
+  );
+  const forecastRows: string[] = [];
+  const backtestRows: string[] = [];
+  for (const line of series) {
+    const history = line.weeks.map(Number);
+    const result = forecast(history, HORIZON);
+    const test = backtest(history, HORIZON, BACKTEST_ORIGINS);
+    const dispersion = test?.dispersion ?? Math.max(1, variance(history.slice(-12)) / Math.max(1, mean(history.slice(-12))));
+    const rate = rates.find((r) => r.service_line === line.service_line);
+    const conversion = rate?.conversion ?? 0;
+    const show = rate?.show_rate ?? 1;
+    result.mean.forEach((value, i) => {
+      const week = addDays(line.last_week, 7 * (i + 1));
+      const band = intervals(value, dispersion);
+      const expected = value * conversion * show;
+      const expectedHigh = band.hi80 * conversion * show;
+      const slot = slots.find((s) => s.service_line === line.service_line && s.week_start === week)?.slots;
+      const has = slot !== undefined;
+      forecastRows.push(
+        `(${sqlString(line.service_line)}, DATE ${sqlString(week)}, ${i + 1}, ${sqlString(result.model)}, ${value}, ${band.lo80}, ${band.hi80}, ${band.lo95}, ${band.hi95}, ${conversion}, ${show}, ${expected}, ${expectedHigh}, ${has ? slot : 'NULL'}, ${has ? Math.max(0, expected - slot) : 'NULL'}, ${has ? expected > slot : 'NULL'}, ${has ? expectedHigh > slot : 'NULL'})`,
+      );
+    });
+    backtestRows.push(
+      `(${sqlString(line.service_line)}, ${sqlString(result.model)}, ${history.length}, ${test?.origins ?? 0}, ${num(test?.mae)}, ${num(test?.seasonalNaiveMae)}, ${num(test?.mase)}, ${num(test?.seasonalNaiveMase)}, ${dispersion})`,
+    );
+  }
+  await warehouse.run('BEGIN TRANSACTION');
+  try {
+    for (const [table, rows] of [['capacity_forecast', forecastRows], ['forecast_backtest', backtestRows]] as const) {
+      const spec = COLUMNS[table];
+      const columns = Object.entries(spec.columns).map(([name, [type]]) => `"${name}" ${type}`);
+      await warehouse.run(`CREATE OR REPLACE TABLE ${table} (${columns.join(', ')})`);
+      if (rows.length) await warehouse.run(`INSERT INTO ${table} VALUES ${rows.join(', ')}`);
+      const comments = Object.entries(spec.columns).map(([name, [, meaning]]) => `COMMENT ON COLUMN ${table}."${name}" IS ${sqlString(meaning)};`);
+      await warehouse.run(`COMMENT ON TABLE ${table} IS ${sqlString(spec.comment)};\n${comments.join('\n')}`);
+    }
+    await warehouse.run('COMMIT');
+  } catch (error) {
+    await warehouse.run('ROLLBACK');
+    throw error;
+  }
+}
+
+export const FORECAST_TABLES = Object.keys(COLUMNS);
+
+const num = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? 'NULL' : String(x));
+const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
+const variance = (xs: number[]) => {
+  const m = mean(xs);
+  return xs.reduce((s, x) => s + (x - m) ** 2, 0) / Math.max(1, xs.length - 1);
+};
+
+function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
