@@ -35,7 +35,7 @@ export async function transform(
     progress(`transform: [${i + 1}/${total}] ${model.name}`),
   );
   progress('transform: capacity forecast');
-  await buildCapacityForecast(warehouse);
+  const forecasted = await buildCapacityForecast(warehouse);
   const checks = await runChecks(warehouse, [...modelChecks(models), ...(await customChecks(join(sqlDir, 'checks')))], options.runId);
   for (const failed of checks.filter((c) => c.failingRows > 0)) {
     log('transform.check_failed', `transform: check ${failed.name} (${failed.severity}) fired on ${failed.failingRows} rows: ${failed.whatToDo}`, {
@@ -44,7 +44,7 @@ export async function transform(
       failing_rows: failed.failingRows,
     });
   }
-  const marts = [...models.filter((m) => m.layer === 'marts').map((m) => m.name), ...FORECAST_TABLES];
+  const marts = [...models.filter((m) => m.layer === 'marts').map((m) => m.name), ...(forecasted ? FORECAST_TABLES : [])];
   const snapshots = await publishSnapshots(warehouse, marts, options.snapshotDir);
   return { asOf, marts, models: runs, checks, snapshots };
 }

@@ -4,16 +4,18 @@
 -- judges a clinician against their own history or peers, never a fixed
 -- number of days, and is small-sample aware:
 --
--- dormant: referred regularly (6+ referrals), then silent. Their own pace is
---   (referrals − 1) over the span from first to last referral; the chance of
---   a silence as long as the current one at that pace is exp(−rate × days)
---   (Poisson). Dormant when that chance is below 1 in 1,000. Someone with two
---   referrals ever is never dormant.
+-- dormant: referred regularly (6+ referrals), then silent: nothing in the
+--   last 13 weeks. Their own pace is (referrals − 1) over the span from their
+--   first referral on record to their last (the whole history, not just the
+--   year, so a burst does not pass for a pace); the chance of a silence as
+--   long as the current one at that pace is exp(−rate × days) (Poisson).
+--   Dormant when that chance is below 1 in 1,000. Someone with two referrals ever is never dormant, and
+--   someone still referring now and then is declining, not dormant.
 -- declining: 12+ referrals in the baseline (the year before the last 91
 --   days), and in the last 91 days well below their baseline *share* of the
 --   practice's referrals (so a practice-wide season or growth is not read as
 --   one clinician's decline): at most 60% of expected, and a Poisson chance
---   of so few below 1 in 200. Not also dormant.
+--   of so few below 1 in 50. Not also dormant.
 -- coaching: packets often incomplete at receipt: 20+ in-scope referrals and an
 --   incomplete rate, shrunk toward the practice rate (beta prior of strength
 --   20), whose 95% interval lies above the practice rate and at least 15
@@ -81,17 +83,22 @@ per_source as (
   from year, params
   group by year.source, params.as_of
 ),
+history as (
+  select source as npi, count(*) as referrals_ever, min(received_at) as first_ever
+  from fct_referrals where source <> 'unknown' group by source
+),
 conversion as (
   select source as npi, coalesce(conversion_shrunk, (select conversion from practice)) as conversion from source_quality
 ),
 dormant as (
   select
     s.npi, 'dormant' as category,
-    (s.referrals - 1) / nullif(s.active_days, 0) as rate_per_day,
-    exp(-((s.referrals - 1) / nullif(s.active_days, 0)) * s.silent_days) as chance,
+    (h.referrals_ever - 1) / ((epoch(s.last_at) - epoch(h.first_ever)) / 86400.0) as rate_per_day,
+    exp(-((h.referrals_ever - 1) / ((epoch(s.last_at) - epoch(h.first_ever)) / 86400.0)) * s.silent_days) as chance,
     s.*
   from per_source as s
-  where s.referrals >= 6 and s.active_days > 0
+  join history as h on h.npi = s.npi
+  where s.referrals >= 6 and s.recent = 0 and s.last_at > h.first_ever
 ),
 dormant_flagged as (
   select
@@ -127,7 +134,7 @@ declining_flagged as (
       recent, round(expected_recent, 0)::integer, round(100 * (1 - recent / expected_recent), 0)::integer,
       case when chance < 1e-6 then 'less than once in a million' else format('about once in {:,}', round(1 / chance, 0)::bigint) end) as reason
   from declining_tested
-  where recent <= 0.6 * expected_recent and chance < 0.005
+  where recent <= 0.6 * expected_recent and chance < 0.02
 ),
 coaching as (
   select

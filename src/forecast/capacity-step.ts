@@ -49,7 +49,14 @@ const COLUMNS = {
   },
 } as const;
 
-export async function buildCapacityForecast(warehouse: Warehouse): Promise<void> {
+/** The models the forecast reads; without them (a project with its own models) the step is skipped. */
+const INPUTS = ['kpi_weekly', 'fct_referrals', 'int_appointment_links', 'stg_capacity', 'config_service_lines'];
+
+export async function buildCapacityForecast(warehouse: Warehouse): Promise<boolean> {
+  const present = await warehouse.query<{ n: number }>(
+    `SELECT count(*)::INTEGER AS n FROM (SELECT table_name FROM duckdb_tables() UNION SELECT view_name FROM duckdb_views()) WHERE table_name IN (${INPUTS.map(sqlString).join(', ')})`,
+  );
+  if ((present[0]?.n ?? 0) < INPUTS.length) return false;
   const series = await warehouse.query<{ service_line: string; weeks: number[]; last_week: string }>(
     `SELECT k.service_line, list(k.value::DOUBLE ORDER BY k.week) AS weeks, max(k.week)::VARCHAR AS last_week
      FROM kpi_weekly k JOIN config_service_lines USING (service_line)
@@ -113,6 +120,7 @@ export async function buildCapacityForecast(warehouse: Warehouse): Promise<void>
     await warehouse.run('ROLLBACK');
     throw error;
   }
+  return true;
 }
 
 export const FORECAST_TABLES = Object.keys(COLUMNS);
