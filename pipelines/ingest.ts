@@ -5,6 +5,7 @@ import type { RefloopConfig } from '../src/config/schema.ts';
 import { listInbox } from '../src/ingest/inbox.ts';
 import { type FileOutcome, loadFile } from '../src/ingest/load-file.ts';
 import { log, progress } from '../src/log.ts';
+import { stopRequested } from '../src/shutdown.ts';
 import type { Warehouse } from '../src/warehouse/warehouse.ts';
 
 export interface IngestSummary {
@@ -14,6 +15,8 @@ export interface IngestSummary {
   rowsRead: number;
   rowsLoaded: number;
   rowsQuarantined: number;
+  /** Set when a stop signal ended the job between files. */
+  stoppedBy?: string;
 }
 
 export async function ingestInbox(warehouse: Warehouse, config: RefloopConfig, inboxDir: string, runId: number): Promise<IngestSummary> {
@@ -22,6 +25,12 @@ export async function ingestInbox(warehouse: Warehouse, config: RefloopConfig, i
   log('ingest.start', `ingest: ${files.length} extract file${files.length === 1 ? '' : 's'} in ${inboxDir}`, { files: files.length, inbox: inboxDir });
 
   for (const [index, file] of files.entries()) {
+    const stop = stopRequested();
+    if (stop) {
+      summary.stoppedBy = stop;
+      log('ingest.stopped', `ingest: stopped by ${stop} before ${file.name}; ${files.length - index} files left for the next run`, { signal: stop, files_left: files.length - index });
+      break;
+    }
     const counter = `[${index + 1}/${files.length}] ${file.name}`;
     if (!file.contract) {
       const reason = 'its name starts with no known extract kind (referrals, referral_events, appointments, visits, providers, capacity) followed by _ or .';

@@ -12,4 +12,5 @@ export const COMMON_OPTIONS = {
   db: { type: 'string' },
   inbox: { type: 'string' },
   'as-of': { type: 'string' },
+  wait: { type: 'boolean' },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;

@@ -3,6 +3,7 @@ import type { Command } from './command.ts';
 import { demoCommand } from './commands/demo.ts';
 import { ingestCommand, publishCommand, runCommand, transformCommand } from './commands/jobs.ts';
 import { outreachCommand } from './commands/outreach.ts';
+import { scheduleCommand } from './commands/schedule.ts';
 import { sqlCommand } from './commands/sql.ts';
 import { startCommand } from './commands/start.ts';
 import { statusCommand } from './commands/status.ts';
@@ -17,6 +18,7 @@ export const COMMANDS: Record<string, Command> = {
   outreach: outreachCommand,
   status: statusCommand,
   start: startCommand,
+  schedule: scheduleCommand,
 };
 
 export function usage(): string {

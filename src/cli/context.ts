@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import type { RefloopConfig } from '../config/schema.ts';
 import { loadPseudonymKey } from '../privacy/pseudonym.ts';
+import { acquireWriterLock, busyMessage, type Lock, lockPath, readLock, WarehouseBusyError } from '../warehouse/lock.ts';
 import { openWarehouse, type Warehouse } from '../warehouse/warehouse.ts';
 
 export interface CommonOptions {
@@ -11,6 +12,7 @@ export interface CommonOptions {
   db?: string | undefined;
   inbox?: string | undefined;
   'as-of'?: string | undefined;
+  wait?: boolean | undefined;
 }
 
 export interface Context {
@@ -39,14 +41,40 @@ export async function createContext(options: CommonOptions): Promise<Context> {
   return { ...paths, config: await loadConfig(paths.configPath) };
 }
 
-export async function openForWriting(context: Context): Promise<Warehouse> {
-  return openWarehouse({
-    path: context.dbPath,
-    timezone: context.config.timezone,
-    pseudonymKey: await loadPseudonymKey(context.keyPath),
-  });
+/**
+ * The writer: takes the writer lock (or waits for it with `wait`), then opens
+ * the warehouse. A reader (`refloop sql`, `status`) holds DuckDB's file lock
+ * only for a moment, so a conflict with one is retried for up to 30 s.
+ */
+export async function openForWriting(context: Context, job: string, options: { wait?: boolean } = {}): Promise<{ warehouse: Warehouse; lock: Lock }> {
+  const lock = await acquireWriterLock(context.dbPath, job, options);
+  try {
+    const pseudonymKey = await loadPseudonymKey(context.keyPath);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const warehouse = await openWarehouse({ path: context.dbPath, timezone: context.config.timezone, pseudonymKey, onClose: lock.release });
+        return { warehouse, lock };
+      } catch (error) {
+        if (!isFileLockConflict(error) || attempt >= 60) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
 }
 
+/** A reader, read-only. While a job writes, it says who, and points to the snapshots. */
 export async function openForReading(context: Context): Promise<Warehouse> {
-  return openWarehouse({ path: context.dbPath, timezone: context.config.timezone, readOnly: true });
+  try {
+    return await openWarehouse({ path: context.dbPath, timezone: context.config.timezone, readOnly: true });
+  } catch (error) {
+    if (!isFileLockConflict(error)) throw error;
+    const holder = await readLock(lockPath(context.dbPath));
+    const who = holder ? busyMessage(holder).replace(/; try again.*/, '') : 'warehouse busy: another process is writing';
+    throw new WarehouseBusyError(`${who}; the published snapshots in ${dirname(context.dbPath)}/published can be read meanwhile`);
+  }
 }
+
+const isFileLockConflict = (error: unknown) => /Could not set lock on file|Conflicting lock/i.test(String((error as Error)?.message ?? error));

@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/load.ts';
 import { clearProgress } from '../log.ts';
+import { stopOnSignals } from '../shutdown.ts';
 import { COMMANDS, usage } from './commands.ts';
 
 export async function main(argv: string[]): Promise<number> {
@@ -19,6 +20,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     process.stderr.write(`refloop ${name}: ${(error as Error).message}\n`);
     return 2;
+  }
+  // Jobs stop between files on SIGTERM/SIGINT and record the run.
+  if (['ingest', 'transform', 'run', 'start', 'schedule'].includes(name!)) {
+    stopOnSignals((signal) => process.stderr.write(`refloop ${name}: ${signal} received, stopping after the file in hand (again to quit now)\n`));
   }
   try {
     return await command.run(parsed.values as never, parsed.positionals);

@@ -22,6 +22,8 @@ export interface OpenOptions {
   readOnly?: boolean;
   /** Needed to load patient data: the macro that pseudonymizes MRNs. */
   pseudonymKey?: Buffer;
+  /** Called after the warehouse is closed (releases the writer lock). */
+  onClose?: () => Promise<void>;
 }
 
 export class WarehouseKeyError extends Error {}
@@ -30,7 +32,7 @@ export async function openWarehouse(options: OpenOptions): Promise<Warehouse> {
   if (!options.readOnly && options.path !== ':memory:') await mkdir(dirname(options.path), { recursive: true });
   const instance = await DuckDBInstance.create(options.path, options.readOnly ? { access_mode: 'READ_ONLY' } : {});
   const connection = await instance.connect();
-  const warehouse = wrap(instance, connection, !options.readOnly);
+  const warehouse = wrap(instance, connection, !options.readOnly, options.onClose);
   try {
     await warehouse.run(`SET TimeZone = ${sqlString(options.timezone)};`);
     await warehouse.run(sessionMacrosSql(options.timezone));
@@ -46,7 +48,7 @@ export async function openWarehouse(options: OpenOptions): Promise<Warehouse> {
   return warehouse;
 }
 
-function wrap(instance: DuckDBInstance, connection: DuckDBConnection, writable: boolean): Warehouse {
+function wrap(instance: DuckDBInstance, connection: DuckDBConnection, writable: boolean, onClose?: () => Promise<void>): Warehouse {
   let closed = false;
   return {
     connection,
@@ -65,6 +67,7 @@ function wrap(instance: DuckDBInstance, connection: DuckDBConnection, writable: 
       } finally {
         connection.closeSync();
         instance.closeSync();
+        await onClose?.();
       }
     },
   };

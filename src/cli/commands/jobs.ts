@@ -8,17 +8,19 @@ import { ingestInbox, summaryLine } from '../../../pipelines/ingest.ts';
 import { transform, transformSummary } from '../../../pipelines/transform.ts';
 import { result } from '../../log.ts';
 import { publishSnapshots, systemSnapshots } from '../../models/snapshots.ts';
-import { finishRun, type RunTotals, startRun } from '../../warehouse/runs.ts';
+import { stopRequested } from '../../shutdown.ts';
+import { finishRun, type RunTotals, startRun, type Trigger } from '../../warehouse/runs.ts';
 import { type Command, COMMON_OPTIONS } from '../command.ts';
 import { type CommonOptions, createContext, openForWriting } from '../context.ts';
 
 type Stage = 'ingest' | 'transform' | 'publish';
 
-async function runStages(options: CommonOptions, job: string, stages: Stage[]): Promise<number> {
+export async function runStages(options: CommonOptions, job: string, stages: Stage[], trigger: Trigger = 'manual'): Promise<number> {
   const context = await createContext(options);
-  const warehouse = await openForWriting(context);
+  const { warehouse, lock } = await openForWriting(context, job, { wait: options.wait });
   try {
-    const runId = await startRun(warehouse, job);
+    const runId = await startRun(warehouse, job, trigger);
+    await lock.setRun(runId);
     const totals: RunTotals = {};
     const snapshotDir = join(dirname(context.dbPath), 'published');
     let marts: string[] | undefined;
@@ -33,10 +35,11 @@ async function runStages(options: CommonOptions, job: string, stages: Stage[]): 
           rowsLoaded: summary.rowsLoaded,
           rowsQuarantined: summary.rowsQuarantined,
         });
+        if (summary.stoppedBy) problems.push(`stopped by ${summary.stoppedBy} after ${summary.filesLoaded} files; the rest load next run`);
         if (summary.refused.length) problems.push(`${summary.refused.length} file${summary.refused.length === 1 ? '' : 's'} refused: ${summary.refused.map((r) => r.file).join(', ')}`);
         result('ingest.summary', summaryLine(summary));
       }
-      if (stages.includes('transform')) {
+      if (stages.includes('transform') && !stopRequested()) {
         const outcome = await transform(warehouse, context.config, {
           asOf: options['as-of'],
           runId,
@@ -55,7 +58,7 @@ async function runStages(options: CommonOptions, job: string, stages: Stage[]): 
     const failure = problems.length ? problems.join('; ') : undefined;
     await finishRun(warehouse, runId, totals, failure);
     if (marts) await publishSnapshots(warehouse, systemSnapshots(marts), snapshotDir);
-    if (stages.includes('publish')) {
+    if (stages.includes('publish') && !stopRequested()) {
       // The warehouse is closed first: the site's loaders read snapshots only.
       await warehouse.close();
       const code = await publishCommand.run(options as never, []);
