@@ -34,13 +34,30 @@ const serviceLine = z
   })
   .strict();
 
+/** When a feed counts as stale in `refloop status`: hours since its latest file was loaded. */
+const freshness = z
+  .object({ warn_hours: z.number().positive(), error_hours: z.number().positive() })
+  .strict()
+  .refine((f) => f.error_hours >= f.warn_hours, { message: 'error_hours must be at least warn_hours' });
+
 const feed = z
   .object({
     columns: z.record(z.string(), z.string()).default({}),
     timestamp_format: z.string().min(1).optional(),
     date_format: z.string().min(1).optional(),
+    freshness: freshness.optional(),
   })
   .strict();
+
+/** Defaults where a feed sets no freshness: daily feeds two and four days; the directory and capacity five and ten weeks. */
+export const DEFAULT_FRESHNESS: Record<(typeof EXTRACT_KINDS)[number], { warn_hours: number; error_hours: number }> = {
+  referrals: { warn_hours: 48, error_hours: 96 },
+  referral_events: { warn_hours: 48, error_hours: 96 },
+  appointments: { warn_hours: 48, error_hours: 96 },
+  visits: { warn_hours: 48, error_hours: 96 },
+  providers: { warn_hours: 24 * 35, error_hours: 24 * 70 },
+  capacity: { warn_hours: 24 * 35, error_hours: 24 * 70 },
+};
 
 export const configSchema = z
   .object({

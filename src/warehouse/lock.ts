@@ -84,7 +84,7 @@ export async function readLock(path: string): Promise<LockInfo | undefined> {
   }
 }
 
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

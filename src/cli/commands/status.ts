@@ -1,6 +1,8 @@
 // `refloop status`: runs, freshness, row accounting and quarantine at a
 // glance. Exits non-zero when the last run failed or a file's rows do not
 // add up, so an external monitor can use it.
+import { DEFAULT_FRESHNESS, EXTRACT_KINDS, type RefloopConfig } from '../../config/schema.ts';
+import { isAlive, lockPath, readLock } from '../../warehouse/lock.ts';
 import type { Warehouse } from '../../warehouse/warehouse.ts';
 import { type Command, COMMON_OPTIONS } from '../command.ts';
 import { type CommonOptions, createContext, openForReading } from '../context.ts';
@@ -8,7 +10,7 @@ import { formatRows, localRows } from '../format.ts';
 
 const SECTIONS = [
   {
-    title: 'Last runs',
+    title: 'Last runs (a run left "running" by a dead process shows as interrupted)',
     sql: `SELECT run_id, job, trigger, strftime(started_at, '%Y-%m-%d %H:%M:%S') AS started,
             round(epoch(finished_at) - epoch(started_at), 1) AS seconds, status, files, files_refused,
             rows_read, rows_loaded, rows_quarantined, error
@@ -44,11 +46,18 @@ export const statusCommand: Command = {
     const context = await createContext(options as CommonOptions);
     const warehouse = await openForReading(context);
     try {
+      const holder = await readLock(lockPath(context.dbPath));
+      const liveRun = holder && isAlive(holder.pid) ? holder.run_id : undefined;
       for (const section of SECTIONS) {
         const reader = await warehouse.connection.runAndReadAll(section.sql);
-        process.stdout.write(`\n${section.title}\n${formatRows(reader.columnNames(), localRows(reader, context.config.timezone), 'table')}`);
+        const rows = localRows(reader, context.config.timezone);
+        for (const row of rows) if (row.status === 'running' && row.run_id !== liveRun) row.status = 'interrupted';
+        process.stdout.write(`\n${section.title}\n${formatRows(reader.columnNames(), rows, 'table')}`);
       }
-      const problems = await healthProblems(warehouse);
+      const feeds = await freshness(warehouse, context.config);
+      const columns = Object.keys(feeds[0]!);
+      process.stdout.write(`\nFreshness per feed\n${formatRows(columns, feeds as never, 'table')}`);
+      const problems = await healthProblems(warehouse, feeds);
       process.stdout.write(problems.length ? `\nNOT OK:\n${problems.map((p) => `  - ${p}`).join('\n')}\n` : '\nOK\n');
       return problems.length ? 1 : 0;
     } finally {
@@ -57,8 +66,37 @@ export const statusCommand: Command = {
   },
 };
 
-async function healthProblems(warehouse: Warehouse): Promise<string[]> {
+/** Each feed's latest file and latest event, judged against its freshness thresholds. */
+async function freshness(warehouse: Warehouse, config: RefloopConfig) {
+  const latestEvent: Record<string, string> = {
+    referrals: 'SELECT max(received_at) FROM referrals',
+    referral_events: 'SELECT max(event_at) FROM referral_events',
+    appointments: 'SELECT max(booked_at) FROM appointments',
+    visits: 'SELECT max(visit_at) FROM visits',
+    providers: 'SELECT NULL::TIMESTAMPTZ',
+    capacity: 'SELECT max(week_start)::TIMESTAMPTZ FROM capacity',
+  };
+  const rows = [];
+  for (const kind of EXTRACT_KINDS) {
+    const limits = config.feeds[kind]?.freshness ?? DEFAULT_FRESHNESS[kind];
+    const [row] = await warehouse.query<{ latest_file: string | null; loaded: string | null; hours: number | null; latest_event: string | null }>(
+      `SELECT max(file) AS latest_file, strftime(max(ingested_at), '%Y-%m-%d %H:%M') AS loaded,
+              (epoch(now()) - epoch(max(ingested_at))) / 3600 AS hours,
+              strftime((${latestEvent[kind]}), '%Y-%m-%d %H:%M') AS latest_event
+       FROM ingested_files WHERE kind = '${kind}'`,
+    );
+    const hours = row?.hours ?? null;
+    const state = hours === null ? 'error' : hours > limits.error_hours ? 'error' : hours > limits.warn_hours ? 'warn' : 'ok';
+    rows.push({ feed: kind, latest_file: row?.latest_file ?? null, last_loaded: row?.loaded ?? null, hours_ago: hours === null ? null : Math.round(hours), latest_event: row?.latest_event ?? null, warn_after_h: limits.warn_hours, error_after_h: limits.error_hours, state });
+  }
+  return rows;
+}
+
+async function healthProblems(warehouse: Warehouse, feeds: Awaited<ReturnType<typeof freshness>>): Promise<string[]> {
   const problems: string[] = [];
+  for (const feed of feeds.filter((f) => f.state === 'error')) {
+    problems.push(feed.last_loaded ? `${feed.feed} is stale: last file loaded ${feed.hours_ago} h ago (error after ${feed.error_after_h} h)` : `${feed.feed}: no file loaded yet`);
+  }
   const [last] = await warehouse.query<{ run_id: number; status: string; error: string | null }>(
     'SELECT run_id, status, error FROM runs ORDER BY run_id DESC LIMIT 1',
   );

@@ -1,0 +1,122 @@
+// Faults: kill -9 at random moments (seeded) leaves every file wholly loaded
+// or absent and the next run ends like a clean one; two runs started
+// together end with the data of one, and a clear message from the other.
+import { spawn } from 'node:child_process';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openWarehouse } from '../../src/warehouse/warehouse.ts';
+import { refloop } from '../helpers/cli.ts';
+
+const BIN = join(import.meta.dirname, '../../bin/refloop.js');
+const ENV = { ...process.env, REFLOOP_LOG: 'json', REFLOOP_PSEUDONYM_KEY: 'fault-test-key' };
+const AS_OF = '2026-07-06';
+let root: string;
+
+/** A practice folder: config + inbox of a small demo, copied so each scenario starts clean. */
+async function practiceCopy(name: string): Promise<string> {
+  const dir = join(root, name);
+  await cp(join(root, 'template'), dir, { recursive: true });
+  return dir;
+}
+
+function start(args: string[], cwd: string) {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (c) => (stderr += c));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stderr })),
+  );
+  return { child, done };
+}
+
+/** The marts' content, for comparing two warehouses. */
+async function martFingerprint(dir: string): Promise<unknown> {
+  const w = await openWarehouse({ path: join(dir, 'data/warehouse.duckdb'), timezone: 'America/New_York', readOnly: true });
+  try {
+    return await w.query(`SELECT
+      (SELECT count(*)::INTEGER FROM fct_referrals) AS referrals,
+      (SELECT md5(string_agg(fct_referrals::VARCHAR, '|' ORDER BY referral_id)) FROM fct_referrals) AS fct,
+      (SELECT md5(string_agg(funnel_weekly::VARCHAR, '|' ORDER BY received_week, service_line)) FROM funnel_weekly) AS funnel,
+      (SELECT md5(string_agg(source_quality::VARCHAR, '|' ORDER BY source)) FROM source_quality) AS sources,
+      (SELECT md5(string_agg(file || rows_read || rows_loaded || rows_quarantined, '|' ORDER BY file)) FROM ingested_files) AS files`);
+  } finally {
+    await w.close();
+  }
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'refloop-faults-'));
+  const template = join(root, 'template');
+  (await import('node:fs')).mkdirSync(template, { recursive: true });
+  const demo = refloop(['demo', '--referrals', '1500', '--start', '2026-01-05', '--end', '2026-06-28'], { cwd: template });
+  expect(demo.code, demo.stderr).toBe(0);
+  const clean = await practiceCopy('clean');
+  const run = refloop(['run', '--as-of', AS_OF], { cwd: clean, env: { REFLOOP_PSEUDONYM_KEY: 'fault-test-key' } });
+  expect(run.code, run.stderr).toBe(0);
+}, 120_000);
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+describe('kill -9 during ingest', () => {
+  it('leaves every file wholly loaded or absent, 20 times, and the next run ends as a clean one', async () => {
+    const dir = await practiceCopy('killed');
+    let seed = 20261127;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const loadedAfterKill: number[] = [];
+    for (let kill = 0; kill < 20; kill++) {
+      const { child, done } = start(['ingest'], dir);
+      await new Promise((resolve) => setTimeout(resolve, 300 + random() * 1200));
+      child.kill('SIGKILL');
+      await done;
+      const w = await openWarehouse({ path: join(dir, 'data/warehouse.duckdb'), timezone: 'America/New_York', readOnly: true }).catch(() => undefined);
+      if (!w) continue; // killed before the warehouse was first created
+      try {
+        // Killed before the schema's first commit: a valid, empty warehouse.
+        const [schema] = await w.query<{ n: number }>("SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE table_name = 'ingested_files'");
+        if (!schema!.n) {
+          loadedAfterKill.push(0);
+          continue;
+        }
+        const [check] = await w.query<Record<string, number>>(`SELECT
+          (SELECT count(*)::INTEGER FROM ingested_files) AS files,
+          (SELECT count(*)::INTEGER FROM ingested_files WHERE rows_read <> rows_loaded + rows_quarantined) AS unbalanced,
+          (SELECT count(*)::INTEGER FROM quarantine q ANTI JOIN ingested_files f ON f.file = q.file) AS orphan_quarantine,
+          (SELECT count(*)::INTEGER FROM (SELECT file, count(*) AS n FROM quarantine GROUP BY file) q JOIN ingested_files f USING (file) WHERE q.n <> f.rows_quarantined) AS partial_quarantine,
+          (SELECT count(*)::INTEGER FROM (SELECT source_file FROM referrals UNION ALL SELECT source_file FROM referral_events UNION ALL SELECT source_file FROM appointments UNION ALL SELECT source_file FROM visits) r ANTI JOIN ingested_files f ON f.file = r.source_file) AS orphan_rows`);
+        expect(check, `after kill ${kill + 1}`).toMatchObject({ unbalanced: 0, orphan_quarantine: 0, partial_quarantine: 0, orphan_rows: 0 });
+        loadedAfterKill.push(check!.files!);
+      } finally {
+        await w.close();
+      }
+    }
+    // Most kills interrupted a load in progress (files were still left to load).
+    const [{ total }] = (await (async () => {
+      const w = await openWarehouse({ path: join(root, 'clean', 'data/warehouse.duckdb'), timezone: 'America/New_York', readOnly: true });
+      try {
+        return await w.query<{ total: number }>('SELECT count(*)::INTEGER AS total FROM ingested_files');
+      } finally {
+        await w.close();
+      }
+    })()) as [{ total: number }];
+    expect(loadedAfterKill.filter((n) => n < total).length).toBeGreaterThanOrEqual(5);
+    const finish = refloop(['run', '--as-of', AS_OF], { cwd: dir, env: { REFLOOP_PSEUDONYM_KEY: 'fault-test-key' } });
+    expect(finish.code, finish.stderr).toBe(0);
+    expect(await martFingerprint(dir)).toEqual(await martFingerprint(join(root, 'clean')));
+  }, 240_000);
+});
+
+describe('two runs started together', () => {
+  it('end with the data of one run, and a clear message from the one that yielded', async () => {
+    const dir = await practiceCopy('concurrent');
+    const first = start(['run', '--as-of', AS_OF], dir);
+    const second = start(['run', '--as-of', AS_OF], dir);
+    const results = await Promise.all([first.done, second.done]);
+    const codes = results.map((r) => r.code).sort();
+    expect(codes).toEqual([0, 1]);
+    const yielded = results.find((r) => r.code === 1)!;
+    expect(yielded.stderr).toMatch(/warehouse busy: (run \d+|a run run) started at \S+ by pid \d+/);
+    expect(yielded.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(await martFingerprint(dir)).toEqual(await martFingerprint(join(root, 'clean')));
+  }, 120_000);
+});
