@@ -24,11 +24,19 @@ async function practiceCopy(name: string): Promise<string> {
 function start(args: string[], cwd: string) {
   const child = spawn(process.execPath, [BIN, ...args], { cwd, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
-  child.stderr.on('data', (c) => (stderr += c));
+  let markStarted: () => void;
+  const ingestStarted = new Promise<void>((resolve) => (markStarted = resolve));
+  child.stderr.on('data', (c) => {
+    stderr += c;
+    if (stderr.includes('"event":"ingest.start"')) markStarted();
+  });
   const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stderr })),
+    child.on('close', (code, signal) => {
+      markStarted();
+      resolve({ code, signal, stderr });
+    }),
   );
-  return { child, done };
+  return { child, done, ingestStarted };
 }
 
 /** The marts' content, for comparing two warehouses. */
@@ -65,8 +73,10 @@ describe('kill -9 during ingest', () => {
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const loadedAfterKill: number[] = [];
     for (let kill = 0; kill < 20; kill++) {
-      const { child, done } = start(['ingest'], dir);
-      await new Promise((resolve) => setTimeout(resolve, 300 + random() * 1200));
+      // Kill at a random moment of the load itself (startup time varies with the machine's load).
+      const { child, done, ingestStarted } = start(['ingest'], dir);
+      await ingestStarted;
+      await new Promise((resolve) => setTimeout(resolve, random() * 1500));
       child.kill('SIGKILL');
       await done;
       const w = await openWarehouse({ path: join(dir, 'data/warehouse.duckdb'), timezone: 'America/New_York', readOnly: true }).catch(() => undefined);
