@@ -47,6 +47,7 @@ export async function ingestInbox(warehouse: Warehouse, config: RefloopConfig, i
         feed: config.feeds[file.contract.kind as keyof RefloopConfig['feeds']],
         runId,
         sizeBytes: file.sizeBytes,
+        modifiedMs: file.modifiedMs,
         onProgress: (stage, fraction) =>
           progress(`${counter}: ${stage}${fraction === undefined ? '…' : ` ${Math.min(100, Math.round(fraction * 100))}%`}`),
       });

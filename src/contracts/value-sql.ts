@@ -85,13 +85,21 @@ export function parseFailureReason(type: ValueType, formats: FeedFormats = {}): 
 export function sessionMacrosSql(timezone: string): string {
   const tz = sqlString(timezone);
   return `
+-- Local dates on which the zone's UTC offset changes, with their neighbours
+-- (a change at midnight makes the day before ambiguous): 1970–2100.
+CREATE OR REPLACE TEMP TABLE refloop_transition_days AS
+SELECT DISTINCT unnest([d - 1, d, d + 1]) AS day
+FROM (SELECT CAST(r.d AS DATE) AS d FROM range(DATE '1970-01-01', DATE '2100-01-01', INTERVAL 1 DAY) AS r(d))
+WHERE timezone(${tz}, CAST(d AS TIMESTAMP) + INTERVAL 23 HOUR + INTERVAL 59 MINUTE) - timezone(${tz}, CAST(d AS TIMESTAMP)) <> INTERVAL 23 HOUR + INTERVAL 59 MINUTE;
 -- A wall-clock time in the practice's zone as an instant. ICU moves a time in
 -- the spring-forward gap forward by the gap (as extracts.md asks) but resolves
 -- a fall-back hour to its second occurrence; extracts.md wants the first, so
--- step back when the earlier instant shows the same wall-clock time.
+-- step back when the earlier instant shows the same wall-clock time. That
+-- check costs two more ICU calls, so it runs only on transition days.
 CREATE OR REPLACE TEMP MACRO refloop_local_instant(ts) AS (
   CASE
     WHEN ts IS NULL THEN NULL
+    WHEN CAST(ts AS DATE) NOT IN (SELECT day FROM refloop_transition_days) THEN timezone(${tz}, ts)
     WHEN timezone(${tz}, timezone(${tz}, ts) - INTERVAL 1 HOUR) = ts THEN timezone(${tz}, ts) - INTERVAL 1 HOUR
     WHEN timezone(${tz}, timezone(${tz}, ts) - INTERVAL 30 MINUTE) = ts THEN timezone(${tz}, ts) - INTERVAL 30 MINUTE
     ELSE timezone(${tz}, ts)

@@ -10,6 +10,7 @@ export interface InboxFile {
   path: string;
   name: string;
   sizeBytes: number;
+  modifiedMs: number;
   /** Undefined for a CSV file that names no known kind: it is refused. */
   contract: ExtractContract | undefined;
 }
@@ -39,7 +40,8 @@ export async function listInbox(dir: string): Promise<InboxFile[]> {
   return Promise.all(
     files.map(async (name) => {
       const path = join(dir, name);
-      return { path, name, sizeBytes: (await stat(path)).size, contract: contractForFileName(name) };
+      const info = await stat(path);
+      return { path, name, sizeBytes: info.size, modifiedMs: Math.trunc(info.mtimeMs), contract: contractForFileName(name) };
     }),
   );
 }

@@ -19,6 +19,7 @@ export interface LoadRequest {
   feed: FeedConfig | undefined;
   runId: number;
   sizeBytes: number;
+  modifiedMs: number;
   onProgress?: (stage: string, fraction?: number) => void;
 }
 
@@ -35,7 +36,6 @@ export async function loadFile(warehouse: Warehouse, request: LoadRequest): Prom
     scannedBytes += n;
     request.onProgress?.('counting records', scannedBytes / Math.max(1, request.sizeBytes));
   });
-
   const seen = await warehouse.query<{ file: string }>('SELECT file FROM ingested_files WHERE sha256 = $sha', { sha: scan.sha256 });
   if (seen[0]) return { status: 'already_loaded', file, kind, sameAs: seen[0].file };
 
@@ -75,7 +75,6 @@ export async function loadFile(warehouse: Warehouse, request: LoadRequest): Prom
     const rowsRead = lines.records + (repair?.quarantined.length ?? 0);
     const rowsQuarantined = quarantine.length;
     const rowsLoaded = rowsRead - rowsQuarantined;
-
     request.onProgress?.('writing');
     await stageQuarantine(warehouse, quarantine);
     await warehouse.run('BEGIN TRANSACTION');
@@ -84,7 +83,9 @@ export async function loadFile(warehouse: Warehouse, request: LoadRequest): Prom
       await warehouse.run(`INSERT INTO quarantine SELECT ${sqlString(file)}, line, column_name, value, reason, ${sqlString(kind)}, ${request.runId} FROM quarantine_batch ORDER BY line`);
       await warehouse.run(loadIssuesSql(request.contract, file, request.runId));
       await warehouse.run(
-        `INSERT INTO ingested_files VALUES (${sqlString(file)}, ${sqlString(scan.sha256)}, ${sqlString(kind)}, ${rowsRead}, ${rowsLoaded}, ${rowsQuarantined}, now(), ${request.sizeBytes}, ${request.runId})`,
+        `INSERT INTO ingested_files BY NAME SELECT ${sqlString(file)} AS file, ${sqlString(scan.sha256)} AS sha256, ${sqlString(kind)} AS kind,
+           ${rowsRead} AS rows_read, ${rowsLoaded} AS rows_loaded, ${rowsQuarantined} AS rows_quarantined, now() AS ingested_at,
+           ${request.sizeBytes} AS size_bytes, ${request.runId} AS run_id, ${request.modifiedMs} AS modified_ms`,
       );
       await warehouse.run('COMMIT');
     } catch (error) {
@@ -111,6 +112,11 @@ async function countStaged(warehouse: Warehouse): Promise<number> {
  */
 async function markConflictingDuplicates(warehouse: Warehouse, contract: ExtractContract): Promise<void> {
   const keys = contract.key.map((k) => `"${k}"`);
+  // Most files repeat no key: a cheap count settles it before any comparison.
+  const [repeats] = await warehouse.query<{ n: number }>(
+    `SELECT (count(*) - count(DISTINCT (${keys.join(', ')})))::BIGINT AS n FROM staged WHERE quarantine_reason IS NULL`,
+  );
+  if (!Number(repeats?.n)) return;
   const row = `{${landingColumns(contract).map((c) => `'${c.name}': "${c.name}"`).join(', ')}}`;
   const shownKey = `concat_ws(' / ', ${keys.map((k) => `CAST(staged.${k} AS VARCHAR)`).join(', ')})`;
   await warehouse.run(`
@@ -150,12 +156,16 @@ function upsertSql(contract: ExtractContract, file: string, runId: number): stri
   const columns = [...landingColumns(contract).map((c) => c.name), ...LINEAGE_COLUMNS.map((c) => c.name)];
   const nonKey = columns.filter((c) => !contract.key.includes(c));
   const landed = landingColumns(contract).map((c) => `"${c.name}"`);
-  return `INSERT INTO ${table} (${columns.map((c) => `"${c}"`).join(', ')})
-SELECT DISTINCT ON (${contract.key.map((k) => `"${k}"`).join(', ')}) ${landed.join(', ')}, ${sqlString(file)}, ${runId}
-FROM staged WHERE quarantine_reason IS NULL
-ON CONFLICT (${contract.key.map((k) => `"${k}"`).join(', ')}) DO UPDATE SET
-  ${nonKey.map((c) => `"${c}" = excluded."${c}"`).join(', ')}
-WHERE excluded.source_file >= ${table}.source_file`;
+  const keys = contract.key.map((k) => `"${k}"`);
+  return `MERGE INTO ${table} AS target
+USING (
+  SELECT DISTINCT ON (${keys.join(', ')}) ${landed.join(', ')}, ${sqlString(file)} AS source_file, ${runId} AS ingest_run_id
+  FROM staged WHERE quarantine_reason IS NULL
+) AS incoming
+ON (${keys.map((k) => `target.${k} = incoming.${k}`).join(' AND ')})
+WHEN MATCHED AND incoming.source_file >= target.source_file THEN UPDATE SET
+  ${nonKey.map((c) => `"${c}" = incoming."${c}"`).join(', ')}
+WHEN NOT MATCHED THEN INSERT (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map((c) => `incoming."${c}"`).join(', ')})`;
 }
 
 /** Optional values that did not parse were loaded as null: count them per column and reason. */

@@ -40,7 +40,8 @@ interface ColumnExprs {
   column: ColumnContract;
   /** Typed value, NULL when absent or unparseable. */
   value: string;
-  /** Why the value is a problem, NULL when it is not. */
+  /** Why the value is a problem (NULL when it is not), given the parsed value's column. */
+  problemOf: (parsed: string) => string;
   problem: string;
   /** What the quarantine may show of the raw value (NULL for PHI). */
   shown: string;
@@ -53,26 +54,35 @@ export function stagingSql(contract: ExtractContract, header: HeaderMapping, fee
     return `${raw} AS ${quoted(column.name)}`;
   });
   const exprs = contract.columns.map((column) => columnExprs(column, contract, feed ?? {}));
-  const landed = landingColumns(contract).map((landing) => `${landingValue(landing.name, landing.from, exprs)} AS ${quoted(landing.name)}`);
-  const problems = exprs.map((e) => `${e.problem} AS ${quoted(`${e.column.name}__problem`)}`);
-  const blocking = exprs.filter((e) => e.column.required);
+  // Each column is parsed once, in its own layer (DuckDB evaluates every
+  // occurrence of an expression, and a parse appears in the value, the
+  // problem and the quarantine columns); later layers read the parsed column.
+  const parsed = exprs.map((e) => `${e.value} AS ${quoted(`${e.column.name}__value`)}`);
+  const withParsed = (e: ColumnExprs) => ({ ...e, value: quoted(`${e.column.name}__value`), problem: e.problemOf(quoted(`${e.column.name}__value`)) });
+  const final = exprs.map(withParsed);
+  const landed = landingColumns(contract).map((landing) => `${landingValue(landing.name, landing.from, final)} AS ${quoted(landing.name)}`);
+  const problems = final.map((e) => `${e.problem} AS ${quoted(`${e.column.name}__problem`)}`);
+  const blocking = final.filter((e) => e.column.required);
   const firstBlocking = (pick: (e: ColumnExprs) => string) =>
     blocking.length === 0
       ? 'NULL'
       : `CASE ${blocking.map((e) => `WHEN ${quoted(`${e.column.name}__problem`)} IS NOT NULL THEN ${pick(e)}`).join(' ')} END`;
 
   return `CREATE OR REPLACE TEMP TABLE staged AS
-SELECT *,
+SELECT * EXCLUDE (${final.map((e) => quoted(`${e.column.name}__shown`)).join(', ')}),
   ${firstBlocking((e) => sqlString(e.column.name))} AS quarantine_column,
   ${firstBlocking((e) => quoted(`${e.column.name}__problem`))} AS quarantine_reason,
   ${firstBlocking((e) => `${quoted(`${e.column.name}__shown`)}`)} AS quarantine_value
 FROM (
   SELECT
-    ${[...landed, ...problems, ...exprs.map((e) => `${e.shown} AS ${quoted(`${e.column.name}__shown`)}`)].join(',\n    ')}
+    ${[...landed, ...problems, ...final.map((e) => `${e.shown} AS ${quoted(`${e.column.name}__shown`)}`)].join(',\n    ')}
   FROM (
-    SELECT ${cleaned.join(', ')}
-    FROM ${readCsvSql(readPath, header.sourceNames.length)}
-  ) AS cleaned
+    SELECT cleaned.*, ${parsed.join(', ')}
+    FROM (
+      SELECT ${cleaned.join(', ')}
+      FROM ${readCsvSql(readPath, header.sourceNames.length)}
+    ) AS cleaned
+  ) AS parsed
 ) AS typed`;
 }
 
@@ -85,24 +95,30 @@ function columnExprs(column: ColumnContract, contract: ExtractContract, feed: Fe
     value = `refloop_zip3(${v})`;
     failure = sqlString('is not a ZIP code');
   }
-  const problems = [
-    column.required ? `WHEN ${v} IS NULL THEN ${sqlString(MISSING)}` : '',
-    `WHEN ${v} IS NOT NULL AND ${value} IS NULL THEN ${failure}`,
-  ];
+  let afterReceipt: ((parsed: string) => string) | undefined;
   if (column.phi === 'age_band') {
     const received = contract.columns.find((c) => c.name === 'received_at');
     if (received) {
-      const receivedDate = `refloop_local_date(${parseSql(received.type, quoted(received.name), feed)})`;
-      problems.push(`WHEN ${value} > ${receivedDate} THEN 'is after received_at'`);
-      value = `refloop_age_band(refloop_age_years(${value}, ${receivedDate}))`;
+      // The birth date is parsed in its own column; the band is derived from it.
+      const receivedDate = `refloop_local_date(${quoted('received_at__value')})`;
+      afterReceipt = (parsed) => `WHEN ${parsed} > ${receivedDate} THEN 'is after received_at'`;
     }
   }
-  return { column, value, problem: `(CASE ${problems.join(' ')} END)`, shown };
+  const problemOf = (parsed: string) =>
+    `(CASE ${[
+      column.required ? `WHEN ${v} IS NULL THEN ${sqlString(MISSING)}` : '',
+      `WHEN ${v} IS NOT NULL AND ${parsed} IS NULL THEN ${failure}`,
+      afterReceipt ? afterReceipt(parsed) : '',
+    ].join(' ')} END)`;
+  return { column, value, problemOf, problem: problemOf(value), shown };
 }
 
 function landingValue(name: string, column: ColumnContract, exprs: ColumnExprs[]): string {
   const expr = exprs.find((e) => e.column === column)!;
   if (column.phi === 'pseudonymize') return `refloop_pseudonym(${quoted(column.name)})`;
+  if (column.phi === 'age_band') {
+    return `refloop_age_band(refloop_age_years(${expr.value}, refloop_local_date(${quoted('received_at__value')})))`;
+  }
   if (name.startsWith('has_invalid_')) return `(${quoted(column.name)} IS NOT NULL AND ${expr.value} IS NULL)`;
   if (column.default !== undefined) return `coalesce(${expr.value}, ${sqlString(column.default)})`;
   return expr.value;

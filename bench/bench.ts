@@ -1,0 +1,137 @@
+// `npm run bench [-- --referrals N]`: refloop against the floor it cannot
+// beat, on the same files, in one run. Not a test: it prints measurements.
+//
+// 1. The demo generator writes a practice of N referrals (default 1,000,000).
+// 2. The last day's rows are cut out of the monthly files into day extracts,
+//    to be added later as the incremental day.
+// 3. Each phase runs as its own process under GNU time (wall time, peak RSS):
+//    the floor (a bare DuckDB read_csv of each file, declared types, into a
+//    table, nothing else), `refloop ingest`, `transform`, `publish`, and the
+//    incremental day (`refloop ingest` of the day's files on the loaded
+//    warehouse).
+// 4. Ratios last: ingest / floor, (ingest + transform) / floor, the
+//    incremental day as a share of the full ingest.
+import { spawnSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gunzipSync, gzipSync } from 'node:zlib';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const BIN = join(ROOT, 'bin/refloop.js');
+const { values } = parseArgs({ options: { referrals: { type: 'string', default: '1000000' }, dir: { type: 'string' }, keep: { type: 'boolean' } } });
+const referrals = Number(values.referrals);
+const dir = resolve(values.dir ?? `/tmp/refloop-bench-${referrals}`);
+const inbox = join(dir, 'data/inbox');
+const dayInbox = join(dir, 'day');
+const env = { ...process.env, REFLOOP_LOG: 'silent', REFLOOP_PSEUDONYM_KEY: 'bench-key' };
+
+interface Measure {
+  phase: string;
+  seconds: number;
+  peakMb: number;
+}
+const results: Measure[] = [];
+
+/** Runs one phase in its own process under GNU time: wall time and peak resident memory. */
+function timed(phase: string, args: string[]): Measure {
+  process.stderr.write(`bench: ${phase}…\n`);
+  const child = spawnSync('/usr/bin/time', ['-f', 'BENCH %e %M', process.execPath, ...args], { cwd: dir, env, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const match = /BENCH ([\d.]+) (\d+)/.exec(child.stderr ?? '');
+  if (!match) throw new Error(`${phase} did not run: ${child.stderr}`);
+  // A non-zero exit (a refused file) still ran every file it could: keep the measurement, say so.
+  if (child.status !== 0) process.stderr.write(`bench: ${phase} exited ${child.status}\n`);
+  const result = { phase, seconds: Number(match[1]), peakMb: Math.round(Number(match[2]) / 1024) };
+  results.push(result);
+  process.stderr.write(`bench: ${phase}: ${result.seconds.toFixed(1)} s, peak ${result.peakMb} MB\n`);
+  return result;
+}
+
+async function cutLastDay(): Promise<void> {
+  // The day after the practice's last full day is made from its last day's rows.
+  await mkdir(dayInbox, { recursive: true });
+  const files = (await readdir(inbox)).filter((f) => /^(referrals|referral_events|appointments|visits)_\d{4}-\d{2}\.csv(\.gz)?$/.test(f)).sort();
+  const lastMonth = files.map((f) => /_(\d{4}-\d{2})\./.exec(f)![1]!).sort().pop()!;
+  const day = '2026-11-22';
+  const usDay = '11/22/2026';
+  for (const file of files.filter((f) => f.includes(lastMonth))) {
+    const gz = file.endsWith('.gz');
+    const text = gz ? gunzipSync(await readFile(join(inbox, file))).toString('utf8') : await readFile(join(inbox, file), 'utf8');
+    const [header, ...lines] = text.trimEnd().split('\n');
+    const isDay = (line: string) => line.includes(`,${day} `) || line.includes(`,${usDay} `);
+    const kept = lines.filter((l) => !isDay(l));
+    const moved = lines.filter(isDay);
+    const body = (rows: string[]) => `${[header, ...rows].join('\n')}\n`;
+    await writeFile(join(inbox, file), gz ? gzipSync(body(kept)) : body(kept));
+    const dayName = file.replace(lastMonth, `${day}`);
+    await writeFile(join(dayInbox, dayName), gz ? gzipSync(body(moved)) : body(moved));
+  }
+}
+
+async function floorScript(): Promise<string> {
+  // A bare typed load per file: the same declared columns and formats the
+  // contract implies, DuckDB's own casts, bad rows skipped, nothing else.
+  const path = join(dir, 'floor.mjs');
+  await writeFile(
+    path,
+    `import { DuckDBInstance } from ${JSON.stringify(join(ROOT, 'node_modules/@duckdb/node-api/lib/index.js'))};
+import { readdirSync, rmSync } from 'node:fs';
+const inbox = ${JSON.stringify(inbox)};
+rmSync(${JSON.stringify(join(dir, 'floor.duckdb'))}, { force: true });
+const db = await DuckDBInstance.create(${JSON.stringify(join(dir, 'floor.duckdb'))});
+const c = await db.connect();
+const T = 'TIMESTAMP', V = 'VARCHAR', D = 'DATE', I = 'INTEGER';
+const kinds = {
+  referral_events: [{referral_id: V, event_type: V, event_at: T, detail: V}, {}],
+  referrals: [{referral_id: V, received_at: T, patient_id: V, patient_name: V, patient_phone: V, patient_birth_date: D, patient_zip: V, patient_sex: V, referring_npi: V, referring_name: V, referring_practice: V, service_line: V, referral_type: V, urgency: V, channel: V, reason_code: V, payer_type: V, documents: V}, {}],
+  appointments: [{appointment_id: V, referral_id: V, patient_id: V, service_line: V, appointment_type: V, booked_at: T, start_at: T, status: V}, {timestampformat: "'%m/%d/%Y %H:%M'"}],
+  visits: [{visit_id: V, appointment_id: V, patient_id: V, service_line: V, visit_at: T, summary_sent_at: T}, {}],
+  providers: [{npi: V, name: V, specialty: V, practice: V, organization: V, zip: V, relationship: V, liaison: V}, {}],
+  capacity: [{service_line: V, week_start: D, new_patient_slots: I}, {}],
+};
+let n = 0;
+for (const file of readdirSync(inbox).filter((f) => /\\.csv(\\.gz)?$/.test(f)).sort()) {
+  const kind = Object.keys(kinds).find((k) => file.startsWith(k + '_'));
+  const [columns, options] = kinds[kind];
+  const cols = '{' + Object.entries(columns).map(([k, t]) => "'" + k + "': '" + t + "'").join(', ') + '}';
+  const opts = Object.entries(options).map(([k, v]) => ', ' + k + ' = ' + v).join('');
+  await c.run('CREATE OR REPLACE TABLE "f' + (n++) + '" AS SELECT * FROM read_csv(' + "'" + inbox + '/' + file + "'" + ', columns = ' + cols + ', header = true, auto_detect = false, ignore_errors = true' + opts + ')');
+}
+await c.run('CHECKPOINT');
+c.closeSync(); db.closeSync();
+`,
+  );
+  return path;
+}
+
+async function main() {
+  if (!values.keep) await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  timed('generate demo', [BIN, 'demo', '--referrals', String(referrals)]);
+  await cutLastDay();
+  const floor = timed('floor (bare read_csv, declared types)', [await floorScript()]);
+  const ingest = timed('refloop ingest', [BIN, 'ingest']);
+  const transform = timed('refloop transform', [BIN, 'transform', '--as-of', '2026-11-22']);
+  const publish = timed('refloop publish', [BIN, 'publish']);
+  for (const f of await readdir(dayInbox)) await rename(join(dayInbox, f), join(inbox, f));
+  const day = timed('incremental day (ingest)', [BIN, 'ingest']);
+  const dayTransform = timed('incremental day (transform)', [BIN, 'transform', '--as-of', '2026-11-23']);
+  const lines = [
+    '',
+    `refloop benchmark: ${referrals.toLocaleString('en-US')} referrals on ${machine}`,
+    '',
+    '| phase | wall time (s) | peak memory (MB) |',
+    '|---|---:|---:|',
+    ...results.map((r) => `| ${r.phase} | ${r.seconds.toFixed(1)} | ${r.peakMb.toLocaleString('en-US')} |`),
+    '',
+    `ingest / floor: ${(ingest.seconds / floor.seconds).toFixed(2)} (target ≤ 1.5)`,
+    `(ingest + transform) / floor: ${((ingest.seconds + transform.seconds) / floor.seconds).toFixed(2)} (target ≤ 2.5)`,
+    `incremental day / full ingest: ${((100 * day.seconds) / ingest.seconds).toFixed(1)}% (target ≤ 5%); its transform ${dayTransform.seconds.toFixed(1)} s`,
+    `publish: ${publish.seconds.toFixed(1)} s (target ≤ 60 s)`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+await main();
