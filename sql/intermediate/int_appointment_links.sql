@@ -5,52 +5,35 @@
 -- 2. Otherwise it belongs to the most recent referral of the same patient and
 --    service line received at or before booked_at and at most
 --    match_window_days (× 24 hours) before it; ties go to the larger
---    referral_id compared as text.
+--    referral_id compared as text (int_patient_matches).
 -- 3. None such: it is unlinked (linked_referral_id null), counted in
 --    data_quality, not in the funnel.
 with appointments as (
   select * from int_appointments
 ),
 referrals as (
-  select referral_id, patient_key, service_line, received_at from int_referrals
-),
-params as (
-  select * from config_params
+  select referral_id from int_referrals
 ),
 by_referral_id as (
   select appointments.appointment_id, appointments.referral_id as linked_referral_id
   from appointments
   semi join referrals on referrals.referral_id = appointments.referral_id
 ),
-unmatched as (
-  select appointments.*
-  from appointments
-  anti join by_referral_id on by_referral_id.appointment_id = appointments.appointment_id
-),
 by_patient as (
-  select
-    unmatched.appointment_id,
-    referrals.referral_id as linked_referral_id,
-    row_number() over (
-      partition by unmatched.appointment_id
-      order by referrals.received_at desc, referrals.referral_id desc
-    ) as preference
-  from unmatched
-  join referrals
-    on referrals.patient_key = unmatched.patient_key
-    and referrals.service_line = unmatched.service_line
-    and referrals.received_at <= unmatched.booked_at
-  cross join params
-  where referrals.received_at >= unmatched.booked_at - to_hours(params.match_window_days * 24)
+  select record_id as appointment_id, referral_id as linked_referral_id
+  from int_patient_matches
+  where record_type = 'appointment'
 ),
 links as (
-  select appointment_id, linked_referral_id, 'referral_id' as link_rule from by_referral_id
-  union all
-  select appointment_id, linked_referral_id, 'patient_and_service_line' as link_rule from by_patient where preference = 1
+  select appointments.appointment_id, coalesce(by_referral_id.linked_referral_id, by_patient.linked_referral_id) as linked_referral_id,
+    case when by_referral_id.linked_referral_id is not null then 'referral_id' when by_patient.linked_referral_id is not null then 'patient_and_service_line' end as link_rule
+  from appointments
+  left join by_referral_id on by_referral_id.appointment_id = appointments.appointment_id
+  left join by_patient on by_patient.appointment_id = appointments.appointment_id
 ),
 linked as (
   select appointments.*, links.linked_referral_id, links.link_rule
   from appointments
-  left join links on links.appointment_id = appointments.appointment_id
+  join links on links.appointment_id = appointments.appointment_id
 )
 select * from linked

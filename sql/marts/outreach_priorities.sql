@@ -182,8 +182,7 @@ flagged as (
   union all by name select * from growth_flagged
 ),
 names as (
-  select source as npi, mode(referring_name) as written_name, mode(referring_practice) as written_practice
-  from int_referrals where source <> 'unknown' group by source
+  select source as npi, written_name, written_practice from int_source_names
 ),
 final as (
   select

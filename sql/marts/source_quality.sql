@@ -21,7 +21,7 @@
 -- overall rate and get wide intervals.
 --
 -- @column source: The referring NPI, or 'unknown' for referrals without a valid one.
--- @column source_name: The clinician's name in the directory, else as written on the referrals.
+-- @column source_name: The clinician's name in the directory, else as written on their referrals.
 -- @column source_practice: The clinician's office in the directory, else as written on the referrals.
 -- @column organization: The clinician's group or network (directory).
 -- @column liaison: The outreach team member who owns the relationship (directory).
@@ -103,11 +103,7 @@ shrunk as (
   cross join prior
 ),
 names as (
-  select in_window.source, mode(written.referring_name) as written_name, mode(written.referring_practice) as written_practice
-  from in_window
-  join int_referrals as written on written.referral_id = in_window.referral_id
-  where in_window.source <> 'unknown'
-  group by in_window.source
+  select * from int_source_names
 ),
 final as (
   select

@@ -1,0 +1,37 @@
+-- Grain: one row per appointment and per visit known at as_of that has a referral to fall back on.
+--
+-- Linking rule 2 of metrics.md, written once for both: the most recent
+-- referral of the same patient and service line received at or before the
+-- appointment's booked_at (the visit's visit_at) and at most
+-- match_window_days × 24 hours before it; ties go to the larger referral_id
+-- compared as text. int_appointment_links and int_visit_links use it when
+-- rule 1 (a known referral id) or rule 3 (a linked appointment) gives nothing.
+with referrals as (
+  select referral_id, patient_key, service_line, received_at from int_referrals
+),
+params as (
+  select * from config_params
+),
+candidates as (
+  select 'appointment' as record_type, appointment_id as record_id, patient_key, service_line, booked_at as matched_at from int_appointments
+  union all
+  select 'visit' as record_type, visit_id as record_id, patient_key, service_line, visit_at as matched_at from int_visits
+),
+ranked as (
+  select
+    candidates.record_type,
+    candidates.record_id,
+    referrals.referral_id,
+    row_number() over (
+      partition by candidates.record_type, candidates.record_id
+      order by referrals.received_at desc, referrals.referral_id desc
+    ) as preference
+  from candidates
+  join referrals
+    on referrals.patient_key = candidates.patient_key
+    and referrals.service_line = candidates.service_line
+    and referrals.received_at <= candidates.matched_at
+  cross join params
+  where referrals.received_at >= candidates.matched_at - to_hours(params.match_window_days * 24)
+)
+select record_type, record_id, referral_id from ranked where preference = 1
