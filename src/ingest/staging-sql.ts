@@ -58,6 +58,12 @@ export function stagingSql(contract: ExtractContract, header: HeaderMapping, fee
   // occurrence of an expression, and a parse appears in the value, the
   // problem and the quarantine columns); later layers read the parsed column.
   const parsed = exprs.map((e) => `${e.value} AS ${quoted(`${e.column.name}__value`)}`);
+  // Values derived from two parsed columns, once per row (a macro repeats its
+  // argument wherever it is used: the age band's seven comparisons re-parsed
+  // the receipt timestamp seven times, 43 µs a referral).
+  const derived = exprs
+    .filter((e) => e.column.phi === 'age_band')
+    .map((e) => `refloop_age_years(${quoted(`${e.column.name}__value`)}, refloop_local_date(${quoted('received_at__value')})) AS ${quoted(`${e.column.name}__age`)}`);
   const withParsed = (e: ColumnExprs) => ({ ...e, value: quoted(`${e.column.name}__value`), problem: e.problemOf(quoted(`${e.column.name}__value`)) });
   const final = exprs.map(withParsed);
   const landed = landingColumns(contract).map((landing) => `${landingValue(landing.name, landing.from, final)} AS ${quoted(landing.name)}`);
@@ -77,12 +83,15 @@ FROM (
   SELECT
     ${[...landed, ...problems, ...final.map((e) => `${e.shown} AS ${quoted(`${e.column.name}__shown`)}`)].join(',\n    ')}
   FROM (
-    SELECT cleaned.*, ${parsed.join(', ')}
+    SELECT parsed.*${derived.length ? `, ${derived.join(', ')}` : ''}
     FROM (
-      SELECT ${cleaned.join(', ')}
-      FROM ${readCsvSql(readPath, header.sourceNames.length)}
-    ) AS cleaned
-  ) AS parsed
+      SELECT cleaned.*, ${parsed.join(', ')}
+      FROM (
+        SELECT ${cleaned.join(', ')}
+        FROM ${readCsvSql(readPath, header.sourceNames.length)}
+      ) AS cleaned
+    ) AS parsed
+  ) AS derived
 ) AS typed`;
 }
 
@@ -96,13 +105,9 @@ function columnExprs(column: ColumnContract, contract: ExtractContract, feed: Fe
     failure = sqlString('is not a ZIP code');
   }
   let afterReceipt: ((parsed: string) => string) | undefined;
-  if (column.phi === 'age_band') {
-    const received = contract.columns.find((c) => c.name === 'received_at');
-    if (received) {
-      // The birth date is parsed in its own column; the band is derived from it.
-      const receivedDate = `refloop_local_date(${quoted('received_at__value')})`;
-      afterReceipt = (parsed) => `WHEN ${parsed} > ${receivedDate} THEN 'is after received_at'`;
-    }
+  if (column.phi === 'age_band' && contract.columns.some((c) => c.name === 'received_at')) {
+    // The age at receipt is derived once per row in its own column (see stagingSql).
+    afterReceipt = () => `WHEN ${quoted(`${column.name}__age`)} < 0 THEN 'is after received_at'`;
   }
   const problemOf = (parsed: string) =>
     `(CASE ${[
@@ -116,9 +121,7 @@ function columnExprs(column: ColumnContract, contract: ExtractContract, feed: Fe
 function landingValue(name: string, column: ColumnContract, exprs: ColumnExprs[]): string {
   const expr = exprs.find((e) => e.column === column)!;
   if (column.phi === 'pseudonymize') return `refloop_pseudonym(${quoted(column.name)})`;
-  if (column.phi === 'age_band') {
-    return `refloop_age_band(refloop_age_years(${expr.value}, refloop_local_date(${quoted('received_at__value')})))`;
-  }
+  if (column.phi === 'age_band') return `refloop_age_band(${quoted(`${column.name}__age`)})`;
   if (name.startsWith('has_invalid_')) return `(${quoted(column.name)} IS NOT NULL AND ${expr.value} IS NULL)`;
   if (column.default !== undefined) return `coalesce(${expr.value}, ${sqlString(column.default)})`;
   return expr.value;
