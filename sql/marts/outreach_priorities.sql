@@ -182,18 +182,18 @@ flagged as (
   union all by name select * from growth_flagged
 ),
 names as (
-  select source as npi, written_name, written_practice from int_source_names
+  select source as npi, * exclude (source) from int_source_names
 ),
 final as (
   select
     row_number() over (order by flagged.visits_at_stake * flagged.confidence desc, flagged.npi, flagged.category) as priority_rank,
     flagged.npi,
-    coalesce(providers.provider_name, names.written_name) as clinician,
-    coalesce(providers.practice, names.written_practice) as practice,
-    providers.organization,
-    providers.specialty,
-    providers.relationship,
-    providers.liaison,
+    names.display_name as clinician,
+    names.display_practice as practice,
+    names.organization,
+    names.specialty,
+    names.relationship,
+    names.liaison,
     flagged.category,
     flagged.reason,
     round(flagged.visits_at_stake * flagged.confidence, 2) as priority_score,
@@ -202,7 +202,6 @@ final as (
     coalesce(per_source.referrals, 0) as referrals_last_year,
     per_source.last_at as last_referral_at
   from flagged
-  left join stg_providers as providers on providers.npi = flagged.npi
   left join names on names.npi = flagged.npi
   left join per_source on per_source.npi = flagged.npi
 )

@@ -108,10 +108,10 @@ names as (
 final as (
   select
     shrunk.source,
-    coalesce(providers.provider_name, names.written_name) as source_name,
-    coalesce(providers.practice, names.written_practice) as source_practice,
-    providers.organization,
-    providers.liaison,
+    names.display_name as source_name,
+    names.display_practice as source_practice,
+    names.organization,
+    names.liaison,
     shrunk.referrals,
     shrunk.in_scope / shrunk.referrals as in_scope_rate,
     shrunk.complete_at_receipt / nullif(shrunk.in_scope, 0) as complete_at_receipt_rate,
@@ -127,7 +127,6 @@ final as (
     shrunk.last_referral_at
   from shrunk
   left join names on names.source = shrunk.source
-  left join stg_providers as providers on providers.npi = shrunk.source
   left join appointments on appointments.source = shrunk.source
 )
 select * from final
