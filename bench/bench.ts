@@ -17,6 +17,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { DEFAULT_DEMO } from '../src/demo/practice.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin/refloop.js');
@@ -49,12 +50,13 @@ function timed(phase: string, args: string[]): Measure {
 }
 
 async function cutLastDay(): Promise<void> {
-  // The day after the practice's last full day is made from its last day's rows.
+  // The incremental day is the demo's last day, cut out of its monthly files.
   await mkdir(dayInbox, { recursive: true });
   const files = (await readdir(inbox)).filter((f) => /^(referrals|referral_events|appointments|visits)_\d{4}-\d{2}\.csv(\.gz)?$/.test(f)).sort();
   const lastMonth = files.map((f) => /_(\d{4}-\d{2})\./.exec(f)![1]!).sort().pop()!;
-  const day = '2026-11-22';
-  const usDay = '11/22/2026';
+  const day = DEFAULT_DEMO.end;
+  const [year, month, dom] = day.split('-');
+  const usDay = `${month}/${dom}/${year}`;
   for (const file of files.filter((f) => f.includes(lastMonth))) {
     const gz = file.endsWith('.gz');
     const text = gz ? gunzipSync(await readFile(join(inbox, file))).toString('utf8') : await readFile(join(inbox, file), 'utf8');
@@ -113,11 +115,13 @@ async function main() {
   await cutLastDay();
   const floor = timed('floor (bare read_csv, declared types)', [await floorScript()]);
   const ingest = timed('refloop ingest', [BIN, 'ingest']);
-  const transform = timed('refloop transform', [BIN, 'transform', '--as-of', '2026-11-22']);
+  // As of the start of the cut day, then (after the day is added) the day after.
+  const transform = timed('refloop transform', [BIN, 'transform', '--as-of', DEFAULT_DEMO.end]);
   const publish = timed('refloop publish', [BIN, 'publish']);
   for (const f of await readdir(dayInbox)) await rename(join(dayInbox, f), join(inbox, f));
   const day = timed('incremental day (ingest)', [BIN, 'ingest']);
-  const dayTransform = timed('incremental day (transform)', [BIN, 'transform', '--as-of', '2026-11-23']);
+  const nextDay = new Date(Date.parse(`${DEFAULT_DEMO.end}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  const dayTransform = timed('incremental day (transform)', [BIN, 'transform', '--as-of', nextDay]);
   const lines = [
     '',
     `refloop benchmark: ${referrals.toLocaleString('en-US')} referrals on ${machine}`,
