@@ -117,6 +117,41 @@ describe('kill -9 during ingest', () => {
   }, 240_000);
 });
 
+describe('SIGTERM during ingest', () => {
+  it('finishes the file in hand, records the run as stopped, exits 1, and the next run loads the rest', async () => {
+    const dir = await practiceCopy('terminated');
+    const child = spawn(process.execPath, [BIN, 'ingest'], { cwd: dir, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let signalled = false;
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      // Stop as soon as the first file has landed.
+      if (!signalled && stderr.includes('"event":"ingest.file_loaded"')) {
+        signalled = true;
+        child.kill('SIGTERM');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toContain('"event":"ingest.stopped"');
+    const w = await openWarehouse({ path: join(dir, 'data/warehouse.duckdb'), timezone: 'America/New_York', readOnly: true });
+    let loaded: number;
+    try {
+      const [run] = await w.query<{ status: string; error: string; files: number }>('SELECT status, error, files FROM runs');
+      expect(run!.status).toBe('failed');
+      expect(run!.error).toMatch(/^stopped by SIGTERM after \d+ files; the rest load next run$/);
+      loaded = run!.files;
+      const [check] = await w.query<{ n: number }>('SELECT count(*)::INTEGER AS n FROM ingested_files');
+      expect(check!.n).toBe(loaded);
+    } finally {
+      await w.close();
+    }
+    const next = refloop(['ingest'], { cwd: dir, env: { REFLOOP_PSEUDONYM_KEY: 'fault-test-key' } });
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stdout).toMatch(new RegExp(`\\(${loaded} already loaded\\)`));
+  }, 120_000);
+});
+
 describe('two runs started together', () => {
   it('end with the data of one run, and a clear message from the one that yielded', async () => {
     const dir = await practiceCopy('concurrent');
