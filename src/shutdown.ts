@@ -14,8 +14,3 @@ export function stopOnSignals(onFirst?: (signal: string) => void): void {
     });
   }
 }
-
-/** For tests. */
-export function requestStop(signal = 'SIGTERM'): void {
-  requested = signal;
-}

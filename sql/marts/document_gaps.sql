@@ -24,17 +24,12 @@
 -- @column p90_hours_to_complete: 90th percentile of the same.
 -- @unique dimension, value
 -- @accepted_values dimension: overall, service_line, channel, source, document_type
-with params as (
-  select * from config_params
-),
-in_window as (
+with in_window as (
   select
     fct_referrals.*,
     (epoch(fct_referrals.docs_completed_at) - epoch(fct_referrals.received_at)) / 3600.0 as hours_to_complete
-  from fct_referrals, params
-  where fct_referrals.in_scope
-    and fct_referrals.received_at >= params.as_of - to_hours(params.source_window_days * 24)
-    and fct_referrals.received_at <= params.as_of
+  from fct_referrals
+  where fct_referrals.in_scope and fct_referrals.is_in_source_window
 ),
 by_referral as (
   select 'overall' as dimension, 'all' as value, * from in_window

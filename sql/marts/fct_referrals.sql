@@ -54,6 +54,7 @@
 -- @column is_scheduled: Funnel stage: an appointment was booked.
 -- @column is_completed: Funnel stage: the patient had a visit.
 -- @column is_loop_closed: Funnel stage: the visit summary went back to the referring clinician.
+-- @column is_in_source_window: Received in the source_window_days (× 24 hours) before as_of, both ends included: the window of source_quality, document_gaps, source_concentration and outreach_priorities.
 -- @column has_impossible_sequence: A contact, booking, appointment or visit is recorded before the referral arrived.
 -- @unique referral_id
 -- @not_null referral_id, received_at, received_week, source, in_scope, declined, no_shows
@@ -117,6 +118,8 @@ joined as (
     visits.loop_closed_at,
     coalesce(visits.has_visit_within_leakage_window, false) as has_visit_within_leakage_window,
     params.as_of > referrals.received_at + to_hours(params.leakage_window_days * 24) as is_leakage_window_passed,
+    -- Every row was received at or before as_of, so one bound makes the window.
+    referrals.received_at >= params.as_of - to_hours(params.source_window_days * 24) as is_in_source_window,
     params.as_of,
     params.timezone
   from referrals
@@ -184,6 +187,7 @@ final as (
     first_booked_at is not null as is_scheduled,
     completed_visit_at is not null as is_completed,
     loop_closed_at is not null as is_loop_closed,
+    is_in_source_window,
     has_impossible_sequence
   from measured
 )

@@ -52,11 +52,7 @@ with params as (
   select * from config_params
 ),
 year as (
-  select f.*
-  from fct_referrals as f, params
-  where f.source <> 'unknown'
-    and f.received_at >= params.as_of - to_hours(params.source_window_days * 24)
-    and f.received_at <= params.as_of
+  select * from fct_referrals where source <> 'unknown' and is_in_source_window
 ),
 practice as (
   select

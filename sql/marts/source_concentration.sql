@@ -19,15 +19,10 @@
 -- @column top_10_visit_share: Share of those visits from the ten largest sources.
 -- @column largest_source: NPI of the largest source.
 -- @column visits_at_risk_if_largest_lapsed: Completed visits of the largest source's referrals in the window.
-with params as (
-  select * from config_params
-),
-per_source as (
+with per_source as (
   select source, count(*) as referrals, count(*) filter (where is_completed) as visits
-  from fct_referrals, params
-  where source <> 'unknown'
-    and received_at >= params.as_of - to_hours(params.source_window_days * 24)
-    and received_at <= params.as_of
+  from fct_referrals
+  where source <> 'unknown' and is_in_source_window
   group by source
 ),
 ranked as (

@@ -44,10 +44,7 @@ with params as (
   select * from config_params
 ),
 in_window as (
-  select fct_referrals.*
-  from fct_referrals, params
-  where fct_referrals.received_at >= params.as_of - to_hours(params.source_window_days * 24)
-    and fct_referrals.received_at <= params.as_of
+  select * from fct_referrals where is_in_source_window
 ),
 appointments as (
   select

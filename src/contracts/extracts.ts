@@ -122,7 +122,3 @@ export const capacity: ExtractContract = {
 };
 
 export const CONTRACTS: readonly ExtractContract[] = [referrals, referralEvents, appointments, visits, providers, capacity];
-
-export function contractFor(kind: string): ExtractContract | undefined {
-  return CONTRACTS.find((c) => c.kind === kind);
-}

@@ -4,50 +4,55 @@
 // slots, with the forecast's own backtest beside it. Runs after the SQL
 // models; written as two tables in one transaction.
 import { sqlString } from '../contracts/value-sql.ts';
+import { type TableSpec, tableSql } from '../warehouse/schema.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import { backtest, forecast, intervals } from './weekly.ts';
 
 export const HORIZON = 12;
 const BACKTEST_ORIGINS = 26;
 
-const COLUMNS = {
-  capacity_forecast: {
+const col = (name: string, sqlType: string, comment: string) => ({ name, sqlType, comment });
+
+const TABLES: TableSpec[] = [
+  {
+    name: 'capacity_forecast',
     comment: 'Grain: one row per (service_line, week_start) for the next 12 weeks: forecast referrals with 80%/95% intervals, expected new-patient visits and slots.',
-    columns: {
-      service_line: ['VARCHAR', 'Configured service line.'],
-      week_start: ['DATE', 'The week (its Monday, local); the first is the week of as_of.'],
-      horizon: ['INTEGER', 'Weeks ahead (1 = the week of as_of).'],
-      model: ['VARCHAR', "seasonal (trend and yearly seasonality, with a year of history) or 'recent level' (less history)."],
-      forecast_referrals: ['DOUBLE', 'Expected referrals received that week.'],
-      lo80: ['DOUBLE', 'Lower end of the 80% interval of referrals.'],
-      hi80: ['DOUBLE', 'Upper end of the 80% interval of referrals.'],
-      lo95: ['DOUBLE', 'Lower end of the 95% interval of referrals.'],
-      hi95: ['DOUBLE', 'Upper end of the 95% interval of referrals.'],
-      conversion: ['DOUBLE', 'Share of the line\'s referrals that get an appointment booked (referrals received 90–365 days before as_of).'],
-      show_rate: ['DOUBLE', 'Share of first appointments (not cancelled, started by as_of) that were attended.'],
-      expected_new_patients: ['DOUBLE', 'forecast_referrals × conversion × show_rate: new-patient visits to expect.'],
-      expected_new_patients_hi80: ['DOUBLE', 'The same at the 80% interval\'s upper end.'],
-      slots: ['INTEGER', 'New-patient slots in the capacity extract; null when the extract has none for that week.'],
-      shortfall: ['DOUBLE', 'expected_new_patients − slots when positive, else 0; null without slots.'],
-      is_short: ['BOOLEAN', 'Expected new-patient visits exceed the slots.'],
-      is_at_risk: ['BOOLEAN', 'Short at the 80% interval\'s upper end (a busy week would not fit).'],
-    },
+    columns: [
+      col('service_line', 'VARCHAR', 'Configured service line.'),
+      col('week_start', 'DATE', 'The week (its Monday, local); the first is the week of as_of.'),
+      col('horizon', 'INTEGER', 'Weeks ahead (1 = the week of as_of).'),
+      col('model', 'VARCHAR', "seasonal (trend and yearly seasonality, with a year of history) or 'recent level' (less history)."),
+      col('forecast_referrals', 'DOUBLE', 'Expected referrals received that week.'),
+      col('lo80', 'DOUBLE', 'Lower end of the 80% interval of referrals.'),
+      col('hi80', 'DOUBLE', 'Upper end of the 80% interval of referrals.'),
+      col('lo95', 'DOUBLE', 'Lower end of the 95% interval of referrals.'),
+      col('hi95', 'DOUBLE', 'Upper end of the 95% interval of referrals.'),
+      col('conversion', 'DOUBLE', "Share of the line's referrals that get an appointment booked (referrals received 90–365 days before as_of)."),
+      col('show_rate', 'DOUBLE', 'Share of first appointments (not cancelled, started by as_of) that were attended.'),
+      col('expected_new_patients', 'DOUBLE', 'forecast_referrals × conversion × show_rate: new-patient visits to expect.'),
+      col('expected_new_patients_hi80', 'DOUBLE', "The same at the 80% interval's upper end."),
+      col('slots', 'INTEGER', 'New-patient slots in the capacity extract; null when the extract has none for that week.'),
+      col('shortfall', 'DOUBLE', 'expected_new_patients − slots when positive, else 0; null without slots.'),
+      col('is_short', 'BOOLEAN', 'Expected new-patient visits exceed the slots.'),
+      col('is_at_risk', 'BOOLEAN', "Short at the 80% interval's upper end (a busy week would not fit)."),
+    ],
   },
-  forecast_backtest: {
+  {
+    name: 'forecast_backtest',
     comment: "Grain: one row per service line: the forecast's rolling-origin backtest (12 weeks ahead from each of the last 26 weeks that allow it).",
-    columns: {
-      service_line: ['VARCHAR', 'Configured service line.'],
-      model: ['VARCHAR', 'The model used for this line.'],
-      weeks_of_history: ['INTEGER', 'Complete weeks of history.'],
-      origins: ['INTEGER', 'Forecast origins in the backtest.'],
-      mae: ['DOUBLE', 'Mean absolute error of the model, referrals per week.'],
-      seasonal_naive_mae: ['DOUBLE', 'Mean absolute error of seasonal naive (same week last year) on the same origins.'],
-      mase: ['DOUBLE', "Model MAE / in-sample seasonal-naive MAE: below 1 beats seasonal naive."],
-      seasonal_naive_mase: ['DOUBLE', 'The same scale applied to seasonal naive on the backtest.'],
-      dispersion: ['DOUBLE', 'Mean squared error / forecast: how much wider than Poisson the intervals are.'],
-    },
+    columns: [
+      col('service_line', 'VARCHAR', 'Configured service line.'),
+      col('model', 'VARCHAR', 'The model used for this line.'),
+      col('weeks_of_history', 'INTEGER', 'Complete weeks of history.'),
+      col('origins', 'INTEGER', 'Forecast origins in the backtest.'),
+      col('mae', 'DOUBLE', 'Mean absolute error of the model, referrals per week.'),
+      col('seasonal_naive_mae', 'DOUBLE', 'Mean absolute error of seasonal naive (same week last year) on the same origins.'),
+      col('mase', 'DOUBLE', 'Model MAE / in-sample seasonal-naive MAE: below 1 beats seasonal naive.'),
+      col('seasonal_naive_mase', 'DOUBLE', 'The same scale applied to seasonal naive on the backtest.'),
+      col('dispersion', 'DOUBLE', 'Mean squared error / forecast: how much wider than Poisson the intervals are.'),
+    ],
   },
-} as const;
+];
 
 /** The models the forecast reads; without them (a project with its own models) the step is skipped. */
 const INPUTS = ['kpi_weekly', 'fct_referrals', 'int_appointment_links', 'stg_capacity', 'config_service_lines'];
@@ -107,13 +112,11 @@ export async function buildCapacityForecast(warehouse: Warehouse): Promise<boole
   }
   await warehouse.run('BEGIN TRANSACTION');
   try {
-    for (const [table, rows] of [['capacity_forecast', forecastRows], ['forecast_backtest', backtestRows]] as const) {
-      const spec = COLUMNS[table];
-      const columns = Object.entries(spec.columns).map(([name, [type]]) => `"${name}" ${type}`);
-      await warehouse.run(`CREATE OR REPLACE TABLE ${table} (${columns.join(', ')})`);
-      if (rows.length) await warehouse.run(`INSERT INTO ${table} VALUES ${rows.join(', ')}`);
-      const comments = Object.entries(spec.columns).map(([name, [, meaning]]) => `COMMENT ON COLUMN ${table}."${name}" IS ${sqlString(meaning)};`);
-      await warehouse.run(`COMMENT ON TABLE ${table} IS ${sqlString(spec.comment)};\n${comments.join('\n')}`);
+    const rowsOf: Record<string, string[]> = { capacity_forecast: forecastRows, forecast_backtest: backtestRows };
+    for (const table of TABLES) {
+      await warehouse.run(tableSql(table, { replace: true }));
+      const rows = rowsOf[table.name]!;
+      if (rows.length) await warehouse.run(`INSERT INTO ${table.name} VALUES ${rows.join(', ')}`);
     }
     await warehouse.run('COMMIT');
   } catch (error) {
@@ -123,7 +126,7 @@ export async function buildCapacityForecast(warehouse: Warehouse): Promise<boole
   return true;
 }
 
-export const FORECAST_TABLES = Object.keys(COLUMNS);
+export const FORECAST_TABLES = TABLES.map((t) => t.name);
 
 const num = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? 'NULL' : String(x));
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);

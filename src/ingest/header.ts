@@ -7,6 +7,8 @@ import type { ExtractContract } from '../contracts/types.ts';
 export interface HeaderMapping {
   /** The header as written, one name per field. */
   sourceNames: string[];
+  /** Each field's name for messages: its contract column, or the header as written for an extra column. */
+  fieldNames: string[];
   /** Contract column → the position of its field in the file. */
   positions: Map<string, number>;
 }
@@ -27,11 +29,12 @@ export function mapHeader(header: Buffer, contract: ExtractContract, feed: FeedC
   const renames = new Map(Object.entries(feed?.columns ?? {}).map(([from, to]) => [from.trim().toLowerCase(), to]));
   const contractNames = new Set(contract.columns.map((c) => c.name));
   const positions = new Map<string, number>();
-  sourceNames.forEach((source, position) => {
+  const fieldNames = sourceNames.map((source, position) => {
     const name = (renames.get(source.toLowerCase()) ?? source).toLowerCase();
-    if (!contractNames.has(name)) return; // extra columns are read, then ignored
+    if (!contractNames.has(name)) return source; // extra columns are read, then ignored
     if (positions.has(name)) throw new HeaderError(`column ${name} appears twice in its header`);
     positions.set(name, position);
+    return name;
   });
 
   const missing = contract.columns.filter((c) => c.required && !positions.has(c.name)).map((c) => c.name);
@@ -39,5 +42,5 @@ export function mapHeader(header: Buffer, contract: ExtractContract, feed: FeedC
     const plural = missing.length > 1 ? 's' : '';
     throw new HeaderError(`its header lacks the required column${plural} ${missing.join(', ')}`);
   }
-  return { sourceNames, positions };
+  return { sourceNames, fieldNames, positions };
 }

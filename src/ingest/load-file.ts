@@ -60,7 +60,7 @@ export async function loadFile(warehouse: Warehouse, request: LoadRequest): Prom
     await warehouse.run(stagingSql(request.contract, header, request.feed, readPath));
     await markConflictingDuplicates(warehouse, request.contract);
 
-    const rejected = await readerRejects(warehouse, lines, header.sourceNames, request.contract, request.feed);
+    const rejected = await readerRejects(warehouse, lines, header);
     const staged = await countStaged(warehouse);
     if (staged + rejected.length !== lines.records) {
       throw new Error(

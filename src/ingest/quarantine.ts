@@ -6,9 +6,8 @@
 // records the reader accepted). The scanner's line maps turn both into the
 // physical line where the record starts. Only line, column and reason are
 // copied out of DuckDB's rejects: its raw line may hold PHI.
-import type { FeedConfig } from '../config/schema.ts';
-import type { ExtractContract } from '../contracts/types.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
+import type { HeaderMapping } from './header.ts';
 import type { ScanResult } from './record-scanner.ts';
 import { REJECTS_TABLE } from './staging-sql.ts';
 
@@ -27,22 +26,13 @@ export interface ReaderReject extends QuarantineRow {
 export async function readerRejects(
   warehouse: Warehouse,
   lines: ScanResult,
-  sourceNames: string[],
-  contract: ExtractContract,
-  feed: FeedConfig | undefined,
+  header: HeaderMapping,
 ): Promise<ReaderReject[]> {
   const rows = await warehouse.query<{ line: number; column_idx: number | null; error_type: string }>(
     `SELECT line::BIGINT AS line, min(column_idx)::INTEGER AS column_idx, arg_min(error_type, column_idx) AS error_type
      FROM temp.${REJECTS_TABLE} GROUP BY line ORDER BY line`,
   );
-  const renames = new Map(Object.entries(feed?.columns ?? {}).map(([from, to]) => [from.trim().toLowerCase(), to]));
-  const contractNames = new Set(contract.columns.map((c) => c.name));
-  const columnName = (index: number | null) => {
-    const source = index === null ? undefined : sourceNames[index - 1];
-    if (source === undefined) return null;
-    const renamed = (renames.get(source.toLowerCase()) ?? source).toLowerCase();
-    return contractNames.has(renamed) ? renamed : source;
-  };
+  const columnName = (index: number | null) => (index === null ? null : (header.fieldNames[index - 1] ?? null));
   return rows.map((row) => {
     const record = findRecord(lines.readerLines, Number(row.line));
     return {
@@ -50,7 +40,7 @@ export async function readerRejects(
       line: lines.physicalLines[record]!,
       column: row.error_type === 'TOO MANY COLUMNS' || row.error_type === 'MISSING COLUMNS' ? null : columnName(row.column_idx),
       value: null,
-      reason: readerReason(row.error_type, sourceNames.length),
+      reason: readerReason(row.error_type, header.fieldNames.length),
     };
   });
 }

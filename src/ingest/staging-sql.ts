@@ -38,10 +38,11 @@ export function readCsvSql(path: string, fieldCount: number): string {
 
 interface ColumnExprs {
   column: ColumnContract;
-  /** Typed value, NULL when absent or unparseable. */
+  /** The parse of the raw text: the typed value, NULL when absent or unparseable (evaluated once, in the parsed layer). */
+  parse: string;
+  /** The parsed value's column, which every later layer reads. */
   value: string;
-  /** Why the value is a problem (NULL when it is not), given the parsed value's column. */
-  problemOf: (parsed: string) => string;
+  /** Why the value is a problem, NULL when it is not. */
   problem: string;
   /** What the quarantine may show of the raw value (NULL for PHI). */
   shown: string;
@@ -57,31 +58,29 @@ export function stagingSql(contract: ExtractContract, header: HeaderMapping, fee
   // Each column is parsed once, in its own layer (DuckDB evaluates every
   // occurrence of an expression, and a parse appears in the value, the
   // problem and the quarantine columns); later layers read the parsed column.
-  const parsed = exprs.map((e) => `${e.value} AS ${quoted(`${e.column.name}__value`)}`);
+  const parsed = exprs.map((e) => `${e.parse} AS ${e.value}`);
   // Values derived from two parsed columns, once per row (a macro repeats its
   // argument wherever it is used: the age band's seven comparisons re-parsed
   // the receipt timestamp seven times, 43 µs a referral).
   const derived = exprs
     .filter((e) => e.column.phi === 'age_band')
-    .map((e) => `refloop_age_years(${quoted(`${e.column.name}__value`)}, refloop_local_date(${quoted('received_at__value')})) AS ${quoted(`${e.column.name}__age`)}`);
-  const withParsed = (e: ColumnExprs) => ({ ...e, value: quoted(`${e.column.name}__value`), problem: e.problemOf(quoted(`${e.column.name}__value`)) });
-  const final = exprs.map(withParsed);
-  const landed = landingColumns(contract).map((landing) => `${landingValue(landing.name, landing.from, final)} AS ${quoted(landing.name)}`);
-  const problems = final.map((e) => `${e.problem} AS ${quoted(`${e.column.name}__problem`)}`);
-  const blocking = final.filter((e) => e.column.required);
+    .map((e) => `refloop_age_years(${e.value}, refloop_local_date(${quoted('received_at__value')})) AS ${quoted(`${e.column.name}__age`)}`);
+  const landed = landingColumns(contract).map((landing) => `${landingValue(landing.name, landing.from, exprs)} AS ${quoted(landing.name)}`);
+  const problems = exprs.map((e) => `${e.problem} AS ${quoted(`${e.column.name}__problem`)}`);
+  const blocking = exprs.filter((e) => e.column.required);
   const firstBlocking = (pick: (e: ColumnExprs) => string) =>
     blocking.length === 0
       ? 'NULL'
       : `CASE ${blocking.map((e) => `WHEN ${quoted(`${e.column.name}__problem`)} IS NOT NULL THEN ${pick(e)}`).join(' ')} END`;
 
   return `CREATE OR REPLACE TEMP TABLE staged AS
-SELECT * EXCLUDE (${final.map((e) => quoted(`${e.column.name}__shown`)).join(', ')}),
+SELECT * EXCLUDE (${exprs.map((e) => quoted(`${e.column.name}__shown`)).join(', ')}),
   ${firstBlocking((e) => sqlString(e.column.name))} AS quarantine_column,
   ${firstBlocking((e) => quoted(`${e.column.name}__problem`))} AS quarantine_reason,
   ${firstBlocking((e) => `${quoted(`${e.column.name}__shown`)}`)} AS quarantine_value
 FROM (
   SELECT
-    ${[...landed, ...problems, ...final.map((e) => `${e.shown} AS ${quoted(`${e.column.name}__shown`)}`)].join(',\n    ')}
+    ${[...landed, ...problems, ...exprs.map((e) => `${e.shown} AS ${quoted(`${e.column.name}__shown`)}`)].join(',\n    ')}
   FROM (
     SELECT parsed.*${derived.length ? `, ${derived.join(', ')}` : ''}
     FROM (
@@ -97,25 +96,24 @@ FROM (
 
 function columnExprs(column: ColumnContract, contract: ExtractContract, feed: FeedFormats): ColumnExprs {
   const v = quoted(column.name);
-  const shown = column.phi ? 'NULL::VARCHAR' : v;
-  let value = parseSql(column.type, v, feed);
-  let failure = `${sqlString(parseFailureReason(column.type, feed))}`;
+  const value = quoted(`${column.name}__value`);
+  let parse = parseSql(column.type, v, feed);
+  let failure = sqlString(parseFailureReason(column.type, feed));
   if (column.phi === 'zip3') {
-    value = `refloop_zip3(${v})`;
+    parse = `refloop_zip3(${v})`;
     failure = sqlString('is not a ZIP code');
   }
-  let afterReceipt: ((parsed: string) => string) | undefined;
-  if (column.phi === 'age_band' && contract.columns.some((c) => c.name === 'received_at')) {
-    // The age at receipt is derived once per row in its own column (see stagingSql).
-    afterReceipt = () => `WHEN ${quoted(`${column.name}__age`)} < 0 THEN 'is after received_at'`;
-  }
-  const problemOf = (parsed: string) =>
-    `(CASE ${[
-      column.required ? `WHEN ${v} IS NULL THEN ${sqlString(MISSING)}` : '',
-      `WHEN ${v} IS NOT NULL AND ${parsed} IS NULL THEN ${failure}`,
-      afterReceipt ? afterReceipt(parsed) : '',
-    ].join(' ')} END)`;
-  return { column, value, problemOf, problem: problemOf(value), shown };
+  // The age at receipt is derived once per row in its own column (see stagingSql).
+  const afterReceipt =
+    column.phi === 'age_band' && contract.columns.some((c) => c.name === 'received_at')
+      ? `WHEN ${quoted(`${column.name}__age`)} < 0 THEN 'is after received_at'`
+      : '';
+  const problem = `(CASE ${[
+    column.required ? `WHEN ${v} IS NULL THEN ${sqlString(MISSING)}` : '',
+    `WHEN ${v} IS NOT NULL AND ${value} IS NULL THEN ${failure}`,
+    afterReceipt,
+  ].join(' ')} END)`;
+  return { column, parse, value, problem, shown: column.phi ? 'NULL::VARCHAR' : v };
 }
 
 function landingValue(name: string, column: ColumnContract, exprs: ColumnExprs[]): string {

@@ -8,7 +8,7 @@ import { sqlString } from '../contracts/value-sql.ts';
 
 export const SCHEMA_VERSION = '3';
 
-interface TableSpec {
+export interface TableSpec {
   name: string;
   comment: string;
   columns: { name: string; sqlType: string; comment: string }[];
@@ -132,15 +132,16 @@ function landingTables(): TableSpec[] {
 const MIGRATIONS = ['ALTER TABLE ingested_files ADD COLUMN IF NOT EXISTS modified_ms BIGINT;'];
 
 export function schemaSql(): string {
-  return [...[...SYSTEM_TABLES, ...landingTables()].map(tableSql), ...MIGRATIONS].join('\n');
+  return [...[...SYSTEM_TABLES, ...landingTables()].map((table) => tableSql(table)), ...MIGRATIONS].join('\n');
 }
 
-function tableSql(table: TableSpec): string {
+/** The table with its comments; `replace` rebuilds it (for tables a run rewrites whole). */
+export function tableSql(table: TableSpec, options: { replace?: boolean } = {}): string {
   const columns = table.columns.map((c) => `  "${c.name}" ${c.sqlType}`);
   if (table.primaryKey) columns.push(`  PRIMARY KEY (${table.primaryKey.map((k) => `"${k}"`).join(', ')})`);
   const comments = table.columns.map((c) => `COMMENT ON COLUMN "${table.name}"."${c.name}" IS ${sqlString(c.comment)};`);
   return [
-    `CREATE TABLE IF NOT EXISTS "${table.name}" (\n${columns.join(',\n')}\n);`,
+    `${options.replace ? 'CREATE OR REPLACE TABLE' : 'CREATE TABLE IF NOT EXISTS'} "${table.name}" (\n${columns.join(',\n')}\n);`,
     `COMMENT ON TABLE "${table.name}" IS ${sqlString(table.comment)};`,
     ...comments,
   ].join('\n');
