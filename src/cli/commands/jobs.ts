@@ -11,7 +11,7 @@ import { publishSnapshots, systemSnapshots } from '../../models/snapshots.ts';
 import { stopRequested } from '../../shutdown.ts';
 import { finishRun, type RunTotals, startRun, type Trigger } from '../../warehouse/runs.ts';
 import { type Command, COMMON_OPTIONS } from '../command.ts';
-import { type CommonOptions, createContext, openForWriting } from '../context.ts';
+import { type CommonOptions, type Context, createContext, openForWriting } from '../context.ts';
 
 type Stage = 'ingest' | 'transform' | 'publish';
 
@@ -58,13 +58,12 @@ export async function runStages(options: CommonOptions, job: string, stages: Sta
     const failure = problems.length ? problems.join('; ') : undefined;
     await finishRun(warehouse, runId, totals, failure);
     if (marts) await publishSnapshots(warehouse, systemSnapshots(marts), snapshotDir);
+    if (failure) process.stderr.write(`refloop ${job}: ${failure} (see the messages above)\n`);
     if (stages.includes('publish') && !stopRequested()) {
       // The warehouse is closed first: the site's loaders read snapshots only.
       await warehouse.close();
-      const code = await publishCommand.run(options as never, []);
-      return failure ? 1 : code;
+      await publish(context);
     }
-    if (failure) process.stderr.write(`refloop ${job}: ${failure} (see the messages above)\n`);
     return failure ? 1 : 0;
   } finally {
     await warehouse.close();
@@ -90,17 +89,17 @@ export const runCommand: Command = {
   run: (options) => runStages(options as CommonOptions, 'run', options.publish ? ['ingest', 'transform', 'publish'] : ['ingest', 'transform']),
 };
 
+async function publish(context: Context): Promise<void> {
+  const siteDir = resolve('dist');
+  const outcome = await publishSite({ snapshotDir: join(dirname(context.dbPath), 'published'), siteDir, minCellSize: context.config.min_cell_size });
+  result('publish.done', `publish: ${outcome.pages} pages built into ${siteDir} in ${outcome.seconds.toFixed(1)}s`);
+}
+
 export const publishCommand: Command = {
   summary: 'build the dashboard site into dist/ from the published marts',
   options: COMMON_OPTIONS,
   async run(options) {
-    const context = await createContext(options as CommonOptions);
-    const outcome = await publishSite({
-      snapshotDir: join(dirname(context.dbPath), 'published'),
-      siteDir: resolve('dist'),
-      minCellSize: context.config.min_cell_size,
-    });
-    result('publish.done', `publish: ${outcome.pages} pages built into ${resolve('dist')} in ${outcome.seconds.toFixed(1)}s`);
+    await publish(await createContext(options as CommonOptions));
     return 0;
   },
 };
