@@ -31,6 +31,14 @@ export type FileOutcome =
 export async function loadFile(warehouse: Warehouse, request: LoadRequest): Promise<FileOutcome> {
   const file = basename(request.path);
   const kind = request.contract.kind;
+  // A file already loaded under this name, size and modification time is not
+  // read again: an unchanged inbox costs nothing, and a day's run reads only
+  // the day's files. Changed or renamed content is still caught by its hash.
+  const unchanged = await warehouse.query<{ file: string }>(
+    'SELECT file FROM ingested_files WHERE file = $file AND size_bytes = $size AND modified_ms = $modified',
+    { file, size: request.sizeBytes, modified: request.modifiedMs },
+  );
+  if (unchanged[0]) return { status: 'already_loaded', file, kind, sameAs: file };
   let scannedBytes = 0;
   const scan = await scanFile(request.path, (n) => {
     scannedBytes += n;

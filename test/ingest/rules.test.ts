@@ -42,6 +42,26 @@ describe('later files replace earlier rows by key', () => {
     ]);
   });
 
+  it('does not read again a file already loaded with the same name, size and modification time', async () => {
+    const { utimes, writeFile } = await import('node:fs/promises');
+    const path = `${p.inbox}/referrals_a.csv`;
+    // Whole-second times: utimes takes seconds as a float, which need not round-trip a millisecond value.
+    const loadedAt = new Date('2026-11-20T10:00:00Z');
+    const content = csv(REFERRAL_HEADER, referralRow());
+    await p.write('referrals_a.csv', content);
+    await utimes(path, loadedAt, loadedAt);
+    await p.ingest();
+    // Same name, size and mtime, different bytes: only a changed size or mtime would have it read again.
+    await writeFile(path, content.replace('R1,', 'R9,'));
+    await utimes(path, loadedAt, loadedAt);
+    expect(await p.ingest()).toMatchObject({ filesLoaded: 0, filesAlreadyLoaded: 1 });
+    // Touched: it is hashed, found new, and loaded.
+    const touchedAt = new Date('2026-11-20T10:00:05Z');
+    await utimes(path, touchedAt, touchedAt);
+    expect(await p.ingest()).toMatchObject({ filesLoaded: 1 });
+    expect(await p.query('SELECT referral_id FROM referrals ORDER BY 1')).toEqual([{ referral_id: 'R1' }, { referral_id: 'R9' }]);
+  });
+
   it('changes nothing when the same content arrives again under another name', async () => {
     const content = csv(REFERRAL_HEADER, referralRow(), referralRow({ referral_id: 'R2' }));
     await p.write('referrals_a.csv', content);
