@@ -23,7 +23,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   // Jobs stop between files on SIGTERM/SIGINT and record the run.
   if (['ingest', 'transform', 'run', 'start', 'schedule'].includes(name!)) {
-    stopOnSignals((signal) => process.stderr.write(`refloop ${name}: ${signal} received, stopping after the file in hand (again to quit now)\n`));
+    stopOnSignals((signal) => process.stderr.write(`refloop ${name}: ${signal} received, stopping after the work in hand (again to quit now)\n`));
   }
   try {
     return await command.run(parsed.values as never, parsed.positionals);

@@ -9,7 +9,7 @@
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import type { HeaderMapping } from './header.ts';
 import type { ScanResult } from './record-scanner.ts';
-import { REJECTS_TABLE } from './staging-sql.ts';
+import { REJECTS_SCAN_TABLE, REJECTS_TABLE } from './staging-sql.ts';
 
 export interface QuarantineRow {
   line: number;
@@ -23,39 +23,58 @@ export interface ReaderReject extends QuarantineRow {
   record: number;
 }
 
-export async function readerRejects(
-  warehouse: Warehouse,
+/** The reader's rejects of a batch, by the path it read (see staging-sql.ts). */
+export async function readerRejectsByPath(warehouse: Warehouse): Promise<Map<string, { line: number; columnIndex: number | null; errorType: string }[]>> {
+  const rows = await warehouse.query<{ read_path: string; line: number; column_idx: number | null; error_type: string }>(
+    `SELECT scans.file_path AS read_path, errors.line::BIGINT AS line, min(errors.column_idx)::INTEGER AS column_idx,
+       arg_min(errors.error_type, errors.column_idx) AS error_type
+     FROM temp.${REJECTS_TABLE} AS errors JOIN temp.${REJECTS_SCAN_TABLE} AS scans USING (scan_id, file_id)
+     GROUP BY ALL ORDER BY read_path, line`,
+  );
+  const byPath = new Map<string, { line: number; columnIndex: number | null; errorType: string }[]>();
+  for (const row of rows) {
+    const list = byPath.get(row.read_path) ?? [];
+    list.push({ line: Number(row.line), columnIndex: row.column_idx, errorType: row.error_type });
+    byPath.set(row.read_path, list);
+  }
+  return byPath;
+}
+
+/** One file's reader rejects as quarantine rows, each at the physical line its record starts on. */
+export function readerRejects(
+  rejects: readonly { line: number; columnIndex: number | null; errorType: string }[],
   lines: ScanResult,
   header: HeaderMapping,
-): Promise<ReaderReject[]> {
-  const rows = await warehouse.query<{ line: number; column_idx: number | null; error_type: string }>(
-    `SELECT line::BIGINT AS line, min(column_idx)::INTEGER AS column_idx, arg_min(error_type, column_idx) AS error_type
-     FROM temp.${REJECTS_TABLE} GROUP BY line ORDER BY line`,
-  );
+): ReaderReject[] {
   const columnName = (index: number | null) => (index === null ? null : (header.fieldNames[index - 1] ?? null));
-  return rows.map((row) => {
-    const record = findRecord(lines.readerLines, Number(row.line));
+  return rejects.map((row) => {
+    const record = findRecord(lines.readerLines, row.line);
     return {
       record,
       line: lines.physicalLines[record]!,
-      column: row.error_type === 'TOO MANY COLUMNS' || row.error_type === 'MISSING COLUMNS' ? null : columnName(row.column_idx),
+      column: row.errorType === 'TOO MANY COLUMNS' || row.errorType === 'MISSING COLUMNS' ? null : columnName(row.columnIndex),
       value: null,
-      reason: readerReason(row.error_type, header.fieldNames.length),
+      reason: readerReason(row.errorType, header.fieldNames.length),
     };
   });
 }
 
-export async function quarantinedRecords(warehouse: Warehouse, lines: ScanResult, rejected: ReaderReject[]): Promise<QuarantineRow[]> {
-  const rows = await warehouse.query<{ row_index: number; column: string; reason: string; value: string | null }>(
-    `SELECT rowid::BIGINT AS row_index, quarantine_column AS "column", quarantine_reason AS reason, quarantine_value AS value
-     FROM staged WHERE quarantine_reason IS NOT NULL ORDER BY rowid`,
-  );
+/** A staged record the contract rejects: its position among its file's accepted records (0-based). */
+export interface ContractReject {
+  position: number;
+  column: string;
+  reason: string;
+  value: string | null;
+}
+
+/** One file's contract rejects as quarantine rows, each at the physical line its record starts on. */
+export function quarantinedRecords(rejects: readonly ContractReject[], lines: ScanResult, rejected: readonly ReaderReject[]): QuarantineRow[] {
   const skipped = rejected.map((r) => r.record).sort((a, b) => a - b);
   let next = 0;
   let shift = 0;
-  return rows.map((row) => {
+  return rejects.map((row) => {
     // The k-th accepted record (0-based) is the (k+1)-th data record not rejected by the reader.
-    let record = Number(row.row_index) + 1 + shift;
+    let record = row.position + 1 + shift;
     while (next < skipped.length && skipped[next]! <= record) {
       next++;
       shift++;

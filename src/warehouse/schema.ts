@@ -118,7 +118,7 @@ const SYSTEM_TABLES: TableSpec[] = [
  * Landing tables carry no PRIMARY KEY: an index made bulk loads about twice
  * as slow (upsert and commit dominated ingest). Keys stay unique by
  * construction: a file's rows are one per key, and MERGE updates a key that
- * exists instead of inserting it (see load-file.ts).
+ * exists instead of inserting it (see load-batch.ts).
  */
 function landingTables(): TableSpec[] {
   return CONTRACTS.map((contract) => ({

@@ -62,6 +62,25 @@ describe('later files replace earlier rows by key', () => {
     expect(await p.query('SELECT referral_id FROM referrals ORDER BY 1')).toEqual([{ referral_id: 'R1' }, { referral_id: 'R9' }]);
   });
 
+  it('reads the files of one kind in one batch, each record at its own file\'s line, and the later file wins', async () => {
+    await p.write('referrals_1.csv', csv(REFERRAL_HEADER, referralRow(), referralRow({ referral_id: 'R2', received_at: 'soon' }), referralRow({ referral_id: 'R3', urgency: 'urgent' })));
+    await p.write('referrals_2.csv', csv(REFERRAL_HEADER, referralRow({ referral_id: 'R3', urgency: 'stat' }), 'R4,too,few', referralRow({ referral_id: 'R5', patient_id: '' })));
+    expect(await p.ingest()).toMatchObject({ filesLoaded: 2, rowsRead: 6, rowsLoaded: 3, rowsQuarantined: 3 });
+    expect(await p.query('SELECT file, line, column_name FROM quarantine ORDER BY file, line')).toEqual([
+      { file: 'referrals_1.csv', line: 3, column_name: 'received_at' },
+      { file: 'referrals_2.csv', line: 3, column_name: null },
+      { file: 'referrals_2.csv', line: 4, column_name: 'patient_id' },
+    ]);
+    expect(await p.query('SELECT file, rows_read::INTEGER AS r, rows_loaded::INTEGER AS l FROM ingested_files ORDER BY file')).toEqual([
+      { file: 'referrals_1.csv', r: 3, l: 2 },
+      { file: 'referrals_2.csv', r: 3, l: 1 },
+    ]);
+    expect(await p.query('SELECT referral_id, urgency, source_file FROM referrals ORDER BY 1')).toEqual([
+      { referral_id: 'R1', urgency: 'routine', source_file: 'referrals_1.csv' },
+      { referral_id: 'R3', urgency: 'stat', source_file: 'referrals_2.csv' },
+    ]);
+  });
+
   it('changes nothing when the same content arrives again under another name', async () => {
     const content = csv(REFERRAL_HEADER, referralRow(), referralRow({ referral_id: 'R2' }));
     await p.write('referrals_a.csv', content);
@@ -83,7 +102,7 @@ describe('encodings and formats', () => {
     });
     const body = [
       '\uFEFFAppt ID,Referral_ID,patient_id,service_line,appointment_type,Booked On,Start Time,status',
-      ' A1 , R1 ,MRN-1, Cardiology ,,11/02/2026 10:00,11/20/2026 09:30, Booked ',
+      ' A1 ,\t R1 ,MRN-1, Cardiology ,"",11/02/2026 10:00,11/20/2026 09:30, Booked\t',
       'A2,,MRN-2,cardiology,FOLLOW_UP,11/02/2026 10:00,2026-11-20 09:30,booked',
     ].join('\r\n');
     await p.write('appointments_ehr.csv.gz', `${body}\r\n`);

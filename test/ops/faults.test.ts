@@ -74,12 +74,18 @@ describe('kill -9 during ingest', () => {
     const clean = await openWarehouse({ path: join(root, 'clean', 'data/warehouse.duckdb'), timezone: 'America/New_York', readOnly: true });
     const [{ total }] = (await clean.query<{ total: number }>('SELECT count(*)::INTEGER AS total FROM ingested_files')) as [{ total: number }];
     await clean.close();
+    // How long a whole load takes here, so the kills land inside one.
+    const timing = start(['ingest'], await practiceCopy('timing'));
+    await timing.ingestStarted;
+    const loadStarted = performance.now();
+    await timing.done;
+    const loadMs = performance.now() - loadStarted;
     const loadedAfterKill: number[] = [];
     for (let kill = 0; kill < 20; kill++) {
       // Kill at a random moment of the load itself (startup time varies with the machine's load).
       const { child, done, ingestStarted } = start(['ingest'], dir);
       await ingestStarted;
-      await new Promise((resolve) => setTimeout(resolve, random() * 1500));
+      await new Promise((resolve) => setTimeout(resolve, random() * loadMs));
       child.kill('SIGKILL');
       await done;
       const w = await openWarehouse({ path: join(dir, 'data/warehouse.duckdb'), timezone: 'America/New_York', readOnly: true }).catch(() => undefined);
@@ -118,14 +124,14 @@ describe('kill -9 during ingest', () => {
 });
 
 describe('SIGTERM during ingest', () => {
-  it('finishes the file in hand, records the run as stopped, exits 1, and the next run loads the rest', async () => {
+  it('finishes the batch of files in hand, records the run as stopped, exits 1, and the next run loads the rest', async () => {
     const dir = await practiceCopy('terminated');
     const child = spawn(process.execPath, [BIN, 'ingest'], { cwd: dir, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     let signalled = false;
     child.stderr.on('data', (chunk) => {
       stderr += chunk;
-      // Stop as soon as the first file has landed.
+      // Stop as soon as the first batch of files has landed.
       if (!signalled && stderr.includes('"event":"ingest.file_loaded"')) {
         signalled = true;
         child.kill('SIGTERM');
