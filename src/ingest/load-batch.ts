@@ -68,7 +68,7 @@ export async function loadBatch(
     }
     return outcomes;
   } finally {
-    await warehouse.run('DROP TABLE IF EXISTS temp.staged; DROP TABLE IF EXISTS temp.quarantine_batch; DROP TABLE IF EXISTS temp.batch_files;');
+    await warehouse.run('DROP TABLE IF EXISTS temp.staged; DROP TABLE IF EXISTS temp.quarantine_batch; DROP TABLE IF EXISTS temp.batch_files; DROP TABLE IF EXISTS temp.repeated_keys;');
     await Promise.all(files.map((f) => f.cleanup()));
   }
 }
@@ -149,30 +149,35 @@ async function markConflictingDuplicates(warehouse: Warehouse, contract: Extract
   );
   if (Number(hashes?.n) === Number(hashes?.distinct_hashes)) return 'none';
   // Most repeats are a key re-sent in a later file, which is no conflict.
+  await warehouse.run(
+    `CREATE OR REPLACE TEMP TABLE repeated_keys AS
+     SELECT ${keys.join(', ')}, count(*) AS copies, min(read_path) AS first_file, max(read_path) AS last_file
+     FROM staged WHERE quarantine_reason IS NULL GROUP BY ${keys.join(', ')} HAVING count(*) > 1`,
+  );
   const [counts] = await warehouse.query<{ repeated: number; across: number; maybe_within: number }>(
     `SELECT count(*)::BIGINT AS repeated,
        count(*) FILTER (WHERE first_file <> last_file)::BIGINT AS across,
        count(*) FILTER (WHERE first_file = last_file OR copies > 2)::BIGINT AS maybe_within
-     FROM (
-       SELECT count(*) AS copies, min(read_path) AS first_file, max(read_path) AS last_file
-       FROM staged WHERE quarantine_reason IS NULL GROUP BY ${keys.join(', ')} HAVING count(*) > 1
-     )`,
+     FROM repeated_keys`,
   );
   const repeats: KeyRepeats = !Number(counts?.repeated) ? 'none' : !Number(counts?.across) ? 'within_files' : 'across_files';
   if (!Number(counts?.maybe_within)) return repeats;
-  const row = `{${landingColumns(contract).map((c) => `'${c.name}': "${c.name}"`).join(', ')}}`;
+  const row = `{${landingColumns(contract).map((c) => `'${c.name}': staged."${c.name}"`).join(', ')}}`;
   const shownKey = `concat_ws(' / ', ${keys.map((k) => `CAST(staged.${k} AS VARCHAR)`).join(', ')})`;
+  const sameKey = (other: string) => keys.map((k) => `staged.${k} = ${other}.${k}`).join(' AND ');
+  // Only the rows of repeated keys are compared.
   await warehouse.run(`
     UPDATE staged SET
       quarantine_column = ${sqlString(contract.key.join(', '))},
       quarantine_reason = ${sqlString(`has a ${contract.key.join(', ')} that appears more than once in this file with different values`)},
       quarantine_value = ${shownKey}
     FROM (
-      SELECT read_path, ${keys.join(', ')} FROM staged WHERE quarantine_reason IS NULL
+      SELECT staged.read_path, ${keys.map((k) => `staged.${k}`).join(', ')}
+      FROM staged SEMI JOIN repeated_keys ON ${sameKey('repeated_keys')}
+      WHERE staged.quarantine_reason IS NULL
       GROUP BY ALL HAVING count(DISTINCT ${row}) > 1
     ) AS conflicts
-    WHERE staged.quarantine_reason IS NULL AND staged.read_path = conflicts.read_path
-      AND ${keys.map((k) => `staged.${k} = conflicts.${k}`).join(' AND ')}`);
+    WHERE staged.quarantine_reason IS NULL AND staged.read_path = conflicts.read_path AND ${sameKey('conflicts')}`);
   return repeats;
 }
 
