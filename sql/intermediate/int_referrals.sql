@@ -2,7 +2,7 @@
 --
 -- Only what was known at as_of counts, boundary included. The receipt date and
 -- ISO week (named by its Monday) are local dates in the practice's time zone,
--- taken from config_params rather than the session, so they do not depend on
+-- taken from the config (the local_date macro) rather than the session, so they do not depend on
 -- who opens the warehouse. A service line is configured when the config lists
 -- it; its contact SLA is the line's own for the urgency, else the default.
 with referrals as (
@@ -12,7 +12,7 @@ params as (
   select * from config_params
 ),
 known as (
-  select referrals.*, cast(timezone(params.timezone, referrals.received_at) as date) as received_date
+  select referrals.*, local_date(referrals.received_at) as received_date
   from referrals, params
   where referrals.received_at <= params.as_of
 ),

@@ -120,8 +120,7 @@ joined as (
     params.as_of > referrals.received_at + to_hours(params.leakage_window_days * 24) as is_leakage_window_passed,
     -- Every row was received at or before as_of, so one bound makes the window.
     referrals.received_at >= params.as_of - to_hours(params.source_window_days * 24) as is_in_source_window,
-    params.as_of,
-    params.timezone
+    params.as_of
   from referrals
   left join decisions on decisions.referral_id = referrals.referral_id
   left join documents on documents.referral_id = referrals.referral_id
@@ -134,7 +133,7 @@ measured as (
     *,
     (epoch(first_contact_at) - epoch(received_at)) / 3600.0 as raw_hours_to_contact,
     received_at + to_microseconds(cast(contact_sla_hours * 3600000000 as bigint)) as contact_due_at,
-    cast(timezone(timezone, first_appointment_at) as date) - received_date as raw_days_to_appointment,
+    local_date(first_appointment_at) - received_date as raw_days_to_appointment,
     coalesce(first_contact_at < received_at, false)
       or coalesce(first_booked_at < received_at, false)
       or coalesce(first_appointment_at < received_at, false)

@@ -43,7 +43,7 @@ weekly as (
   group by grouping sets ((received_week, service_line), (received_week))
 ),
 weeks as (
-  select cast(unnest(range(min(referrals.received_week), cast(date_trunc('week', cast(timezone(params.timezone, params.as_of) as date)) as date) + 1, interval 7 day)) as date) as week
+  select cast(unnest(range(min(referrals.received_week), cast(date_trunc('week', local_date(params.as_of)) as date) + 1, interval 7 day)) as date) as week
   from referrals, params
   group by params.as_of, params.timezone
 ),
@@ -90,7 +90,7 @@ final as (
     compared.*,
     compared.value - compared.last_week as change_vs_last_week,
     compared.value - compared.avg_previous_4_weeks as change_vs_previous_4_weeks,
-    compared.week + 7 <= cast(timezone(params.timezone, params.as_of) as date) as is_complete_week
+    compared.week + 7 <= local_date(params.as_of) as is_complete_week
   from compared, params
 )
 select * from final

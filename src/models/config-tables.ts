@@ -1,6 +1,7 @@
 // The config the models read, as tables: the SQL reads `config_params`,
 // `config_service_lines`, `config_required_documents` and the SLA tables by
-// name, like any other input, so a model needs no templating and an analyst
+// name, like any other input (and local_date(ts), a macro with the practice's
+// zone), so a model needs no templating and an analyst
 // can see which settings built the marts.
 import { sqlString } from '../contracts/value-sql.ts';
 import type { RefloopConfig } from '../config/schema.ts';
@@ -38,6 +39,10 @@ CREATE OR REPLACE TABLE config_params AS SELECT
   ${config.source_window_days} AS source_window_days,
   ${config.min_cell_size} AS min_cell_size;
 COMMENT ON TABLE config_params IS 'The settings the marts were built with: as_of (the moment the numbers are for), the time zone and the windows in days.';
+-- The local date of an instant in the practice's zone. A macro with the zone
+-- written in, because timezone() given the zone from a joined column sets up
+-- its calendar for every row (about 4 µs a row, most of int_referrals).
+CREATE OR REPLACE MACRO local_date(ts) AS CAST(timezone(${sqlString(config.timezone)}, ts) AS DATE);
 CREATE OR REPLACE TABLE config_service_lines (service_line VARCHAR, name VARCHAR);
 ${lines.length ? `INSERT INTO config_service_lines ${values(lines.map((l) => [sqlString(l.id), sqlString(l.name)]))};` : ''}
 COMMENT ON TABLE config_service_lines IS 'The service lines the practice offers; a referral for another is out of scope.';
