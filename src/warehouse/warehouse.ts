@@ -39,6 +39,9 @@ export async function openWarehouse(options: OpenOptions): Promise<Warehouse> {
     // group a load touched: a quarter of a large ingest went to that. A writer
     // lets the WAL grow to 1 GB and checkpoints once when it closes.
     if (!options.readOnly) await warehouse.run(`SET checkpoint_threshold = '1GB'`);
+    // DuckDB would take 80% of the machine's memory before spilling to disk
+    // (<db>.tmp); a bound keeps a large warehouse's jobs beside other work.
+    await warehouse.run(`SET memory_limit = ${sqlString(process.env.REFLOOP_MEMORY_LIMIT ?? '4GB')}`);
     await warehouse.run(sessionMacrosSql(options.timezone));
     if (!options.readOnly) await ensureSchema(warehouse);
     if (options.pseudonymKey) {
