@@ -5,7 +5,7 @@
 // inbox and named; the others still load, and the job reports failure.
 import type { RefloopConfig } from '../src/config/schema.ts';
 import { listInbox } from '../src/ingest/inbox.ts';
-import { loadBatch } from '../src/ingest/load-batch.ts';
+import { loadBatch, PSEUDONYMS } from '../src/ingest/load-batch.ts';
 import { type FileOutcome, KnownFiles, prepareFile, type ReadyFile } from '../src/ingest/prepare-file.ts';
 import { log, progress } from '../src/log.ts';
 import { stopRequested } from '../src/shutdown.ts';
@@ -129,6 +129,7 @@ export async function ingestInbox(warehouse: Warehouse, config: RefloopConfig, i
     batchBytes += ready.lines.bytes;
   }
   await flush();
+  await warehouse.run(`DROP TABLE IF EXISTS ${PSEUDONYMS}`);
   return summary;
 }
 

@@ -12,7 +12,7 @@ import { sqlString } from '../contracts/value-sql.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import type { FileOutcome, ReadyFile } from './prepare-file.ts';
 import { type ContractReject, type QuarantineRow, quarantinedRecords, readerRejects, readerRejectsByPath } from './quarantine.ts';
-import { REJECTS_SCAN_TABLE, REJECTS_TABLE, stagingSql } from './staging-sql.ts';
+import { REJECTS_SCAN_TABLE, REJECTS_TABLE, stagedColumn, stagingSql } from './staging-sql.ts';
 
 /**
  * @param files prepared files of one layout, in order of name.
@@ -52,6 +52,7 @@ export async function loadBatch(
     });
 
     onProgress?.('writing');
+    await extendPseudonyms(warehouse, contract);
     await stageQuarantine(warehouse, quarantine);
     await warehouse.run('BEGIN TRANSACTION');
     try {
@@ -71,6 +72,30 @@ export async function loadBatch(
     await warehouse.run('DROP TABLE IF EXISTS temp.staged; DROP TABLE IF EXISTS temp.quarantine_batch; DROP TABLE IF EXISTS temp.batch_files; DROP TABLE IF EXISTS temp.repeated_keys;');
     await Promise.all(files.map((f) => f.cleanup()));
   }
+}
+
+/**
+ * The run's MRN → pseudonym pairs, kept in memory for the run (a temporary
+ * table, never the warehouse): HMAC-SHA256 is the dearest step of typing a
+ * row, and one patient's MRN comes in their referral, appointments and
+ * visits, often re-sent. Bounded, so a very large run does not hold every
+ * patient it has seen.
+ */
+export const PSEUDONYMS = 'temp.run_pseudonyms';
+const PSEUDONYMS_KEPT = 2_000_000;
+
+async function extendPseudonyms(warehouse: Warehouse, contract: ExtractContract): Promise<void> {
+  const column = contract.columns.find((c) => c.phi === 'pseudonymize');
+  if (!column) return;
+  await warehouse.run(`CREATE TEMP TABLE IF NOT EXISTS run_pseudonyms (patient_id VARCHAR, patient_key VARCHAR)`);
+  const [kept] = await warehouse.query<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM ${PSEUDONYMS}`);
+  if (Number(kept?.n) > PSEUDONYMS_KEPT) await warehouse.run(`DELETE FROM ${PSEUDONYMS}`);
+  await warehouse.run(`
+    INSERT INTO ${PSEUDONYMS}
+    SELECT patient_id, refloop_pseudonym(patient_id) FROM (
+      SELECT DISTINCT "${column.name}" AS patient_id FROM staged WHERE quarantine_reason IS NULL AND "${column.name}" IS NOT NULL
+    ) AS batch
+    WHERE NOT EXISTS (SELECT 1 FROM ${PSEUDONYMS} AS seen WHERE seen.patient_id = batch.patient_id)`);
 }
 
 /** Which inbox file each read path is, for the lineage columns and the per-file counts. */
@@ -162,7 +187,7 @@ async function markConflictingDuplicates(warehouse: Warehouse, contract: Extract
   );
   const repeats: KeyRepeats = !Number(counts?.repeated) ? 'none' : !Number(counts?.across) ? 'within_files' : 'across_files';
   if (!Number(counts?.maybe_within)) return repeats;
-  const row = `{${landingColumns(contract).map((c) => `'${c.name}': staged."${c.name}"`).join(', ')}}`;
+  const row = `{${landingColumns(contract).map((c) => `'${c.name}': staged."${stagedColumn(c)}"`).join(', ')}}`;
   const shownKey = `concat_ws(' / ', ${keys.map((k) => `CAST(staged.${k} AS VARCHAR)`).join(', ')})`;
   const sameKey = (other: string) => keys.map((k) => `staged.${k} = ${other}.${k}`).join(' AND ');
   // Only the rows of repeated keys are compared.
@@ -219,10 +244,12 @@ function upsertSql(contract: ExtractContract, repeats: KeyRepeats, targetEmpty: 
   const table = `"${contract.table}"`;
   const columns = [...landingColumns(contract).map((c) => c.name), ...LINEAGE_COLUMNS.map((c) => c.name)];
   const nonKey = columns.filter((c) => !contract.key.includes(c));
-  const landed = landingColumns(contract).map((c) => `staged."${c.name}"`);
+  const pseudonymized = landingColumns(contract).find((c) => c.from.phi === 'pseudonymize');
+  const landed = landingColumns(contract).map((c) => (c.from.phi === 'pseudonymize' ? `${PSEUDONYMS}.patient_key AS "${c.name}"` : `staged."${c.name}"`));
   const keys = contract.key.map((k) => `staged."${k}"`);
   const incoming = `SELECT ${repeats === 'within_files' ? `DISTINCT ON (${keys.join(', ')}) ` : ''}${landed.join(', ')}, batch_files.file AS source_file, ${runId} AS ingest_run_id
   FROM staged JOIN batch_files USING (read_path)
+  ${pseudonymized ? `LEFT JOIN ${PSEUDONYMS} ON ${PSEUDONYMS}.patient_id = staged."${stagedColumn(pseudonymized)}"` : ''}
   WHERE staged.quarantine_reason IS NULL
   ${repeats === 'across_files' ? `QUALIFY row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY batch_files.file DESC) = 1` : ''}`;
   if (targetEmpty) return `INSERT INTO ${table} (${columns.map((c) => `"${c}"`).join(', ')}) ${incoming}`;

@@ -16,11 +16,11 @@
 // order of the files and of the records in each (so a row's rowid, less the
 // smallest rowid of its file, is the record's position among the file's
 // accepted records):
-//   read_path (the file it came from), <landing columns>, <col>__problem for
-//   each column, and the first problem that makes the record unloadable
+//   read_path (the file it came from), <landing columns> (the MRN as read, see
+//   stagedColumn), <col>__problem for each column, and the first problem that makes the record unloadable
 //   (quarantine_column/_reason/_value).
 import type { FeedConfig } from '../config/schema.ts';
-import { landingColumns } from '../contracts/landing.ts';
+import { type LandingColumn, landingColumns } from '../contracts/landing.ts';
 import type { ColumnContract, ExtractContract } from '../contracts/types.ts';
 import { type FeedFormats, parseFailureReason, parseSql, sqlString } from '../contracts/value-sql.ts';
 import type { HeaderMapping } from './header.ts';
@@ -80,7 +80,7 @@ export function stagingSql(contract: ExtractContract, header: HeaderMapping, fee
   const derived = exprs
     .filter((e) => e.column.phi === 'age_band')
     .map((e) => `refloop_age_years(${e.value}, refloop_local_date(${quoted('received_at__value')})) AS ${quoted(`${e.column.name}__age`)}`);
-  const landed = landingColumns(contract).map((landing) => `${landingValue(landing.name, landing.from, exprs)} AS ${quoted(landing.name)}`);
+  const landed = landingColumns(contract).map((landing) => `${landingValue(landing.name, landing.from, exprs)} AS ${quoted(stagedColumn(landing))}`);
   const problems = exprs.map((e) => `${e.problem} AS ${quoted(`${e.column.name}__problem`)}`);
   const blocking = exprs.filter((e) => e.column.required);
   const firstBlocking = (pick: (e: ColumnExprs) => string) =>
@@ -131,9 +131,19 @@ function columnExprs(column: ColumnContract, contract: ExtractContract, feed: Fe
   return { column, parse, value, problem, shown: column.phi ? 'NULL::VARCHAR' : v };
 }
 
+/**
+ * The column of `staged` a landing column comes from: its own name, except the
+ * patient's MRN, which `staged` holds as read (a temporary table, never the
+ * warehouse) so that it is pseudonymized once per patient as it lands.
+ */
+export function stagedColumn(landing: LandingColumn): string {
+  return landing.from.phi === 'pseudonymize' ? landing.from.name : landing.name;
+}
+
 function landingValue(name: string, column: ColumnContract, exprs: ColumnExprs[]): string {
   const expr = exprs.find((e) => e.column === column)!;
-  if (column.phi === 'pseudonymize') return `refloop_pseudonym(${quoted(column.name)})`;
+  // Pseudonymized when it lands (load-batch.ts), once per patient rather than per row.
+  if (column.phi === 'pseudonymize') return quoted(column.name);
   if (column.phi === 'age_band') return `refloop_age_band(${quoted(`${column.name}__age`)})`;
   if (name.startsWith('has_invalid_')) return `(${quoted(column.name)} IS NOT NULL AND ${expr.value} IS NULL)`;
   if (column.default !== undefined) return `coalesce(${expr.value}, ${sqlString(column.default)})`;
