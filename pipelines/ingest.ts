@@ -64,29 +64,51 @@ export async function ingestInbox(warehouse: Warehouse, config: RefloopConfig, i
     }
   };
 
+  // While DuckDB loads one batch, Node scans the next files: the scan is
+  // single-threaded JavaScript and would otherwise leave DuckDB idle.
+  let loading: Promise<void> = Promise.resolve();
+  let loadingLabel: string | undefined;
+  const loadedFiles = new Set<string>();
+  const failedFiles = new Set<string>();
+  /** Files whose content matched a file of this run that was still loading. */
+  const sameAsThisRun: Extract<FileOutcome, { status: 'already_loaded' }>[] = [];
+
+  const load = async (pending: ReadyFile[]) => {
+    const started = Date.now();
+    const label = `${pending[0]!.contract.kind}: ${pending.length} file${pending.length === 1 ? '' : 's'} (${pending[0]!.file}${pending.length > 1 ? ` … ${pending.at(-1)!.file}` : ''})`;
+    loadingLabel = label;
+    let outcomes: FileOutcome[];
+    try {
+      outcomes = await loadBatch(warehouse, pending, runId, (stage) => progress(`${label}: ${stage}…`));
+      for (const ready of pending) loadedFiles.add(ready.file);
+    } catch (error) {
+      // Nothing of the batch was written; its hashes are free again.
+      for (const ready of pending) {
+        known.release(ready.sha256);
+        failedFiles.add(ready.file);
+      }
+      outcomes = pending.map((ready) => ({ status: 'refused', file: ready.file, kind: ready.contract.kind, reason: `could not be loaded: ${(error as Error).message}` }));
+    }
+    loadingLabel = undefined;
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    for (const outcome of outcomes) record(outcome, seconds);
+  };
+
+  /** Starts loading the batch in hand once the one before it has landed (one writer on the connection). */
   const flush = async () => {
     if (batch.length === 0) return;
     const pending = batch;
     batch = [];
     batchBytes = 0;
-    const started = Date.now();
-    const label = `${pending[0]!.contract.kind}: ${pending.length} file${pending.length === 1 ? '' : 's'} (${pending[0]!.file}${pending.length > 1 ? ` … ${pending.at(-1)!.file}` : ''})`;
-    let outcomes: FileOutcome[];
-    try {
-      outcomes = await loadBatch(warehouse, pending, runId, (stage) => progress(`${label}: ${stage}…`));
-    } catch (error) {
-      // Nothing of the batch was written; its hashes are free again.
-      for (const ready of pending) known.release(ready.sha256);
-      outcomes = pending.map((ready) => ({ status: 'refused', file: ready.file, kind: ready.contract.kind, reason: `could not be loaded: ${(error as Error).message}` }));
-    }
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    for (const outcome of outcomes) record(outcome, seconds);
+    await loading;
+    loading = load(pending);
   };
 
   for (const [index, file] of files.entries()) {
     const stop = stopRequested();
     if (stop) {
-      // Files scanned but not yet loaded are left for the next run, like the rest.
+      // The batch loading finishes; files scanned but not yet loading are left for the next run, like the rest.
+      await loading;
       const left = files.length - index + batch.length;
       await Promise.all(batch.map((ready) => ready.cleanup()));
       batch = [];
@@ -110,13 +132,19 @@ export async function ingestInbox(warehouse: Warehouse, config: RefloopConfig, i
           feed: config.feeds[file.contract.kind as keyof RefloopConfig['feeds']],
           sizeBytes: file.sizeBytes,
           modifiedMs: file.modifiedMs,
-          onProgress: (stage, fraction) =>
-            progress(`${counter}: ${stage}${fraction === undefined ? '…' : ` ${Math.min(100, Math.round(fraction * 100))}%`}`),
+          onProgress: (stage, fraction) => {
+            // While a batch loads, its line is the one shown.
+            if (!loadingLabel) progress(`${counter}: ${stage}${fraction === undefined ? '…' : ` ${Math.min(100, Math.round(fraction * 100))}%`}`);
+          },
         },
         known,
       );
     } catch (error) {
       prepared = { status: 'refused', file: file.name, kind: file.contract.kind, reason: `could not be loaded: ${(error as Error).message}` };
+    }
+    if (prepared.status === 'already_loaded' && prepared.sameAs !== prepared.file && !loadedFiles.has(prepared.sameAs) && known.isThisRun(prepared.sameAs)) {
+      sameAsThisRun.push(prepared);
+      continue;
     }
     if (prepared.status !== 'ready') {
       record(prepared);
@@ -129,6 +157,14 @@ export async function ingestInbox(warehouse: Warehouse, config: RefloopConfig, i
     batchBytes += ready.lines.bytes;
   }
   await flush();
+  await loading;
+  for (const outcome of sameAsThisRun) {
+    record(
+      failedFiles.has(outcome.sameAs)
+        ? { status: 'refused', file: outcome.file, kind: outcome.kind, reason: `it holds the same content as ${outcome.sameAs}, which could not be loaded` }
+        : outcome,
+    );
+  }
   await warehouse.run(`DROP TABLE IF EXISTS ${PSEUDONYMS}`);
   return summary;
 }

@@ -51,6 +51,8 @@ export interface ReadyFile {
  * in one inbox load once.
  */
 export class KnownFiles {
+  private readonly claimed = new Set<string>();
+
   private constructor(
     private readonly stamps: Set<string>,
     private readonly holders: Map<string, string>,
@@ -82,6 +84,12 @@ export class KnownFiles {
 
   claim(sha256: string, file: string): void {
     this.holders.set(sha256, file);
+    this.claimed.add(file);
+  }
+
+  /** Taken by this run (loading, loaded or failed), rather than loaded before it. */
+  isThisRun(file: string): boolean {
+    return this.claimed.has(file);
   }
 
   /** A batch that failed wrote nothing: its hashes are free again. */

@@ -92,6 +92,15 @@ describe('later files replace earlier rows by key', () => {
     expect(await p.query('SELECT * FROM referrals ORDER BY referral_id')).toEqual(before);
     expect(await p.query('SELECT file FROM ingested_files')).toEqual([{ file: 'referrals_a.csv' }]);
   });
+
+  it('loads once the same content arriving twice in one run', async () => {
+    const content = csv(REFERRAL_HEADER, referralRow(), referralRow({ referral_id: 'R2' }));
+    await p.write('referrals_a.csv', content);
+    await p.write('referrals_b.csv', content);
+    await p.write('visits_a.csv', csv('visit_id,appointment_id,patient_id,service_line,visit_at,summary_sent_at', 'V1,,MRN-000001,cardiology,2026-11-20 09:00,'));
+    expect(await p.ingest()).toMatchObject({ filesLoaded: 2, filesAlreadyLoaded: 1, rowsRead: 3, refused: [] });
+    expect(await p.query('SELECT file FROM ingested_files ORDER BY file')).toEqual([{ file: 'referrals_a.csv' }, { file: 'visits_a.csv' }]);
+  });
 });
 
 describe('encodings and formats', () => {
