@@ -98,16 +98,18 @@ async function extendPseudonyms(warehouse: Warehouse, contract: ExtractContract)
     WHERE NOT EXISTS (SELECT 1 FROM ${PSEUDONYMS} AS seen WHERE seen.patient_id = batch.patient_id)`);
 }
 
-/** Which inbox file each read path is, for the lineage columns and the per-file counts. */
+/**
+ * Which inbox file each read path is, for the lineage columns and the per-file
+ * counts. staged names each row's file by the hash of its path (see staging-sql.ts).
+ */
 async function stageBatchFiles(warehouse: Warehouse, files: readonly ReadyFile[]): Promise<void> {
-  await warehouse.run('CREATE OR REPLACE TEMP TABLE batch_files (read_path VARCHAR, file VARCHAR)');
-  const appender = await warehouse.connection.createAppender('batch_files', 'main', 'temp');
-  for (const f of files) {
-    appender.appendVarchar(f.readPath);
-    appender.appendVarchar(f.file);
-    appender.endRow();
-  }
-  appender.closeSync();
+  await warehouse.run(
+    `CREATE OR REPLACE TEMP TABLE batch_files AS
+     SELECT read_path, file, hash(read_path) AS file_id
+     FROM (VALUES ${files.map((f) => `(${sqlString(f.readPath)}, ${sqlString(f.file)})`).join(', ')}) AS t(read_path, file)`,
+  );
+  const [ids] = await warehouse.query<{ n: number; ids: number }>('SELECT count(*)::INTEGER AS n, count(DISTINCT file_id)::INTEGER AS ids FROM batch_files');
+  if (ids?.n !== ids?.ids) throw new Error('two files of the batch have paths with the same hash; load them in separate runs');
 }
 
 interface Extent {
@@ -125,7 +127,9 @@ interface Extent {
  */
 async function stagedExtents(warehouse: Warehouse): Promise<Map<string, Extent>> {
   const rows = await warehouse.query<{ read_path: string; first: number; last: number; n: number }>(
-    'SELECT read_path, min(rowid)::BIGINT AS first, max(rowid)::BIGINT AS last, count(*)::BIGINT AS n FROM staged GROUP BY read_path',
+    `SELECT batch_files.read_path, extents.* EXCLUDE (file_id) FROM (
+       SELECT file_id, min(rowid)::BIGINT AS first, max(rowid)::BIGINT AS last, count(*)::BIGINT AS n FROM staged GROUP BY file_id
+     ) AS extents JOIN batch_files USING (file_id)`,
   );
   return new Map(
     rows.map((row) => [
@@ -136,17 +140,17 @@ async function stagedExtents(warehouse: Warehouse): Promise<Map<string, Extent>>
 }
 
 async function contractRejectsByPath(warehouse: Warehouse, extents: Map<string, Extent>): Promise<Map<string, ContractReject[]>> {
-  const interleaved = [...extents].filter(([, extent]) => !extent.contiguous).map(([path]) => sqlString(path));
+  const interleaved = [...extents].filter(([, extent]) => !extent.contiguous).map(([path]) => `hash(${sqlString(path)})`);
   // Counting a row's place in its file costs a sort, so only the interleaved files pay it.
   const position = interleaved.length
-    ? `CASE WHEN read_path IN (${interleaved.join(', ')}) THEN row_number() OVER (PARTITION BY read_path ORDER BY rowid) - 1 END`
+    ? `CASE WHEN file_id IN (${interleaved.join(', ')}) THEN row_number() OVER (PARTITION BY file_id ORDER BY rowid) - 1 END`
     : 'NULL';
   const rows = await warehouse.query<{ read_path: string; row_id: number; counted: number | null; column: string; reason: string; value: string | null }>(
-    `SELECT * FROM (
-       SELECT read_path, rowid::BIGINT AS row_id, (${position})::BIGINT AS counted,
+    `SELECT batch_files.read_path, rejects.* EXCLUDE (file_id) FROM (
+       SELECT file_id, rowid::BIGINT AS row_id, (${position})::BIGINT AS counted,
          quarantine_column AS "column", quarantine_reason AS reason, quarantine_value AS value
-       FROM staged WHERE quarantine_reason IS NOT NULL${interleaved.length ? ` OR read_path IN (${interleaved.join(', ')})` : ''}
-     ) WHERE reason IS NOT NULL ORDER BY read_path, row_id`,
+       FROM staged WHERE quarantine_reason IS NOT NULL${interleaved.length ? ` OR file_id IN (${interleaved.join(', ')})` : ''}
+     ) AS rejects JOIN batch_files USING (file_id) WHERE reason IS NOT NULL ORDER BY read_path, row_id`,
   );
   const byPath = new Map<string, ContractReject[]>();
   for (const row of rows) {
@@ -176,7 +180,7 @@ async function markConflictingDuplicates(warehouse: Warehouse, contract: Extract
   // Most repeats are a key re-sent in a later file, which is no conflict.
   await warehouse.run(
     `CREATE OR REPLACE TEMP TABLE repeated_keys AS
-     SELECT ${keys.join(', ')}, count(*) AS copies, min(read_path) AS first_file, max(read_path) AS last_file
+     SELECT ${keys.join(', ')}, count(*) AS copies, min(file_id) AS first_file, max(file_id) AS last_file
      FROM staged WHERE quarantine_reason IS NULL GROUP BY ${keys.join(', ')} HAVING count(*) > 1`,
   );
   const [counts] = await warehouse.query<{ repeated: number; across: number; maybe_within: number }>(
@@ -197,12 +201,12 @@ async function markConflictingDuplicates(warehouse: Warehouse, contract: Extract
       quarantine_reason = ${sqlString(`has a ${contract.key.join(', ')} that appears more than once in this file with different values`)},
       quarantine_value = ${shownKey}
     FROM (
-      SELECT staged.read_path, ${keys.map((k) => `staged.${k}`).join(', ')}
+      SELECT staged.file_id, ${keys.map((k) => `staged.${k}`).join(', ')}
       FROM staged SEMI JOIN repeated_keys ON ${sameKey('repeated_keys')}
       WHERE staged.quarantine_reason IS NULL
       GROUP BY ALL HAVING count(DISTINCT ${row}) > 1
     ) AS conflicts
-    WHERE staged.quarantine_reason IS NULL AND staged.read_path = conflicts.read_path AND ${sameKey('conflicts')}`);
+    WHERE staged.quarantine_reason IS NULL AND staged.file_id = conflicts.file_id AND ${sameKey('conflicts')}`);
   return repeats;
 }
 
@@ -248,7 +252,7 @@ function upsertSql(contract: ExtractContract, repeats: KeyRepeats, targetEmpty: 
   const landed = landingColumns(contract).map((c) => (c.from.phi === 'pseudonymize' ? `${PSEUDONYMS}.patient_key AS "${c.name}"` : `staged."${c.name}"`));
   const keys = contract.key.map((k) => `staged."${k}"`);
   const incoming = `SELECT ${repeats === 'within_files' ? `DISTINCT ON (${keys.join(', ')}) ` : ''}${landed.join(', ')}, batch_files.file AS source_file, ${runId} AS ingest_run_id
-  FROM staged JOIN batch_files USING (read_path)
+  FROM staged JOIN batch_files USING (file_id)
   ${pseudonymized ? `LEFT JOIN ${PSEUDONYMS} ON ${PSEUDONYMS}.patient_id = staged."${stagedColumn(pseudonymized)}"` : ''}
   WHERE staged.quarantine_reason IS NULL
   ${repeats === 'across_files' ? `QUALIFY row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY batch_files.file DESC) = 1` : ''}`;
@@ -266,12 +270,12 @@ function loadIssuesSql(contract: ExtractContract, runId: number): string {
   const optional = contract.columns.filter((c) => !c.required);
   if (optional.length === 0) return 'SELECT 1';
   const perColumn = optional.map(
-    (c) => `SELECT read_path, '${c.name}' AS column_name, "${c.name}__problem" AS reason FROM staged
+    (c) => `SELECT file_id, '${c.name}' AS column_name, "${c.name}__problem" AS reason FROM staged
       WHERE quarantine_reason IS NULL AND "${c.name}__problem" IS NOT NULL`,
   );
   return `INSERT INTO load_issues
 SELECT batch_files.file, ${sqlString(contract.kind)}, column_name, reason, count(*), ${runId}
-FROM (${perColumn.join('\nUNION ALL\n')}) AS issues JOIN batch_files USING (read_path)
+FROM (${perColumn.join('\nUNION ALL\n')}) AS issues JOIN batch_files USING (file_id)
 GROUP BY batch_files.file, column_name, reason`;
 }
 
