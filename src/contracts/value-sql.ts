@@ -86,11 +86,18 @@ export function sessionMacrosSql(timezone: string): string {
   const tz = sqlString(timezone);
   return `
 -- Local dates on which the zone's UTC offset changes, with their neighbours
--- (a change at midnight makes the day before ambiguous): 1970–2100.
+-- (a change at midnight makes the day before ambiguous): 1970–2100. A day
+-- whose midnight is not 24 hours before the next one's holds a change (one
+-- ICU call a day: every command opens with this).
 CREATE OR REPLACE TEMP TABLE refloop_transition_days AS
-SELECT DISTINCT unnest([d - 1, d, d + 1]) AS day
-FROM (SELECT CAST(r.d AS DATE) AS d FROM range(DATE '1970-01-01', DATE '2100-01-01', INTERVAL 1 DAY) AS r(d))
-WHERE timezone(${tz}, CAST(d AS TIMESTAMP) + INTERVAL 23 HOUR + INTERVAL 59 MINUTE) - timezone(${tz}, CAST(d AS TIMESTAMP)) <> INTERVAL 23 HOUR + INTERVAL 59 MINUTE;
+WITH midnights AS (
+  SELECT d, timezone(${tz}, CAST(d AS TIMESTAMP)) AS instant
+  FROM (SELECT CAST(r.d AS DATE) AS d FROM range(DATE '1970-01-01', DATE '2100-01-02', INTERVAL 1 DAY) AS r(d))
+),
+changes AS (
+  SELECT d FROM (SELECT d, epoch(lead(instant) OVER (ORDER BY d)) - epoch(instant) AS seconds FROM midnights) WHERE seconds <> 86400
+)
+SELECT DISTINCT unnest([d - 1, d, d + 1]) AS day FROM changes;
 -- A wall-clock time in the practice's zone as an instant. ICU moves a time in
 -- the spring-forward gap forward by the gap (as extracts.md asks) but resolves
 -- a fall-back hour to its second occurrence; extracts.md wants the first, so
