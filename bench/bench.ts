@@ -6,9 +6,9 @@
 //    to be added later as the incremental day.
 // 3. Each phase runs as its own process under GNU time (wall time, peak RSS):
 //    the floor (a bare DuckDB read_csv of each file, declared types, into a
-//    table, nothing else), `refloop ingest`, `transform`, `publish`, and the
+//    table, nothing else), `refloop ingest`, `transform`, `publish`, the
 //    incremental day (`refloop ingest` of the day's files on the loaded
-//    warehouse).
+//    warehouse), and an ingest with nothing new (what any run costs).
 // 4. Ratios last: ingest / floor, (ingest + transform) / floor, the
 //    incremental day as a share of the full ingest.
 import { spawnSync } from 'node:child_process';
@@ -120,6 +120,8 @@ async function main() {
   const publish = timed('refloop publish', [BIN, 'publish']);
   for (const f of await readdir(dayInbox)) await rename(join(dayInbox, f), join(inbox, f));
   const day = timed('incremental day (ingest)', [BIN, 'ingest']);
+  // What any run costs before it reads a byte: process start, opening the warehouse, the final checkpoint.
+  const idle = timed('a run with nothing new (ingest)', [BIN, 'ingest']);
   const nextDay = new Date(Date.parse(`${DEFAULT_DEMO.end}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
   const dayTransform = timed('incremental day (transform)', [BIN, 'transform', '--as-of', nextDay]);
   const lines = [
@@ -132,7 +134,7 @@ async function main() {
     '',
     `ingest / floor: ${(ingest.seconds / floor.seconds).toFixed(2)} (target ≤ 1.5)`,
     `(ingest + transform) / floor: ${((ingest.seconds + transform.seconds) / floor.seconds).toFixed(2)} (target ≤ 2.5)`,
-    `incremental day / full ingest: ${((100 * day.seconds) / ingest.seconds).toFixed(1)}% (target ≤ 5%); its transform ${dayTransform.seconds.toFixed(1)} s`,
+    `incremental day / full ingest: ${((100 * day.seconds) / ingest.seconds).toFixed(1)}% (target ≤ 5%); beyond a run with nothing new: ${((100 * (day.seconds - idle.seconds)) / ingest.seconds).toFixed(1)}%; its transform ${dayTransform.seconds.toFixed(1)} s`,
     `publish: ${publish.seconds.toFixed(1)} s (target ≤ 60 s)`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
