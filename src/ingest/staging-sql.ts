@@ -12,12 +12,14 @@
 // reads it; names and phones are read by the reader (so the record's shape is
 // checked) and never selected.
 //
-// The result, `staged`, has one row per record the reader accepted, in the
-// order of the records in each file:
-//   file_id (hash(read path): the file it came from, 8 bytes where the path
-//   itself cost a third of reading an event), <landing columns> (the MRN as read, see
-//   stagedColumn), <col>__problem for each column, and the first problem that makes the record unloadable
-//   (quarantine_column/_reason/_value).
+// The result, `staged`, has one row per record the reader accepted, each
+// file's records in their order (the files of a batch may interleave):
+//   file_id: hash of the read path, the file the row came from (8 bytes; the
+//     path itself cost a third of reading an event);
+//   <landing columns>, with the MRN as read (see stagedColumn);
+//   <col>__problem for each column;
+//   quarantine_column/_reason/_value: the first problem that makes the record
+//     unloadable.
 import type { FeedConfig } from '../config/schema.ts';
 import { type LandingColumn, landingColumns } from '../contracts/landing.ts';
 import type { ColumnContract, ExtractContract } from '../contracts/types.ts';
