@@ -68,9 +68,8 @@ export async function ingestInbox(warehouse: Warehouse, config: RefloopConfig, i
   // single-threaded JavaScript and would otherwise leave DuckDB idle.
   let loading: Promise<void> = Promise.resolve();
   let loadingLabel: string | undefined;
-  const loadedFiles = new Set<string>();
   const failedFiles = new Set<string>();
-  /** Files whose content matched a file of this run that was still loading. */
+  /** Files whose content matched a file of this run: settled once every batch has landed. */
   const sameAsThisRun: Extract<FileOutcome, { status: 'already_loaded' }>[] = [];
 
   const load = async (pending: ReadyFile[]) => {
@@ -80,7 +79,6 @@ export async function ingestInbox(warehouse: Warehouse, config: RefloopConfig, i
     let outcomes: FileOutcome[];
     try {
       outcomes = await loadBatch(warehouse, pending, runId, (stage) => progress(`${label}: ${stage}…`));
-      for (const ready of pending) loadedFiles.add(ready.file);
     } catch (error) {
       // Nothing of the batch was written; its hashes are free again.
       for (const ready of pending) {
@@ -142,7 +140,7 @@ export async function ingestInbox(warehouse: Warehouse, config: RefloopConfig, i
     } catch (error) {
       prepared = { status: 'refused', file: file.name, kind: file.contract.kind, reason: `could not be loaded: ${(error as Error).message}` };
     }
-    if (prepared.status === 'already_loaded' && prepared.sameAs !== prepared.file && !loadedFiles.has(prepared.sameAs) && known.isThisRun(prepared.sameAs)) {
+    if (prepared.status === 'already_loaded' && known.isThisRun(prepared.sameAs)) {
       sameAsThisRun.push(prepared);
       continue;
     }
