@@ -7,6 +7,7 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,
-    env: { REFLOOP_LOG: 'silent' },
+    // Fixtures are written a moment before they are read: no settling wait.
+    env: { REFLOOP_LOG: 'silent', REFLOOP_SETTLE_SECONDS: '0' },
   },
 });

@@ -26,7 +26,7 @@ const referrals = Number(values.referrals);
 const dir = resolve(values.dir ?? `/tmp/refloop-bench-${referrals}`);
 const inbox = join(dir, 'data/inbox');
 const dayInbox = join(dir, 'day');
-const env = { ...process.env, REFLOOP_LOG: 'silent', REFLOOP_PSEUDONYM_KEY: 'bench-key' };
+const env = { ...process.env, REFLOOP_LOG: 'silent', REFLOOP_PSEUDONYM_KEY: 'bench-key-of-at-least-thirty-two-bytes-long' };
 
 interface Measure {
   phase: string;

@@ -13,4 +13,5 @@ export const COMMON_OPTIONS = {
   inbox: { type: 'string' },
   'as-of': { type: 'string' },
   wait: { type: 'boolean' },
+  'settle-seconds': { type: 'string' },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;

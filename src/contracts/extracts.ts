@@ -30,9 +30,10 @@ export const referrals: ExtractContract = {
     col('patient_zip', false, text, "First three digits of the patient's ZIP ('000' for low-population prefixes).", { phi: 'zip3' }),
     col('patient_sex', false, { kind: 'enum', values: ['F', 'M', 'X', 'U'], letterCase: 'upper' }, 'F, M, X or U.'),
     col('referring_npi', false, { kind: 'npi' }, 'NPI of the referring clinician; null when missing or invalid.'),
+    col('referring_id', false, text, "The sending system's own id for the referring clinician (an Epic provider id), for when it has no NPI."),
     col('referring_name', false, text, "The referring clinician's name."),
     col('referring_practice', false, text, 'The referring office or facility.'),
-    col('service_line', true, code, 'Service line requested; one not in the config is out of scope.'),
+    col('service_line', true, text, 'Service line requested; one not in the config is out of scope.'),
     col('referral_type', false, enumOf('consult', 'diagnostic', 'post_discharge'), 'consult, diagnostic or post_discharge.', { default: 'consult' }),
     col('urgency', false, enumOf('routine', 'urgent', 'stat'), 'routine, urgent or stat.', { default: 'routine' }),
     col('channel', false, enumOf('fax', 'portal', 'direct', 'phone', 'email', 'ehr'), 'How the referral arrived.'),
@@ -69,9 +70,9 @@ export const appointments: ExtractContract = {
     col('appointment_id', true, text, 'The appointment.'),
     col('referral_id', false, text, 'The referral, when the scheduling system recorded it.'),
     col('patient_id', true, text, 'The patient, as a keyed pseudonym of the MRN.', { phi: 'pseudonymize' }),
-    col('service_line', true, code, 'Service line of the appointment.'),
+    col('service_line', true, text, 'Service line of the appointment.'),
     col('appointment_type', false, enumOf('new_patient', 'follow_up', 'imaging', 'procedure'), 'new_patient, follow_up, imaging or procedure.', { default: 'new_patient' }),
-    col('booked_at', true, timestamp, 'When the slot was booked.'),
+    col('booked_at', false, timestamp, 'When the slot was booked; null when the export does not say (the appointment is then known from the earlier of start_at and its first load).'),
     col('start_at', true, timestamp, 'When the appointment starts.'),
     col('status', true, enumOf('booked', 'completed', 'cancelled', 'no_show'), 'booked, completed, cancelled or no_show.'),
   ],
@@ -84,9 +85,10 @@ export const visits: ExtractContract = {
   grain: 'One row per completed visit.',
   columns: [
     col('visit_id', true, text, 'The visit.'),
+    col('referral_id', false, text, 'The referral the visit belongs to, where the source knows it (linking rule 0).'),
     col('appointment_id', false, text, 'The appointment the visit came from, when known.'),
     col('patient_id', true, text, 'The patient, as a keyed pseudonym of the MRN.', { phi: 'pseudonymize' }),
-    col('service_line', true, code, 'Service line of the visit.'),
+    col('service_line', true, text, 'Service line of the visit.'),
     col('visit_at', true, timestamp, 'When the visit took place.'),
     col('summary_sent_at', false, timestamp, 'When the visit summary went back to the referring clinician.'),
   ],
@@ -94,11 +96,14 @@ export const visits: ExtractContract = {
 
 export const providers: ExtractContract = {
   kind: 'providers',
-  key: ['npi'],
+  key: ['provider_key'],
+  derivedKey: { name: 'provider_key', firstOf: ['npi', 'provider_id'], description: "The clinician's key: the valid NPI, else the source system's provider_id." },
+  oneOf: ['npi', 'provider_id'],
   table: 'providers',
-  grain: 'One row per referring clinician in the directory.',
+  grain: 'One row per referring clinician in the directory, keyed by the valid NPI, else the source system id.',
   columns: [
-    col('npi', true, { kind: 'npi' }, "The clinician's NPI."),
+    col('npi', false, { kind: 'npi' }, "The clinician's NPI; null when missing or invalid."),
+    col('provider_id', false, text, "The source system's own id for the clinician (matches referrals.referring_id)."),
     col('name', true, text, "The clinician's name."),
     col('specialty', false, text, 'NUCC taxonomy code or specialty name.'),
     col('practice', false, text, 'Office name.'),
@@ -115,10 +120,35 @@ export const capacity: ExtractContract = {
   table: 'capacity',
   grain: 'One row per service line and week.',
   columns: [
-    col('service_line', true, code, 'Service line.'),
+    col('service_line', true, text, 'Service line.'),
     col('week_start', true, { kind: 'date', mondayOnly: true }, 'The Monday of the week.'),
     col('new_patient_slots', true, { kind: 'count' }, 'Appointment slots open to new referred patients that week.'),
   ],
 };
 
-export const CONTRACTS: readonly ExtractContract[] = [referrals, referralEvents, appointments, visits, providers, capacity];
+export const liaisonActivities: ExtractContract = {
+  kind: 'liaison_activities',
+  key: ['activity_id'],
+  oneOf: ['npi', 'provider_id', 'practice'],
+  table: 'liaison_activities',
+  grain: "One row per touch of the outreach team with a referring clinician or office.",
+  columns: [
+    col('activity_id', true, text, 'The activity.'),
+    col('at', true, timestamp, 'When the touch happened.'),
+    col('liaison', true, text, 'The outreach team member.'),
+    col('npi', false, { kind: 'npi' }, 'The clinician touched; null when missing or invalid.'),
+    col('provider_id', false, text, "The clinician touched, by the source system's id."),
+    col('practice', false, text, 'The office touched, when not one clinician.'),
+    col('type', true, enumOf('visit', 'call', 'lunch', 'email', 'event'), 'visit, call, lunch, email or event.'),
+    col('note', false, text, 'Free text: never stored.', { phi: 'never_store' }),
+  ],
+};
+
+export const CONTRACTS: readonly ExtractContract[] = [referrals, referralEvents, appointments, visits, providers, capacity, liaisonActivities];
+
+/** The contract of a kind. */
+export function contractOf(kind: string): ExtractContract {
+  const contract = CONTRACTS.find((c) => c.kind === kind);
+  if (!contract) throw new Error(`no extract kind ${kind}`);
+  return contract;
+}

@@ -23,7 +23,7 @@ const SQL_TYPES = {
 } as const;
 
 export function landingColumns(contract: ExtractContract): LandingColumn[] {
-  return contract.columns.flatMap((column): LandingColumn[] => {
+  return [...derivedKeyColumns(contract), ...contract.columns.flatMap((column): LandingColumn[] => {
     switch (column.phi) {
       case 'never_store':
         return [];
@@ -40,10 +40,29 @@ export function landingColumns(contract: ExtractContract): LandingColumn[] {
       return [landed, { name: flag, sqlType: 'BOOLEAN', comment: `The extract held a ${column.name} that is not a valid NPI (loaded as null).`, from: column }];
     }
     return [landed];
-  });
+  })];
 }
 
+/** The derived key's column (providers: provider_key), which lands first. */
+function derivedKeyColumns(contract: ExtractContract): LandingColumn[] {
+  const key = contract.derivedKey;
+  if (!key) return [];
+  const from: ColumnContract = { name: key.name, type: { kind: 'text' }, required: true, description: key.description };
+  return [{ name: key.name, sqlType: 'VARCHAR', comment: key.description, from }];
+}
+
+/**
+ * Where each row came from (Tuva's habit: every row knows its origin). The
+ * applied order decides which copy of a key is current: the delivery's name,
+ * then the source's position in the config (a canonical inbox file is a
+ * delivery named after itself).
+ */
 export const LINEAGE_COLUMNS: readonly { name: string; sqlType: string; comment: string }[] = [
-  { name: 'source_file', sqlType: 'VARCHAR', comment: 'The extract file this row was last loaded from (the greatest file name holding its key).' },
-  { name: 'ingest_run_id', sqlType: 'BIGINT', comment: 'The run that loaded this row (see runs).' },
+  { name: 'source_name', sqlType: 'VARCHAR', comment: "The source (config `sources[].name`; 'inbox' for canonical files in the inbox itself) this row was last loaded from." },
+  { name: 'source_delivery', sqlType: 'VARCHAR', comment: 'The delivery it was last loaded from: a delivery folder, or the canonical file itself.' },
+  { name: 'source_file', sqlType: 'VARCHAR', comment: 'The raw file it was last loaded from, relative to the inbox.' },
+  { name: 'source_line', sqlType: 'INTEGER', comment: 'The physical line of that raw file where its record starts (header = line 1).' },
+  { name: 'applied_order', sqlType: 'VARCHAR', comment: 'Sort key of its delivery (delivery name, then source position): the greatest holding a key is current.' },
+  { name: 'first_loaded_at', sqlType: 'TIMESTAMPTZ', comment: 'When a row with this key was first loaded (kept when a later extract updates it).' },
+  { name: 'ingest_run_id', sqlType: 'BIGINT', comment: 'The run that last loaded this row (see runs).' },
 ];

@@ -38,6 +38,14 @@ export interface ExtractContract {
   kind: string;
   /** The key: later files replace earlier rows with the same key. */
   key: readonly string[];
+  /**
+   * A key computed from columns rather than written in the file: the first of
+   * `firstOf` whose parsed value is not null (providers: the valid NPI, else
+   * provider_id). It lands as a column of its own.
+   */
+  derivedKey?: { name: string; firstOf: readonly string[]; description: string };
+  /** A record needs at least one of these (parsed, non-null); else it is quarantined. */
+  oneOf?: readonly string[];
   /** The warehouse table the rows land in. */
   table: string;
   grain: string;

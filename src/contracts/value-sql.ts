@@ -1,30 +1,36 @@
 // How each value type of the contract is read in SQL: an expression that yields
 // the typed value (NULL when it does not parse) and the reason given when it
 // does not. `v` is always the trimmed text, NULL when empty.
-import type { FeedConfig } from '../config/schema.ts';
 import type { ValueType } from './types.ts';
 
-export interface FeedFormats {
-  timestamp_format?: string | undefined;
-  date_format?: string | undefined;
+/**
+ * How a column's timestamps or dates are written: strptime formats tried in
+ * order ('iso' is the contract's own), and the zone of wall-clock times
+ * (undefined: the practice's).
+ */
+export interface ColumnFormats {
+  formats?: readonly string[] | undefined;
+  zone?: string | undefined;
 }
 
 export const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 const TIMESTAMP_DEFAULT = '\\d{4}-\\d{2}-\\d{2}[ T]([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d)?';
-const OFFSET = '(Z|[+-]\\d{2}:\\d{2})';
+/** UTC offsets that exist: -12:00 … +14:00 (a +99:99 is not a time). */
+const OFFSET = '(Z|[+-](0\\d|1[0-4]):[0-5]\\d)';
 
 /** The typed value of `v`, or NULL when it does not parse. */
-export function parseSql(type: ValueType, v: string, formats: FeedFormats | FeedConfig = {}): string {
+export function parseSql(type: ValueType, v: string, formats: ColumnFormats = {}): string {
   switch (type.kind) {
     case 'text':
       return type.letterCase === 'lower' ? `lower(${v})` : v;
     case 'timestamp':
-      return parseTimestampSql(v, formats.timestamp_format);
+      return parseTimestampSql(v, formats);
     case 'date': {
-      const date = formats.date_format
-        ? `CAST(try_strptime(${v}, ${sqlString(formats.date_format)}) AS DATE)`
-        : `CASE WHEN regexp_full_match(${v}, '\\d{4}-\\d{2}-\\d{2}') THEN try_cast(${v} AS DATE) END`;
+      const isoDate = `CASE WHEN regexp_full_match(${v}, '\\d{4}-\\d{2}-\\d{2}') THEN try_cast(${v} AS DATE) END`;
+      const date = formats.formats
+        ? coalesced(formats.formats.map((f) => (f === 'iso' ? isoDate : `CAST(try_strptime(${v}, ${sqlString(f)}) AS DATE)`)))
+        : isoDate;
       return type.mondayOnly ? `(CASE WHEN isodow(${date}) = 1 THEN ${date} END)` : date;
     }
     case 'enum': {
@@ -45,26 +51,40 @@ export function parseSql(type: ValueType, v: string, formats: FeedFormats | Feed
   }
 }
 
-function parseTimestampSql(v: string, format: string | undefined): string {
-  if (!format) return `refloop_parse_timestamp(${v})`;
-  // A declared format with an offset (%z) yields an instant; without one the
-  // value is the practice's wall-clock time.
-  const parsed = `try_strptime(${v}, ${sqlString(format)})`;
-  return /%z/i.test(format) ? parsed : `refloop_local_instant(${parsed})`;
+const coalesced = (exprs: string[]) => (exprs.length === 1 ? exprs[0]! : `coalesce(${exprs.join(', ')})`);
+
+function parseTimestampSql(v: string, { formats, zone }: ColumnFormats): string {
+  // A wall-clock time is the practice's (with its gap and fall-back rules) or the column's zone's.
+  const wallClock = (ts: string) => (zone === undefined ? `refloop_local_instant(${ts})` : `timezone(${sqlString(zone)}, ${ts})`);
+  const iso =
+    zone === undefined
+      ? `refloop_parse_timestamp(${v})`
+      : `(CASE WHEN regexp_full_match(${v}, '${TIMESTAMP_DEFAULT}${OFFSET}') THEN refloop_parse_timestamp(${v})
+          WHEN regexp_full_match(${v}, '${TIMESTAMP_DEFAULT}') THEN ${wallClock(`try_cast(${v} AS TIMESTAMP)`)} END)`;
+  if (!formats) return iso;
+  // A format with an offset (%z) yields an instant; without one, a wall-clock time.
+  return coalesced(
+    formats.map((format) => {
+      if (format === 'iso') return iso;
+      const parsed = `try_strptime(${v}, ${sqlString(format)})`;
+      return /%z/i.test(format) ? `CAST(${parsed} AS TIMESTAMPTZ)` : wallClock(parsed);
+    }),
+  );
 }
 
 /** Why a present value of this type did not parse: "'<value>' <reason>". */
-export function parseFailureReason(type: ValueType, formats: FeedFormats = {}): string {
+export function parseFailureReason(type: ValueType, { formats }: ColumnFormats = {}): string {
+  const declared = formats?.filter((f) => f !== 'iso') ?? [];
+  const inFormats = (what: string, iso: string) =>
+    declared.length === 0 ? `is not a ${what} (${iso})` : `is not a ${what} in format ${[...(formats!.includes('iso') ? [iso] : []), ...declared].join(' or ')}`;
   switch (type.kind) {
     case 'text':
     case 'list':
       return 'is not text';
     case 'timestamp':
-      return formats.timestamp_format
-        ? `is not a timestamp in format ${formats.timestamp_format}`
-        : 'is not a timestamp (YYYY-MM-DD HH:MM[:SS], optionally with Z or ±HH:MM)';
+      return inFormats('timestamp', 'YYYY-MM-DD HH:MM[:SS], optionally with Z or ±HH:MM');
     case 'date': {
-      const notDate = formats.date_format ? `is not a date in format ${formats.date_format}` : 'is not a date (YYYY-MM-DD)';
+      const notDate = inFormats('date', 'YYYY-MM-DD');
       return type.mondayOnly ? `${notDate} that falls on a Monday` : notDate;
     }
     case 'enum':

@@ -12,31 +12,41 @@ import { sqlString } from '../contracts/value-sql.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import type { FileOutcome, ReadyFile } from './prepare-file.ts';
 import { type ContractReject, type QuarantineRow, quarantinedRecords, readerRejects, readerRejectsByPath } from './quarantine.ts';
-import { REJECTS_SCAN_TABLE, REJECTS_TABLE, stagedColumn, stagingSql } from './staging-sql.ts';
+import { LOADABLE, REJECTS_SCAN_TABLE, REJECTS_TABLE, stagedColumn, stagingSql } from './staging-sql.ts';
+import { withTransaction } from '../warehouse/sql.ts';
+
+/** Raw rows of a delivery that some loaded canonical row came from (see recordLoadedOrigins). */
+export const LOADED_ORIGINS = 'temp.delivery_loaded_origins';
+
+export interface LoadOptions {
+  onProgress?: (stage: string) => void;
+  /**
+   * The caller holds a transaction (a delivery lands all its kinds in one):
+   * the batch writes inside it instead of committing on its own.
+   */
+  inTransaction?: boolean;
+}
 
 /**
  * @param files prepared files of one layout, in order of name.
  */
-export async function loadBatch(
-  warehouse: Warehouse,
-  files: readonly ReadyFile[],
-  runId: number,
-  onProgress?: (stage: string) => void,
-): Promise<FileOutcome[]> {
+export async function loadBatch(warehouse: Warehouse, files: readonly ReadyFile[], runId: number, options: LoadOptions = {}): Promise<FileOutcome[]> {
   const first = files[0];
   if (!first) return [];
   const contract = first.contract;
   try {
-    onProgress?.('reading and validating');
+    options.onProgress?.('reading and validating');
     await warehouse.run(`DROP TABLE IF EXISTS temp.${REJECTS_TABLE}; DROP TABLE IF EXISTS temp.${REJECTS_SCAN_TABLE};`);
-    await warehouse.run(stagingSql(contract, first.header, first.feed, files.map((f) => f.readPath)));
+    await warehouse.run(stagingSql(contract, first.header, first.feed, files.map((f) => f.readPath), first.read));
     const repeats = await markConflictingDuplicates(warehouse, contract);
     await stageBatchFiles(warehouse, files);
 
     const rejectsByPath = await readerRejectsByPath(warehouse);
     const extents = await stagedExtents(warehouse);
     const contractRejects = await contractRejectsByPath(warehouse, extents);
+    const skipped = await skippedByFilter(warehouse);
     const quarantine = new Map<string, QuarantineRow[]>();
+    const lineMaps: { ready: ReadyFile; accepted: number[] }[] = [];
     const outcomes = files.map((ready): FileOutcome => {
       const rejected = readerRejects(rejectsByPath.get(ready.readPath) ?? [], ready.lines, ready.header);
       const staged = extents.get(ready.readPath)?.count ?? 0;
@@ -46,32 +56,110 @@ export async function loadBatch(
         );
       }
       const rows = [...rejected, ...ready.repairQuarantined, ...quarantinedRecords(contractRejects.get(ready.readPath) ?? [], ready.lines, rejected)];
-      quarantine.set(ready.file, rows);
+      quarantine.set(ready.readPath, rows);
+      if (ready.header.originLine === undefined && !hasTrivialLines(ready, rejected.length)) lineMaps.push({ ready, accepted: acceptedRecords(ready, rejected) });
+      const bySkipRule = skipped.get(ready.readPath) ?? new Map<string, number>();
+      const rowsSkipped = [...bySkipRule.values()].reduce((a, b) => a + b, 0);
       const rowsRead = ready.lines.records + ready.repairQuarantined.length;
-      return { status: 'loaded', file: ready.file, kind: contract.kind, rowsRead, rowsLoaded: rowsRead - rows.length, rowsQuarantined: rows.length };
+      return {
+        status: 'loaded',
+        file: ready.file,
+        kind: contract.kind,
+        rowsRead,
+        rowsLoaded: rowsRead - rows.length - rowsSkipped,
+        rowsQuarantined: rows.length,
+        rowsSkipped,
+        skippedByRule: bySkipRule,
+      };
     });
 
-    onProgress?.('writing');
+    options.onProgress?.('writing');
     await extendPseudonyms(warehouse, contract);
-    await stageQuarantine(warehouse, quarantine);
-    await warehouse.run('BEGIN TRANSACTION');
-    try {
-      await warehouse.run(upsertSql(contract, repeats, await isEmpty(warehouse, contract), runId));
+    await stageQuarantine(warehouse, files, quarantine);
+    await stageLineMaps(warehouse, lineMaps);
+    const land = async () => {
+      await warehouse.run(upsertSql(contract, repeats, await isEmpty(warehouse, contract), runId, extents));
       await warehouse.run(
         `INSERT INTO quarantine SELECT file, line, column_name, value, reason, ${sqlString(contract.kind)}, ${runId} FROM quarantine_batch ORDER BY file, line`,
       );
       await warehouse.run(loadIssuesSql(contract, runId));
-      await warehouse.run(ingestedFilesSql(files, outcomes, runId));
-      await warehouse.run('COMMIT');
-    } catch (error) {
-      await warehouse.run('ROLLBACK');
-      throw error;
-    }
+      if (files.some((f) => f.internal)) await recordLoadedOrigins(warehouse);
+      const recorded = files.map((f, i) => ({ ready: f, outcome: outcomes[i]! })).filter(({ ready }) => !ready.internal);
+      if (recorded.length) {
+        await warehouse.run(ingestedFilesSql(recorded, runId));
+        await warehouse.run(skippedRowsSql(recorded, runId));
+      }
+    };
+    if (options.inTransaction) await land();
+    else await withTransaction(warehouse, land);
     return outcomes;
   } finally {
-    await warehouse.run('DROP TABLE IF EXISTS temp.staged; DROP TABLE IF EXISTS temp.quarantine_batch; DROP TABLE IF EXISTS temp.batch_files; DROP TABLE IF EXISTS temp.repeated_keys;');
+    await warehouse.run(
+      'DROP TABLE IF EXISTS temp.staged; DROP TABLE IF EXISTS temp.quarantine_batch; DROP TABLE IF EXISTS temp.batch_files; DROP TABLE IF EXISTS temp.repeated_keys; DROP TABLE IF EXISTS temp.batch_lines;',
+    );
     await Promise.all(files.map((f) => f.cleanup()));
   }
+}
+
+/** Rows a feed's filters skipped, per read path and rule. */
+async function skippedByFilter(warehouse: Warehouse): Promise<Map<string, Map<string, number>>> {
+  const rows = await warehouse.query<{ read_path: string; rule: string; n: number }>(
+    `SELECT batch_files.read_path, skip_rule AS rule, count(*)::BIGINT AS n
+     FROM staged JOIN batch_files USING (file_id) WHERE skip_rule IS NOT NULL GROUP BY ALL ORDER BY ALL`,
+  );
+  const byPath = new Map<string, Map<string, number>>();
+  for (const row of rows) {
+    const rules = byPath.get(row.read_path) ?? new Map<string, number>();
+    rules.set(row.rule, Number(row.n));
+    byPath.set(row.read_path, rules);
+  }
+  return byPath;
+}
+
+/**
+ * A file whose k-th record starts on line k + 1 (no blank lines, no
+ * multi-line records, nothing set aside by the reader or the repair): a
+ * row's line follows from its position, with no map to join.
+ */
+function hasTrivialLines(ready: ReadyFile, readerRejected: number): boolean {
+  if (readerRejected > 0 || ready.repairQuarantined.length > 0) return false;
+  const lines = ready.lines.physicalLines;
+  for (let k = 1; k < lines.length; k++) if (lines[k] !== k + 1) return false;
+  return true;
+}
+
+/** The physical line of each record the reader accepted, in order. */
+function acceptedRecords(ready: ReadyFile, rejected: readonly { record: number }[]): number[] {
+  const out = new Set(rejected.map((r) => r.record));
+  const accepted: number[] = [];
+  for (let k = 1; k <= ready.lines.records; k++) if (!out.has(k)) accepted.push(ready.lines.physicalLines[k]!);
+  return accepted;
+}
+
+async function stageLineMaps(warehouse: Warehouse, maps: { ready: ReadyFile; accepted: number[] }[]): Promise<void> {
+  await warehouse.run('CREATE OR REPLACE TEMP TABLE batch_lines (file_id UBIGINT, position BIGINT, line INTEGER)');
+  if (maps.length === 0) return;
+  const [ids] = await warehouse.query<{ ids: string }>(
+    `SELECT to_json(list(hash(p)::VARCHAR))::VARCHAR AS ids FROM (SELECT unnest([${maps.map((m) => sqlString(m.ready.readPath)).join(', ')}]) AS p)`,
+  );
+  const fileIds = JSON.parse(ids!.ids) as string[];
+  const appender = await warehouse.connection.createAppender('batch_lines', 'main', 'temp');
+  maps.forEach(({ accepted }, i) => {
+    const id = BigInt(fileIds[i]!);
+    accepted.forEach((line, position) => {
+      appender.appendUBigInt(id);
+      appender.appendBigInt(BigInt(position));
+      appender.appendInteger(line);
+      appender.endRow();
+    });
+  });
+  appender.closeSync();
+}
+
+/** The raw rows (file, line) of a delivery that gave at least one loaded canonical row. */
+async function recordLoadedOrigins(warehouse: Warehouse): Promise<void> {
+  await warehouse.run(`CREATE TEMP TABLE IF NOT EXISTS delivery_loaded_origins (origin_file VARCHAR, origin_line INTEGER)`);
+  await warehouse.run(`INSERT INTO ${LOADED_ORIGINS} SELECT DISTINCT origin_file, origin_line FROM staged WHERE ${LOADABLE} AND origin_file IS NOT NULL`);
 }
 
 /**
@@ -93,20 +181,22 @@ async function extendPseudonyms(warehouse: Warehouse, contract: ExtractContract)
   await warehouse.run(`
     INSERT INTO ${PSEUDONYMS}
     SELECT patient_id, refloop_pseudonym(patient_id) FROM (
-      SELECT DISTINCT "${column.name}" AS patient_id FROM staged WHERE quarantine_reason IS NULL AND "${column.name}" IS NOT NULL
+      SELECT DISTINCT "${column.name}" AS patient_id FROM staged WHERE ${LOADABLE} AND "${column.name}" IS NOT NULL
     ) AS batch
     WHERE NOT EXISTS (SELECT 1 FROM ${PSEUDONYMS} AS seen WHERE seen.patient_id = batch.patient_id)`);
 }
 
 /**
- * Which inbox file each read path is, for the lineage columns and the per-file
- * counts. staged names each row's file by the hash of its path (see staging-sql.ts).
+ * Which file each read path is, with its lineage (source, delivery, applied
+ * order), for the landing rows and the per-file counts. staged names each
+ * row's file by the hash of its path (see staging-sql.ts).
  */
 async function stageBatchFiles(warehouse: Warehouse, files: readonly ReadyFile[]): Promise<void> {
+  const values = files.map((f) => `(${[f.readPath, f.file, f.lineage.source, f.lineage.delivery, f.lineage.appliedOrder].map(sqlString).join(', ')})`);
   await warehouse.run(
     `CREATE OR REPLACE TEMP TABLE batch_files AS
-     SELECT read_path, file, hash(read_path) AS file_id
-     FROM (VALUES ${files.map((f) => `(${sqlString(f.readPath)}, ${sqlString(f.file)})`).join(', ')}) AS t(read_path, file)`,
+     SELECT read_path, file, source_name, source_delivery, applied_order, hash(read_path) AS file_id
+     FROM (VALUES ${values.join(', ')}) AS t(read_path, file, source_name, source_delivery, applied_order)`,
   );
   const [ids] = await warehouse.query<{ n: number; ids: number }>('SELECT count(*)::INTEGER AS n, count(DISTINCT file_id)::INTEGER AS ids FROM batch_files');
   if (ids?.n !== ids?.ids) throw new Error('two files of the batch have paths with the same hash; load them in separate runs');
@@ -145,9 +235,18 @@ async function contractRejectsByPath(warehouse: Warehouse, extents: Map<string, 
   const position = interleaved.length
     ? `CASE WHEN file_id IN (${interleaved.join(', ')}) THEN row_number() OVER (PARTITION BY file_id ORDER BY rowid) - 1 END`
     : 'NULL';
-  const rows = await warehouse.query<{ read_path: string; row_id: number; counted: number | null; column: string; reason: string; value: string | null }>(
+  const rows = await warehouse.query<{
+    read_path: string;
+    row_id: number;
+    counted: number | null;
+    column: string;
+    reason: string;
+    value: string | null;
+    origin_file: string | null;
+    origin_line: number | null;
+  }>(
     `SELECT batch_files.read_path, rejects.* EXCLUDE (file_id) FROM (
-       SELECT file_id, rowid::BIGINT AS row_id, (${position})::BIGINT AS counted,
+       SELECT file_id, rowid::BIGINT AS row_id, (${position})::BIGINT AS counted, origin_file, origin_line,
          quarantine_column AS "column", quarantine_reason AS reason, quarantine_value AS value
        FROM staged WHERE quarantine_reason IS NOT NULL${interleaved.length ? ` OR file_id IN (${interleaved.join(', ')})` : ''}
      ) AS rejects JOIN batch_files USING (file_id) WHERE reason IS NOT NULL ORDER BY read_path, row_id`,
@@ -156,7 +255,13 @@ async function contractRejectsByPath(warehouse: Warehouse, extents: Map<string, 
   for (const row of rows) {
     const list = byPath.get(row.read_path) ?? [];
     const position = row.counted ?? Number(row.row_id) - extents.get(row.read_path)!.first;
-    list.push({ position: Number(position), column: row.column, reason: row.reason, value: row.value });
+    list.push({
+      position: Number(position),
+      column: row.column,
+      reason: row.reason,
+      value: row.value,
+      ...(row.origin_line === null ? {} : { originFile: row.origin_file ?? undefined, originLine: Number(row.origin_line) }),
+    });
     byPath.set(row.read_path, list);
   }
   return byPath;
@@ -174,14 +279,14 @@ async function markConflictingDuplicates(warehouse: Warehouse, contract: Extract
   // Most batches repeat no key: distinct key hashes settle that cheaply (a
   // hash collision can only make a repeat seem to exist, never hide one).
   const [hashes] = await warehouse.query<{ n: number; distinct_hashes: number }>(
-    `SELECT count(*)::BIGINT AS n, count(DISTINCT hash(${keys.join(', ')}))::BIGINT AS distinct_hashes FROM staged WHERE quarantine_reason IS NULL`,
+    `SELECT count(*)::BIGINT AS n, count(DISTINCT hash(${keys.join(', ')}))::BIGINT AS distinct_hashes FROM staged WHERE ${LOADABLE}`,
   );
   if (Number(hashes?.n) === Number(hashes?.distinct_hashes)) return 'none';
   // Most repeats are a key re-sent in a later file, which is no conflict.
   await warehouse.run(
     `CREATE OR REPLACE TEMP TABLE repeated_keys AS
      SELECT ${keys.join(', ')}, count(*) AS copies, min(file_id) AS first_file, max(file_id) AS last_file
-     FROM staged WHERE quarantine_reason IS NULL GROUP BY ${keys.join(', ')} HAVING count(*) > 1`,
+     FROM staged WHERE ${LOADABLE} GROUP BY ${keys.join(', ')} HAVING count(*) > 1`,
   );
   const [counts] = await warehouse.query<{ repeated: number; across: number; maybe_within: number }>(
     `SELECT count(*)::BIGINT AS repeated,
@@ -203,10 +308,10 @@ async function markConflictingDuplicates(warehouse: Warehouse, contract: Extract
     FROM (
       SELECT staged.file_id, ${keys.map((k) => `staged.${k}`).join(', ')}
       FROM staged SEMI JOIN repeated_keys ON ${sameKey('repeated_keys')}
-      WHERE staged.quarantine_reason IS NULL
+      WHERE ${LOADABLE.replaceAll('quarantine_reason', 'staged.quarantine_reason').replaceAll('skip_rule', 'staged.skip_rule')}
       GROUP BY ALL HAVING count(DISTINCT ${row}) > 1
     ) AS conflicts
-    WHERE staged.quarantine_reason IS NULL AND staged.file_id = conflicts.file_id AND ${sameKey('conflicts')}`);
+    WHERE staged.quarantine_reason IS NULL AND staged.skip_rule IS NULL AND staged.file_id = conflicts.file_id AND ${sameKey('conflicts')}`);
   return repeats;
 }
 
@@ -218,15 +323,16 @@ async function isEmpty(warehouse: Warehouse, contract: ExtractContract): Promise
   return rows.length === 0;
 }
 
-async function stageQuarantine(warehouse: Warehouse, byFile: Map<string, QuarantineRow[]>): Promise<void> {
+/** Quarantine rows name the raw file and line: the file's own, or the raw row an adapter's canonical row came from. */
+async function stageQuarantine(warehouse: Warehouse, files: readonly ReadyFile[], byPath: Map<string, QuarantineRow[]>): Promise<void> {
   await warehouse.run(
     'CREATE OR REPLACE TEMP TABLE quarantine_batch (file VARCHAR, line INTEGER, column_name VARCHAR, value VARCHAR, reason VARCHAR)',
   );
   const appender = await warehouse.connection.createAppender('quarantine_batch', 'main', 'temp');
-  for (const [file, rows] of byFile) {
-    for (const row of rows) {
-      appender.appendVarchar(file);
-      appender.appendInteger(row.line);
+  for (const ready of files) {
+    for (const row of byPath.get(ready.readPath) ?? []) {
+      appender.appendVarchar(row.originFile ?? ready.file);
+      appender.appendInteger(row.originLine ?? row.line);
       row.column === null ? appender.appendNull() : appender.appendVarchar(row.column);
       row.value === null ? appender.appendNull() : appender.appendVarchar(row.value);
       appender.appendVarchar(row.reason);
@@ -244,25 +350,49 @@ async function stageQuarantine(warehouse: Warehouse, byFile: Map<string, Quarant
  * file are one row). Each step is taken only when the batch needs it: ranking
  * copies costs a sort, and MERGE a join against the whole landing table.
  */
-function upsertSql(contract: ExtractContract, repeats: KeyRepeats, targetEmpty: boolean, runId: number): string {
+function upsertSql(contract: ExtractContract, repeats: KeyRepeats, targetEmpty: boolean, runId: number, extents: Map<string, Extent>): string {
   const table = `"${contract.table}"`;
   const columns = [...landingColumns(contract).map((c) => c.name), ...LINEAGE_COLUMNS.map((c) => c.name)];
-  const nonKey = columns.filter((c) => !contract.key.includes(c));
+  const nonKey = columns.filter((c) => !contract.key.includes(c) && c !== 'first_loaded_at');
   const pseudonymized = landingColumns(contract).find((c) => c.from.phi === 'pseudonymize');
   const landed = landingColumns(contract).map((c) => (c.from.phi === 'pseudonymize' ? `${PSEUDONYMS}.patient_key AS "${c.name}"` : `staged."${c.name}"`));
   const keys = contract.key.map((k) => `staged."${k}"`);
-  const incoming = `SELECT ${repeats === 'within_files' ? `DISTINCT ON (${keys.join(', ')}) ` : ''}${landed.join(', ')}, batch_files.file AS source_file, ${runId} AS ingest_run_id
-  FROM staged JOIN batch_files USING (file_id)
+  const lineage = [
+    'batch_files.source_name',
+    'batch_files.source_delivery',
+    'coalesce(staged.origin_file, batch_files.file) AS source_file',
+    'coalesce(staged.origin_line, batch_lines.line, CAST(staged.position AS INTEGER) + 2) AS source_line',
+    'batch_files.applied_order',
+    'now() AS first_loaded_at',
+    `${runId} AS ingest_run_id`,
+  ];
+  const incoming = `WITH positioned AS (SELECT *, ${positionSql(extents)} AS position FROM staged)
+  SELECT ${repeats === 'within_files' ? `DISTINCT ON (${keys.join(', ')}) ` : ''}${[...landed, ...lineage].join(', ')}
+  FROM positioned AS staged JOIN batch_files USING (file_id)
+  LEFT JOIN temp.batch_lines ON batch_lines.file_id = staged.file_id AND batch_lines.position = staged.position
   ${pseudonymized ? `LEFT JOIN ${PSEUDONYMS} ON ${PSEUDONYMS}.patient_id = staged."${stagedColumn(pseudonymized)}"` : ''}
-  WHERE staged.quarantine_reason IS NULL
-  ${repeats === 'across_files' ? `QUALIFY row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY batch_files.file DESC) = 1` : ''}`;
+  WHERE staged.quarantine_reason IS NULL AND staged.skip_rule IS NULL
+  ${repeats === 'across_files' ? `QUALIFY row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY batch_files.applied_order DESC) = 1` : ''}`;
   if (targetEmpty) return `INSERT INTO ${table} (${columns.map((c) => `"${c}"`).join(', ')}) ${incoming}`;
   return `MERGE INTO ${table} AS target
 USING (${incoming}) AS incoming
 ON (${contract.key.map((k) => `target."${k}" = incoming."${k}"`).join(' AND ')})
-WHEN MATCHED AND incoming.source_file >= target.source_file THEN UPDATE SET
+WHEN MATCHED AND incoming.applied_order >= target.applied_order THEN UPDATE SET
   ${nonKey.map((c) => `"${c}" = incoming."${c}"`).join(', ')}
 WHEN NOT MATCHED THEN INSERT (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map((c) => `incoming."${c}"`).join(', ')})`;
+}
+
+/**
+ * A staged row's position among its file's accepted records (0-based): its
+ * rowid less the file's first where the file's rows are contiguous, else
+ * counted (the reader may interleave small files).
+ */
+function positionSql(extents: Map<string, Extent>): string {
+  const interleaved = [...extents].filter(([, e]) => !e.contiguous).map(([path]) => `hash(${sqlString(path)})`);
+  const firsts = [...extents].filter(([, e]) => e.contiguous).map(([path, e]) => `WHEN hash(${sqlString(path)}) THEN ${e.first}`);
+  const contiguous = firsts.length ? `rowid - (CASE file_id ${firsts.join(' ')} END)` : 'NULL';
+  if (interleaved.length === 0) return `(${contiguous})`;
+  return `(CASE WHEN file_id IN (${interleaved.join(', ')}) THEN row_number() OVER (PARTITION BY file_id ORDER BY rowid) - 1 ELSE ${contiguous} END)`;
 }
 
 /** Optional values that did not parse were loaded as null: count them per file, column and reason. */
@@ -270,32 +400,45 @@ function loadIssuesSql(contract: ExtractContract, runId: number): string {
   const optional = contract.columns.filter((c) => !c.required);
   if (optional.length === 0) return 'SELECT 1';
   const perColumn = optional.map(
-    (c) => `SELECT file_id, '${c.name}' AS column_name, "${c.name}__problem" AS reason FROM staged
-      WHERE quarantine_reason IS NULL AND "${c.name}__problem" IS NOT NULL`,
+    (c) => `SELECT file_id, origin_file, '${c.name}' AS column_name, "${c.name}__problem" AS reason FROM staged
+      WHERE ${LOADABLE} AND "${c.name}__problem" IS NOT NULL`,
   );
   return `INSERT INTO load_issues
-SELECT batch_files.file, ${sqlString(contract.kind)}, column_name, reason, count(*), ${runId}
+SELECT coalesce(origin_file, batch_files.file), ${sqlString(contract.kind)}, column_name, reason, count(*), ${runId}
 FROM (${perColumn.join('\nUNION ALL\n')}) AS issues JOIN batch_files USING (file_id)
-GROUP BY batch_files.file, column_name, reason`;
+GROUP BY ALL`;
 }
 
-function ingestedFilesSql(files: readonly ReadyFile[], outcomes: readonly FileOutcome[], runId: number): string {
-  const rows = files.map((f, i) => {
-    const outcome = outcomes[i] as Extract<FileOutcome, { status: 'loaded' }>;
+function ingestedFilesSql(files: readonly { ready: ReadyFile; outcome: FileOutcome }[], runId: number): string {
+  const rows = files.map(({ ready: f, outcome }) => {
+    const loaded = outcome as Extract<FileOutcome, { status: 'loaded' }>;
     return `(${[
       sqlString(f.file),
       sqlString(f.sha256),
       sqlString(f.contract.kind),
-      outcome.rowsRead,
-      outcome.rowsLoaded,
-      outcome.rowsQuarantined,
+      loaded.rowsRead,
+      loaded.rowsLoaded,
+      loaded.rowsQuarantined,
+      loaded.rowsSkipped,
+      loaded.rowsLoaded,
       'now()',
       f.sizeBytes,
       runId,
       f.modifiedMs,
+      sqlString(f.lineage.source),
+      sqlString(f.lineage.delivery),
     ].join(', ')})`;
   });
   return `INSERT INTO ingested_files BY NAME
 SELECT * FROM (VALUES ${rows.join(',\n  ')})
-  AS t(file, sha256, kind, rows_read, rows_loaded, rows_quarantined, ingested_at, size_bytes, run_id, modified_ms)`;
+  AS t(file, sha256, kind, rows_read, rows_loaded, rows_quarantined, rows_skipped, rows_emitted, ingested_at, size_bytes, run_id, modified_ms, source, delivery)`;
+}
+
+/** Rows skipped by a named rule (a feed's filter), per file and rule. */
+function skippedRowsSql(files: readonly { ready: ReadyFile; outcome: FileOutcome }[], runId: number): string {
+  const rows = files.flatMap(({ ready, outcome }) =>
+    outcome.status === 'loaded' ? [...outcome.skippedByRule].map(([rule, n]) => `(${sqlString(ready.file)}, ${sqlString(ready.contract.kind)}, ${sqlString(rule)}, ${n}, ${runId})`) : [],
+  );
+  if (rows.length === 0) return 'SELECT 1';
+  return `INSERT INTO skipped_rows BY NAME SELECT * FROM (VALUES ${rows.join(', ')}) AS t(file, kind, rule, rows, run_id)`;
 }

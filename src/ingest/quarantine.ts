@@ -16,6 +16,9 @@ export interface QuarantineRow {
   column: string | null;
   value: string | null;
   reason: string;
+  /** The raw row a converted or adapter-made record came from, when it is not the file's own line. */
+  originFile?: string | undefined;
+  originLine?: number | undefined;
 }
 
 export interface ReaderReject extends QuarantineRow {
@@ -65,6 +68,8 @@ export interface ContractReject {
   column: string;
   reason: string;
   value: string | null;
+  originFile?: string | undefined;
+  originLine?: number | undefined;
 }
 
 /** One file's contract rejects as quarantine rows, each at the physical line its record starts on. */
@@ -80,7 +85,7 @@ export function quarantinedRecords(rejects: readonly ContractReject[], lines: Sc
       shift++;
       record++;
     }
-    return { line: lines.physicalLines[record]!, column: row.column, value: row.value, reason: row.reason };
+    return { line: lines.physicalLines[record]!, column: row.column, value: row.value, reason: row.reason, originFile: row.originFile, originLine: row.originLine };
   });
 }
 

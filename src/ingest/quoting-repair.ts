@@ -12,7 +12,6 @@
 // The copy holds what the inbox file holds, so it is private to this user and
 // deleted after the load.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { QuarantineRow } from './quarantine.ts';
 import { openExtract, RecordScanner, scanFile, type ScanResult } from './record-scanner.ts';
@@ -32,7 +31,11 @@ export interface RepairedExtract {
 
 export const needsQuotingRepair = (scan: ScanResult) => scan.malformed.length > 0 || scan.openQuote !== undefined;
 
-export async function repairQuoting(path: string, original: ScanResult): Promise<RepairedExtract> {
+/**
+ * @param workDir the private folder beside the warehouse where copies of raw rows may lie (work-dir.ts).
+ * @param delimiter the file's field delimiter.
+ */
+export async function repairQuoting(path: string, original: ScanResult, workDir: string, delimiter = ','): Promise<RepairedExtract> {
   const bytes = await readAll(path);
   const quarantined: QuarantineRow[] = [];
   const keptLines: number[] = [];
@@ -60,7 +63,7 @@ export async function repairQuoting(path: string, original: ScanResult): Promise
     splitLines(bytes.subarray(prefixEnd)).forEach((line, i) => {
       if (line.length === 0) return; // a blank line is not a record
       const physicalLine = original.openQuote!.line + i;
-      const alone = new RecordScanner();
+      const alone = new RecordScanner(delimiter.charCodeAt(0));
       alone.push(line);
       const scan = alone.finish();
       if (scan.openQuote || scan.malformed.length > 0) {
@@ -72,10 +75,10 @@ export async function repairQuoting(path: string, original: ScanResult): Promise
     });
   }
 
-  const dir = await mkdtemp(join(tmpdir(), 'refloop-repair-'));
+  const dir = await mkdtemp(join(workDir, 'repair-'));
   const repairedPath = join(dir, 'repaired.csv');
   await writeFile(repairedPath, Buffer.concat(parts), { mode: 0o600 });
-  const repaired = await scanFile(repairedPath);
+  const repaired = await scanFile(repairedPath, undefined, delimiter);
   if (repaired.records !== keptLines.length || needsQuotingRepair(repaired)) {
     await rm(dir, { recursive: true, force: true });
     throw new Error(`repairing the quoting kept ${repaired.records} records where ${keptLines.length} were expected`);

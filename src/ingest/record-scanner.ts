@@ -10,6 +10,7 @@
 // lone CR each end a line. A line with no bytes is blank and is not a record.
 // Records with broken quoting are listed (see step()), for the ingest to
 // quarantine before DuckDB reads the file.
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
@@ -37,6 +38,8 @@ export interface ScanResult {
   malformed: { record: number; start: number; errorAt: number }[];
   /** A quote still open at the end of the file: the record where it opened. */
   openQuote?: { byteOffset: number; line: number };
+  /** Some bytes are not UTF-8 (the ingest then reads a copy with U+FFFD in their place). */
+  invalidUtf8: boolean;
 }
 
 export type LineEnd = 'LF' | 'CRLF' | 'CR';
@@ -58,7 +61,13 @@ class GrowableInt32 {
 }
 
 export class RecordScanner {
+  /** @param delimiter the field delimiter's byte (a quote opens a field only right after one). */
+  constructor(private readonly delimiter = COMMA) {}
+
   private readonly hash = createHash('sha256');
+  /** The last bytes of the previous chunk when they began a character that the next chunk completes. */
+  private utf8Tail: Buffer = Buffer.alloc(0);
+  private invalidUtf8 = false;
   private readonly physical = new GrowableInt32();
   private readonly reader = new GrowableInt32();
   private readonly headerParts: Buffer[] = [];
@@ -84,6 +93,7 @@ export class RecordScanner {
 
   push(chunk: Buffer): void {
     this.hash.update(chunk);
+    if (!this.invalidUtf8) this.checkUtf8(chunk);
     const n = chunk.length;
     let pos = 0;
     let nextQuote = -2;
@@ -120,6 +130,23 @@ export class RecordScanner {
     this.bytes += n;
   }
 
+  /** Validates UTF-8 across chunk boundaries: a character cut by the boundary is checked with the next chunk. */
+  private checkUtf8(chunk: Buffer): void {
+    const bytes = this.utf8Tail.length ? Buffer.concat([this.utf8Tail, chunk]) : chunk;
+    // Back up over at most three continuation bytes to the start of the last character.
+    let cut = bytes.length;
+    for (let back = 1; back <= 4 && back <= bytes.length; back++) {
+      const b = bytes[bytes.length - back]!;
+      if ((b & 0xc0) !== 0x80) {
+        const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+        if (need > back) cut = bytes.length - back;
+        break;
+      }
+    }
+    if (!isUtf8(bytes.subarray(0, cut))) this.invalidUtf8 = true;
+    this.utf8Tail = Buffer.from(bytes.subarray(cut));
+  }
+
   /** The state machine, byte by byte, until the current line ends or the chunk does. */
   private step(chunk: Buffer, from: number): number {
     const n = chunk.length;
@@ -139,7 +166,7 @@ export class RecordScanner {
           // ends is a matter of recovery; DuckDB's own does not follow one
           // simple rule, so the ingest quarantines these records itself and
           // never shows them to DuckDB. Here the record runs to the line end.
-          if (b !== COMMA && b !== LF && b !== CR) {
+          if (b !== this.delimiter && b !== LF && b !== CR) {
             this.skippingToLineEnd = true;
             this.malformed.push({ record: this.physical.length - 1, start: this.recordStartOffset, errorAt: this.bytes + pos });
           }
@@ -177,7 +204,7 @@ export class RecordScanner {
         continue;
       }
       if (b === QUOTE && this.fieldStart) this.inQuotes = true;
-      this.fieldStart = b === COMMA;
+      this.fieldStart = b === this.delimiter;
       pos++;
     }
     this.keepHeader(chunk, recordFrom, n);
@@ -222,7 +249,9 @@ export class RecordScanner {
       openQuote = { byteOffset: this.recordStartOffset, line: this.physical.toArray()[recordCount]! };
     }
     const header = Buffer.concat(this.headerParts);
+    if (this.utf8Tail.length) this.invalidUtf8 = true; // a character cut off by the end of the file
     return {
+      invalidUtf8: this.invalidUtf8,
       sha256: this.hash.digest('hex'),
       bytes: this.bytes,
       header,
@@ -240,11 +269,11 @@ export class RecordScanner {
 export function openExtract(path: string, onCompressedBytes?: (n: number) => void): NodeJS.ReadableStream {
   const raw = createReadStream(path, { highWaterMark: 1 << 20 });
   if (onCompressedBytes) raw.on('data', (chunk) => onCompressedBytes((chunk as Buffer).length));
-  return path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+  return /\.gz$/i.test(path) ? raw.pipe(createGunzip()) : raw;
 }
 
-export async function scanFile(path: string, onCompressedBytes?: (n: number) => void): Promise<ScanResult> {
-  const scanner = new RecordScanner();
+export async function scanFile(path: string, onCompressedBytes?: (n: number) => void, delimiter = ','): Promise<ScanResult> {
+  const scanner = new RecordScanner(delimiter.charCodeAt(0));
   for await (const chunk of openExtract(path, onCompressedBytes)) scanner.push(chunk as Buffer);
   return scanner.finish();
 }

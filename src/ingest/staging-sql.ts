@@ -20,26 +20,41 @@
 //   <col>__problem for each column;
 //   quarantine_column/_reason/_value: the first problem that makes the record
 //     unloadable.
-import type { FeedConfig } from '../config/schema.ts';
+import type { ColumnSpec, FeedConfig } from '../config/feed-schema.ts';
 import { type LandingColumn, landingColumns } from '../contracts/landing.ts';
 import type { ColumnContract, ExtractContract } from '../contracts/types.ts';
-import { type FeedFormats, parseFailureReason, parseSql, sqlString } from '../contracts/value-sql.ts';
-import type { HeaderMapping } from './header.ts';
+import { type ColumnFormats, parseFailureReason, parseSql, sqlString } from '../contracts/value-sql.ts';
+import { normalizeValue } from '../sources/value-map.ts';
+import type { ColumnSource, HeaderMapping, MappedFilter } from './header.ts';
 
 export const REJECTS_TABLE = 'refloop_reject_errors';
 export const REJECTS_SCAN_TABLE = 'refloop_reject_scans';
 
 const MISSING = 'required value is missing';
-const quoted = (name: string) => `"${name}"`;
+const UNMAPPED = 'is not in the value map';
+const NOT_TEXT = "holds bytes that are not text in the file's encoding";
+const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
-/** The files must share their header and their compression. */
-export function readCsvSql(paths: readonly string[], fieldCount: number): string {
+/** A staged row that is loaded: not quarantined, not skipped by a filter. */
+export const LOADABLE = '(quarantine_reason IS NULL AND skip_rule IS NULL)';
+
+/** How DuckDB reads the batch's files: they share their header, delimiter and compression. */
+export interface ReadOptions {
+  delimiter: string;
+  gzip: boolean;
+  /** The files were transcoded with U+FFFD for bytes that were not text: such a value is a bad value. */
+  replacementChars: boolean;
+  /** Source values that name each service line (normalized): a service_line value is read through them. */
+  serviceLines: readonly { value: string; id: string }[];
+}
+
+export function readCsvSql(paths: readonly string[], fieldCount: number, options: Pick<ReadOptions, 'delimiter' | 'gzip'>): string {
   const columns = Array.from({ length: fieldCount }, (_, i) => `'f${i}': 'VARCHAR'`).join(', ');
   return `read_csv([${paths.map(sqlString).join(', ')}], filename = true,
     columns = {${columns}},
-    header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
+    header = true, auto_detect = false, delim = ${sqlString(options.delimiter)}, quote = '"', escape = '"',
     strict_mode = true, null_padding = false, encoding = 'utf-8',
-    compression = ${paths[0]?.endsWith('.gz') ? "'gzip'" : "'none'"},
+    compression = ${options.gzip ? "'gzip'" : "'none'"},
     store_rejects = true, rejects_table = '${REJECTS_TABLE}', rejects_scan = '${REJECTS_SCAN_TABLE}')`;
 }
 
@@ -51,6 +66,23 @@ export function readCsvSql(paths: readonly string[], fieldCount: number): string
 function cleanSql(field: string): string {
   const padded = ['starts_with', 'ends_with'].flatMap((test) => [`${test}(${field}, ' ')`, `${test}(${field}, E'\\t')`]).join(' OR ');
   return `(CASE WHEN ${padded} THEN nullif(trim(${field}, E' \\t'), '') ELSE nullif(${field}, '') END)`;
+}
+
+/** A canonical column's text from its source fields or constant (see header.ts). */
+function sourceSql(source: ColumnSource): string {
+  if (source.from === 'value') return `${sqlString(source.value)}::VARCHAR`;
+  const fields = source.positions.map((p) => cleanSql(`f${p}`));
+  if (fields.length === 1) return fields[0]!;
+  return source.combine === 'first' ? `coalesce(${fields.join(', ')})` : `nullif(concat_ws(${sqlString(source.separator)}, ${fields.join(', ')}), '')`;
+}
+
+/** A filter's test on its column's text: true keeps the row. */
+function filterSql({ position, filter }: MappedFilter): string {
+  const v = cleanSql(`f${position}`);
+  const list = (values: string[]) => values.map((x) => sqlString(normalizeValue(x))).join(', ');
+  if (filter.in) return `coalesce(lower(${v}) IN (${list(filter.in)}), false)`;
+  if (filter.not_in) return `(${v} IS NULL OR lower(${v}) NOT IN (${list(filter.not_in)}))`;
+  return filter.present ? `(${v} IS NOT NULL)` : `(${v} IS NULL)`;
 }
 
 interface ColumnExprs {
@@ -65,12 +97,19 @@ interface ColumnExprs {
   shown: string;
 }
 
-export function stagingSql(contract: ExtractContract, header: HeaderMapping, feed: FeedConfig | undefined, readPaths: readonly string[]): string {
+export function stagingSql(contract: ExtractContract, header: HeaderMapping, feed: FeedConfig | undefined, readPaths: readonly string[], read: ReadOptions): string {
   const cleaned = contract.columns.map((column) => {
-    const position = header.positions.get(column.name);
-    return `${position === undefined ? 'NULL::VARCHAR' : cleanSql(`f${position}`)} AS ${quoted(column.name)}`;
+    const mapped = header.columns.get(column.name);
+    return `${mapped ? sourceSql(mapped.source) : 'NULL::VARCHAR'} AS ${quoted(column.name)}`;
   });
-  const exprs = contract.columns.map((column) => columnExprs(column, contract, feed ?? {}));
+  const skipRule = header.filters.length
+    ? `CASE ${header.filters.map((f) => `WHEN NOT ${filterSql(f)} THEN ${sqlString(f.name)}`).join(' ')} END`
+    : 'NULL::VARCHAR';
+  const origin = [
+    `${header.originFile === undefined ? 'NULL::VARCHAR' : `f${header.originFile}`} AS origin_file`,
+    `${header.originLine === undefined ? 'NULL::INTEGER' : `try_cast(f${header.originLine} AS INTEGER)`} AS origin_line`,
+  ];
+  const exprs = contract.columns.map((column) => columnExprs(column, contract, header.columns.get(column.name)?.spec, feed, read));
   // Each column is parsed once, in its own layer (DuckDB evaluates every
   // occurrence of an expression, and a parse appears in the value, the
   // problem and the quarantine columns); later layers read the parsed column.
@@ -81,52 +120,128 @@ export function stagingSql(contract: ExtractContract, header: HeaderMapping, fee
   const derived = exprs
     .filter((e) => e.column.phi === 'age_band')
     .map((e) => `refloop_age_years(${e.value}, refloop_local_date(${quoted('received_at__value')})) AS ${quoted(`${e.column.name}__age`)}`);
-  const landed = landingColumns(contract).map((landing) => `${landingValue(landing.name, landing.from, exprs)} AS ${quoted(stagedColumn(landing))}`);
+  const landed = landingColumns(contract).map((landing) => `${landingValue(landing.name, landing.from, exprs, contract)} AS ${quoted(stagedColumn(landing))}`);
   const problems = exprs.map((e) => `${e.problem} AS ${quoted(`${e.column.name}__problem`)}`);
-  const blocking = exprs.filter((e) => e.column.required);
-  const firstBlocking = (pick: (e: ColumnExprs) => string) =>
-    blocking.length === 0
-      ? 'NULL'
-      : `CASE ${blocking.map((e) => `WHEN ${quoted(`${e.column.name}__problem`)} IS NOT NULL THEN ${pick(e)}`).join(' ')} END`;
+  const blocking = blockingChecks(contract, exprs);
+  const firstBlocking = (pick: (check: BlockingCheck) => string) =>
+    blocking.length === 0 ? 'NULL' : `CASE WHEN skip_rule IS NULL THEN CASE ${blocking.map((check) => `WHEN ${check.when} THEN ${pick(check)}`).join(' ')} END END`;
 
   return `CREATE OR REPLACE TEMP TABLE staged AS
-SELECT * EXCLUDE (${exprs.map((e) => quoted(`${e.column.name}__shown`)).join(', ')}),
-  ${firstBlocking((e) => sqlString(e.column.name))} AS quarantine_column,
-  ${firstBlocking((e) => quoted(`${e.column.name}__problem`))} AS quarantine_reason,
-  ${firstBlocking((e) => `${quoted(`${e.column.name}__shown`)}`)} AS quarantine_value
+SELECT * EXCLUDE (${[...exprs.map((e) => quoted(`${e.column.name}__shown`)), ...(contract.oneOf ? ['one_of_missing'] : [])].join(', ')}),
+  ${firstBlocking((c) => c.column)} AS quarantine_column,
+  ${firstBlocking((c) => c.reason)} AS quarantine_reason,
+  ${firstBlocking((c) => c.shown)} AS quarantine_value
 FROM (
   SELECT
-    ${['file_id', ...landed, ...problems, ...exprs.map((e) => `${e.shown} AS ${quoted(`${e.column.name}__shown`)}`)].join(',\n    ')}
+    ${['file_id', 'skip_rule', 'origin_file', 'origin_line', ...oneOfMissing(contract, exprs), ...landed, ...problems, ...exprs.map((e) => `${e.shown} AS ${quoted(`${e.column.name}__shown`)}`)].join(',\n    ')}
   FROM (
     SELECT parsed.*${derived.length ? `, ${derived.join(', ')}` : ''}
     FROM (
       SELECT cleaned.*, ${parsed.join(', ')}
       FROM (
-        SELECT hash(filename) AS file_id, ${cleaned.join(', ')}
-        FROM ${readCsvSql(readPaths, header.sourceNames.length)}
+        SELECT hash(filename) AS file_id, ${skipRule} AS skip_rule, ${[...origin, ...cleaned].join(', ')}
+        FROM ${readCsvSql(readPaths, header.sourceNames.length, read)}
       ) AS cleaned
     ) AS parsed
   ) AS derived
 ) AS typed`;
 }
 
-function columnExprs(column: ColumnContract, contract: ExtractContract, feed: FeedFormats): ColumnExprs {
+/** Whether a record has none of its `oneOf` columns (evaluated where the parsed values are in scope). */
+function oneOfMissing(contract: ExtractContract, exprs: ColumnExprs[]): string[] {
+  if (!contract.oneOf) return [];
+  const values = contract.oneOf.map((name) => exprs.find((e) => e.column.name === name)!.value);
+  return [`(${values.map((v) => `${v} IS NULL`).join(' AND ')}) AS one_of_missing`];
+}
+
+interface BlockingCheck {
+  when: string;
+  column: string;
+  reason: string;
+  shown: string;
+}
+
+/**
+ * What makes a record unloadable, in order: a required column's problem, then
+ * a record with none of its `oneOf` columns (a provider needs a valid NPI or a
+ * provider_id: an invalid NPI with no provider_id is quarantined on the NPI).
+ */
+function blockingChecks(contract: ExtractContract, exprs: ColumnExprs[]): BlockingCheck[] {
+  const problem = (e: ColumnExprs) => quoted(`${e.column.name}__problem`);
+  const checks = exprs
+    .filter((e) => e.column.required)
+    .map((e) => ({ when: `${problem(e)} IS NOT NULL`, column: sqlString(e.column.name), reason: problem(e), shown: quoted(`${e.column.name}__shown`) }));
+  if (contract.oneOf) {
+    const alternatives = contract.oneOf.map((name) => exprs.find((e) => e.column.name === name)!);
+    const none = 'one_of_missing';
+    const firstBad = (pick: (e: ColumnExprs) => string, otherwise: string) =>
+      `CASE ${alternatives.map((e) => `WHEN ${problem(e)} IS NOT NULL THEN ${pick(e)}`).join(' ')} ELSE ${otherwise} END`;
+    checks.push({
+      when: none,
+      column: firstBad((e) => sqlString(e.column.name), sqlString(contract.oneOf.join(', '))),
+      reason: firstBad(problem, sqlString(`required: one of ${contract.oneOf.join(', ')} is missing`)),
+      shown: firstBad((e) => quoted(`${e.column.name}__shown`), 'NULL::VARCHAR'),
+    });
+  }
+  return checks;
+}
+
+/** The formats of a column: its own, else the feed's default for its type. */
+function formatsOf(column: ColumnContract, spec: ColumnSpec | undefined, feed: FeedConfig | undefined): ColumnFormats {
+  const feedFormat = column.type.kind === 'timestamp' ? feed?.timestamp_format : column.type.kind === 'date' ? feed?.date_format : undefined;
+  const zone = spec?.timezone ?? feed?.timezone;
+  return {
+    formats: spec?.formats ?? (feedFormat ? [feedFormat] : undefined),
+    zone: zone === undefined || zone === 'practice' ? undefined : zone,
+  };
+}
+
+/** The value map of a column as SQL over its text `v`, and the test that the value was not in it. */
+function valueMapSql(v: string, spec: ColumnSpec): { mapped: string; unmapped: string } | undefined {
+  if (!spec.values) return undefined;
+  const entries = Object.entries(spec.values);
+  const keys = entries.map(([from]) => sqlString(normalizeValue(from)));
+  const otherwise = spec.unmapped === undefined || spec.unmapped === 'keep' ? v : spec.unmapped === 'null' || spec.unmapped === 'quarantine' ? 'NULL' : sqlString(spec.unmapped);
+  return {
+    mapped: `(CASE lower(${v}) ${entries.map(([from, to]) => `WHEN ${sqlString(normalizeValue(from))} THEN ${sqlString(to)}`).join(' ')} ELSE ${otherwise} END)`,
+    unmapped: `(${v} IS NOT NULL AND lower(${v}) NOT IN (${keys.join(', ')}))`,
+  };
+}
+
+/**
+ * A service line names the configured line it matches by id, name or alias
+ * (case-insensitively); a value matching none is kept as written, trimmed
+ * (an unknown line: loaded, out of scope).
+ */
+function serviceLineSql(v: string, lines: ReadOptions['serviceLines']): string {
+  if (lines.length === 0) return v;
+  return `(CASE lower(${v}) ${lines.map((l) => `WHEN ${sqlString(l.value)} THEN ${sqlString(l.id)}`).join(' ')} ELSE ${v} END)`;
+}
+
+function columnExprs(column: ColumnContract, contract: ExtractContract, spec: ColumnSpec | undefined, feed: FeedConfig | undefined, read: ReadOptions): ColumnExprs {
   const v = quoted(column.name);
   const value = quoted(`${column.name}__value`);
-  let parse = parseSql(column.type, v, feed);
-  let failure = sqlString(parseFailureReason(column.type, feed));
+  const map = spec ? valueMapSql(v, spec) : undefined;
+  const text = column.name === 'service_line' ? serviceLineSql(map?.mapped ?? v, read.serviceLines) : (map?.mapped ?? v);
+  const formats = formatsOf(column, spec, feed);
+  let parse = parseSql(column.type, text, formats);
+  let failure = sqlString(parseFailureReason(column.type, formats));
   if (column.phi === 'zip3') {
-    parse = `refloop_zip3(${v})`;
+    parse = `refloop_zip3(${text})`;
     failure = sqlString('is not a ZIP code');
   }
+  if (read.replacementChars) parse = `(CASE WHEN NOT contains(${v}, '\uFFFD') THEN ${parse} END)`;
   // The age at receipt is derived once per row in its own column (see stagingSql).
   const afterReceipt =
     column.phi === 'age_band' && contract.columns.some((c) => c.name === 'received_at')
       ? `WHEN ${quoted(`${column.name}__age`)} < 0 THEN 'is after received_at'`
       : '';
+  const rejectsUnmapped = map && (spec?.unmapped === 'null' || spec?.unmapped === 'quarantine');
   const problem = `(CASE ${[
     column.required ? `WHEN ${v} IS NULL THEN ${sqlString(MISSING)}` : '',
-    `WHEN ${v} IS NOT NULL AND ${value} IS NULL THEN ${failure}`,
+    read.replacementChars ? `WHEN contains(${v}, '\uFFFD') THEN ${sqlString(NOT_TEXT)}` : '',
+    rejectsUnmapped ? `WHEN ${map.unmapped} THEN ${sqlString(UNMAPPED)}` : '',
+    `WHEN ${text} IS NOT NULL AND ${value} IS NULL THEN ${failure}`,
     afterReceipt,
   ].join(' ')} END)`;
   return { column, parse, value, problem, shown: column.phi ? 'NULL::VARCHAR' : v };
@@ -141,7 +256,10 @@ export function stagedColumn(landing: LandingColumn): string {
   return landing.from.phi === 'pseudonymize' ? landing.from.name : landing.name;
 }
 
-function landingValue(name: string, column: ColumnContract, exprs: ColumnExprs[]): string {
+function landingValue(name: string, column: ColumnContract, exprs: ColumnExprs[], contract: ExtractContract): string {
+  if (contract.derivedKey?.name === name) {
+    return `coalesce(${contract.derivedKey.firstOf.map((from) => exprs.find((e) => e.column.name === from)!.value).join(', ')})`;
+  }
   const expr = exprs.find((e) => e.column === column)!;
   // Pseudonymized when it lands (load-batch.ts), once per patient rather than per row.
   if (column.phi === 'pseudonymize') return quoted(column.name);

@@ -6,7 +6,7 @@ import { CONTRACTS } from '../contracts/extracts.ts';
 import { LINEAGE_COLUMNS, landingColumns } from '../contracts/landing.ts';
 import { sqlString } from '../contracts/value-sql.ts';
 
-export const SCHEMA_VERSION = '3';
+export const SCHEMA_VERSION = '4';
 
 export interface TableSpec {
   name: string;
@@ -48,20 +48,54 @@ const SYSTEM_TABLES: TableSpec[] = [
   },
   {
     name: 'ingested_files',
-    comment: 'One row per extract file loaded; rows_read = rows_loaded + rows_quarantined.',
+    comment:
+      'One row per file loaded as one kind (a canonical extract, a vendor report, or a raw file of a delivery): rows_read = rows_loaded + rows_skipped + rows_quarantined.',
     columns: [
-      { name: 'file', sqlType: 'VARCHAR', comment: 'File name in the inbox.' },
-      { name: 'sha256', sqlType: 'VARCHAR', comment: 'SHA-256 of the decompressed bytes: the same content under another name is not loaded again.' },
-      { name: 'kind', sqlType: 'VARCHAR', comment: 'Extract kind, from the file name.' },
-      { name: 'rows_read', sqlType: 'BIGINT', comment: 'Records in the file (header excluded).' },
-      { name: 'rows_loaded', sqlType: 'BIGINT', comment: 'Records loaded (identical copies of one key count as loaded).' },
-      { name: 'rows_quarantined', sqlType: 'BIGINT', comment: 'Records set aside in quarantine.' },
+      { name: 'file', sqlType: 'VARCHAR', comment: 'The file, relative to the inbox.' },
+      { name: 'sha256', sqlType: 'VARCHAR', comment: 'SHA-256 of the decompressed bytes: the same content under another name is not loaded again as the same kind.' },
+      { name: 'kind', sqlType: 'VARCHAR', comment: 'Extract kind it was loaded as; for a raw file of a delivery, the adapter (epic-ehi, fhir-r4, nppes).' },
+      { name: 'rows_read', sqlType: 'BIGINT', comment: 'Records (rows, resources) in the file, the header excluded.' },
+      { name: 'rows_loaded', sqlType: 'BIGINT', comment: 'Records loaded (identical copies of one key count as loaded); for a raw file, those that gave at least one loaded canonical row.' },
+      { name: 'rows_quarantined', sqlType: 'BIGINT', comment: 'Records set aside in quarantine (for a raw file: every canonical row it gave was quarantined, or it could not be read).' },
+      { name: 'rows_skipped', sqlType: 'BIGINT', comment: 'Records skipped by a named rule (a feed filter, an adapter rule): see skipped_rows.' },
+      { name: 'rows_emitted', sqlType: 'BIGINT', comment: 'Records that gave at least one loaded canonical row (equal to rows_loaded).' },
       { name: 'ingested_at', sqlType: 'TIMESTAMPTZ', comment: 'When the file was loaded.' },
       { name: 'size_bytes', sqlType: 'BIGINT', comment: 'Size of the file as it lay in the inbox.' },
       { name: 'run_id', sqlType: 'BIGINT', comment: 'The run that loaded it.' },
       { name: 'modified_ms', sqlType: 'BIGINT', comment: 'Modification time of the file (ms since 1970): with name and size, lets an unchanged file be skipped unread.' },
+      { name: 'source', sqlType: 'VARCHAR', comment: "The source it came from (config sources[].name; 'inbox' without sources)." },
+      { name: 'delivery', sqlType: 'VARCHAR', comment: 'The delivery it belongs to (a delivery folder, or the file itself).' },
+      { name: 'delivery_sha256', sqlType: 'VARCHAR', comment: 'For a raw file of a delivery: the hash of the whole delivery (see deliveries).' },
     ],
-    primaryKey: ['sha256'],
+  },
+  {
+    name: 'deliveries',
+    comment: 'One row per delivery of a table adapter (a folder of Epic tables, a FHIR export) loaded whole.',
+    columns: [
+      { name: 'source', sqlType: 'VARCHAR', comment: 'The source (config sources[].name).' },
+      { name: 'adapter', sqlType: 'VARCHAR', comment: 'epic-ehi, fhir-r4 or nppes.' },
+      { name: 'delivery', sqlType: 'VARCHAR', comment: 'The delivery folder (relative to the source path).' },
+      { name: 'sha256', sqlType: 'VARCHAR', comment: 'Hash of every file name and content of the delivery: the same delivery is not loaded twice.' },
+      { name: 'files', sqlType: 'INTEGER', comment: 'Raw files read.' },
+      { name: 'rows_read', sqlType: 'BIGINT', comment: 'Raw rows read, over its files.' },
+      { name: 'rows_loaded', sqlType: 'BIGINT', comment: 'Raw rows that gave a loaded canonical row.' },
+      { name: 'rows_skipped', sqlType: 'BIGINT', comment: 'Raw rows skipped by a named rule.' },
+      { name: 'rows_quarantined', sqlType: 'BIGINT', comment: 'Raw rows quarantined.' },
+      { name: 'canonical_rows', sqlType: 'BIGINT', comment: 'Canonical rows it gave (before validation), over all kinds.' },
+      { name: 'ingested_at', sqlType: 'TIMESTAMPTZ', comment: 'When it was loaded.' },
+      { name: 'run_id', sqlType: 'BIGINT', comment: 'The run that loaded it.' },
+    ],
+  },
+  {
+    name: 'skipped_rows',
+    comment: 'Rows read but not loaded, by the named rule that skipped them (a feed filter, "lookup", "not a funnel event", "entered-in-error", …): counts per file and rule.',
+    columns: [
+      { name: 'file', sqlType: 'VARCHAR', comment: 'The file, relative to the inbox.' },
+      { name: 'kind', sqlType: 'VARCHAR', comment: 'The kind it was read as, or the adapter for a raw file of a delivery.' },
+      { name: 'rule', sqlType: 'VARCHAR', comment: 'The rule that skipped them.' },
+      { name: 'rows', sqlType: 'BIGINT', comment: 'Rows it skipped.' },
+      { name: 'run_id', sqlType: 'BIGINT', comment: 'The run that read them.' },
+    ],
   },
   {
     name: 'quarantine',
@@ -128,21 +162,46 @@ function landingTables(): TableSpec[] {
   }));
 }
 
-/** Changes for warehouses made by an earlier schema version (CREATE TABLE IF NOT EXISTS leaves them as they were). */
-const MIGRATIONS = ['ALTER TABLE ingested_files ADD COLUMN IF NOT EXISTS modified_ms BIGINT;'];
+/**
+ * Brings a warehouse of an earlier schema version up to this one (CREATE
+ * TABLE IF NOT EXISTS leaves existing tables as they were): every column a
+ * table spec has is added where missing, ingested_files loses its old key on
+ * sha256 alone (the same bytes may be two kinds), and providers get their
+ * derived key.
+ */
+function migrationSql(): string[] {
+  const addColumns = [...SYSTEM_TABLES, ...landingTables()].flatMap((table) =>
+    table.columns.map((c) => `ALTER TABLE "${table.name}" ADD COLUMN IF NOT EXISTS "${c.name}" ${c.sqlType};`),
+  );
+  return [
+    ...addColumns,
+    `CREATE OR REPLACE TABLE ingested_files AS SELECT * FROM ingested_files;`,
+    `UPDATE ingested_files SET source = coalesce(source, 'inbox'), delivery = coalesce(delivery, file), rows_skipped = coalesce(rows_skipped, 0), rows_emitted = coalesce(rows_emitted, rows_loaded);`,
+    ...landingTables().map(
+      (t) =>
+        `UPDATE "${t.name}" SET source_name = coalesce(source_name, 'inbox'), source_delivery = coalesce(source_delivery, source_file), applied_order = coalesce(applied_order, source_file || chr(1) || '0000');`,
+    ),
+    `UPDATE providers SET provider_key = npi WHERE provider_key IS NULL;`,
+  ];
+}
 
 export function schemaSql(): string {
-  return [...[...SYSTEM_TABLES, ...landingTables()].map((table) => tableSql(table)), ...MIGRATIONS].join('\n');
+  const tables = [...SYSTEM_TABLES, ...landingTables()];
+  // Comments last: a migration that rebuilds a table drops them.
+  return [...tables.map((table) => tableSql(table, { comments: false })), ...migrationSql(), ...tables.map(commentsSql)].join('\n');
+}
+
+function commentsSql(table: TableSpec): string {
+  return [
+    `COMMENT ON TABLE "${table.name}" IS ${sqlString(table.comment)};`,
+    ...table.columns.map((c) => `COMMENT ON COLUMN "${table.name}"."${c.name}" IS ${sqlString(c.comment)};`),
+  ].join('\n');
 }
 
 /** The table with its comments; `replace` rebuilds it (for tables a run rewrites whole). */
-export function tableSql(table: TableSpec, options: { replace?: boolean } = {}): string {
+export function tableSql(table: TableSpec, options: { replace?: boolean; comments?: boolean } = {}): string {
   const columns = table.columns.map((c) => `  "${c.name}" ${c.sqlType}`);
   if (table.primaryKey) columns.push(`  PRIMARY KEY (${table.primaryKey.map((k) => `"${k}"`).join(', ')})`);
-  const comments = table.columns.map((c) => `COMMENT ON COLUMN "${table.name}"."${c.name}" IS ${sqlString(c.comment)};`);
-  return [
-    `${options.replace ? 'CREATE OR REPLACE TABLE' : 'CREATE TABLE IF NOT EXISTS'} "${table.name}" (\n${columns.join(',\n')}\n);`,
-    `COMMENT ON TABLE "${table.name}" IS ${sqlString(table.comment)};`,
-    ...comments,
-  ].join('\n');
+  const create = `${options.replace ? 'CREATE OR REPLACE TABLE' : 'CREATE TABLE IF NOT EXISTS'} "${table.name}" (\n${columns.join(',\n')}\n);`;
+  return options.comments === false ? create : [create, commentsSql(table)].join('\n');
 }

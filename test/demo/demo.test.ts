@@ -117,7 +117,7 @@ describe('demo generator', () => {
     const config = parseConfig(demoConfig());
     const warehouse = await openWarehouse({ path: join(dir, 'w.duckdb'), timezone: config.timezone, pseudonymKey: TEST_KEY });
     try {
-      const summary = await ingestInbox(warehouse, config, join(dir, 'a'), await startRun(warehouse, 'ingest'));
+      const summary = await ingestInbox(warehouse, config, join(dir, 'a'), await startRun(warehouse, 'ingest'), { workDir: join(dir, '.refloop-work'), settleSeconds: 0 });
       expect(summary.refused).toEqual([]);
       const quarantined = await warehouse.query<{ file: string; line: number; column: string }>(
         'SELECT file, line, column_name AS "column" FROM quarantine ORDER BY file, line',

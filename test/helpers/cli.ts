@@ -8,7 +8,7 @@ export function refloop(args: string[], options: { cwd: string; env?: Record<str
   const result = spawnSync(process.execPath, [BIN, ...args], {
     cwd: options.cwd,
     encoding: 'utf8',
-    env: { ...process.env, REFLOOP_LOG: 'text', REFLOOP_PSEUDONYM_KEY: 'cli-test-key', ...options.env },
+    env: { ...process.env, REFLOOP_LOG: 'text', REFLOOP_PSEUDONYM_KEY: 'cli-test-key-of-at-least-thirty-two-bytes', ...options.env },
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }

@@ -1,5 +1,6 @@
 // Test helper: write extract files into a fresh inbox, ingest them into a
 // fresh warehouse, and hand back the warehouse to query.
+import { workDirFor } from '../../src/ingest/work-dir.ts';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import type { RefloopConfig } from '../../src/config/schema.ts';
 import { startRun } from '../../src/warehouse/runs.ts';
 import { openWarehouse, type Warehouse } from '../../src/warehouse/warehouse.ts';
 
-export const TEST_KEY = Buffer.from('test-pseudonym-key');
+export const TEST_KEY = Buffer.from('test-pseudonym-key-of-at-least-32-bytes');
 
 export const BASE_CONFIG = {
   timezone: 'America/New_York',
@@ -48,7 +49,7 @@ export async function practice(config: object = BASE_CONFIG): Promise<Practice> 
     async ingest() {
       const warehouse = await open();
       try {
-        return await ingestInbox(warehouse, parsed, inbox, await startRun(warehouse, 'ingest'));
+        return await ingestInbox(warehouse, parsed, inbox, await startRun(warehouse, 'ingest'), { workDir: workDirFor(dbPath), settleSeconds: 0 });
       } finally {
         await warehouse.close();
       }

@@ -168,7 +168,7 @@ describe('optional values that do not parse load as null and are counted', () =>
   it('loads a referral for a service line the config does not know (it is out of scope, not an error)', async () => {
     await p.write('referrals_1.csv', csv(REFERRAL_HEADER, referralRow({ service_line: 'Dermatology' })));
     await p.ingest();
-    expect(await p.query('SELECT service_line FROM referrals')).toEqual([{ service_line: 'dermatology' }]);
+    expect(await p.query('SELECT service_line FROM referrals')).toEqual([{ service_line: 'Dermatology' }]);
   });
 });
 

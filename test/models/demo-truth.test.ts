@@ -26,7 +26,7 @@ beforeAll(async () => {
   truth = JSON.parse(await readFile(join(inbox, TRUTH_FILE), 'utf8'));
   const config = parseConfig(demoConfig());
   w = await openWarehouse({ path: join(dir, 'w.duckdb'), timezone: config.timezone, pseudonymKey: TEST_KEY });
-  await ingestInbox(w, config, inbox, await startRun(w, 'ingest'));
+  await ingestInbox(w, config, inbox, await startRun(w, 'ingest'), { workDir: join(dir, '.refloop-work'), settleSeconds: 0 });
   // The demo's last day is Sunday 2026-11-22: numbers as of the Monday after.
   await transform(w, config, { asOf: '2026-11-23', runId: 2, snapshotDir: join(dir, 'published') });
 }, 300_000);

@@ -10,7 +10,7 @@ import { openWarehouse } from '../../src/warehouse/warehouse.ts';
 import { refloop } from '../helpers/cli.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/refloop.js');
-const ENV = { ...process.env, REFLOOP_LOG: 'json', REFLOOP_PSEUDONYM_KEY: 'fault-test-key' };
+const ENV = { ...process.env, REFLOOP_LOG: 'json', REFLOOP_PSEUDONYM_KEY: 'fault-test-key-of-at-least-thirty-two-bytes' };
 const AS_OF = '2026-07-06';
 let root: string;
 
@@ -61,7 +61,7 @@ beforeAll(async () => {
   const demo = refloop(['demo', '--referrals', '1500', '--start', '2026-01-05', '--end', '2026-06-28'], { cwd: template });
   expect(demo.code, demo.stderr).toBe(0);
   const clean = await practiceCopy('clean');
-  const run = refloop(['run', '--as-of', AS_OF], { cwd: clean, env: { REFLOOP_PSEUDONYM_KEY: 'fault-test-key' } });
+  const run = refloop(['run', '--as-of', AS_OF], { cwd: clean, env: { REFLOOP_PSEUDONYM_KEY: 'fault-test-key-of-at-least-thirty-two-bytes' } });
   expect(run.code, run.stderr).toBe(0);
 }, 120_000);
 afterAll(() => rm(root, { recursive: true, force: true }));
@@ -120,7 +120,7 @@ describe('kill -9 during ingest', () => {
       }
     }
     expect(interrupted()).toBeGreaterThanOrEqual(10);
-    const finish = refloop(['run', '--as-of', AS_OF], { cwd: dir, env: { REFLOOP_PSEUDONYM_KEY: 'fault-test-key' } });
+    const finish = refloop(['run', '--as-of', AS_OF], { cwd: dir, env: { REFLOOP_PSEUDONYM_KEY: 'fault-test-key-of-at-least-thirty-two-bytes' } });
     expect(finish.code, finish.stderr).toBe(0);
     expect(await martFingerprint(dir)).toEqual(await martFingerprint(join(root, 'clean')));
   }, 240_000);
@@ -155,7 +155,7 @@ describe('SIGTERM during ingest', () => {
     } finally {
       await w.close();
     }
-    const next = refloop(['ingest'], { cwd: dir, env: { REFLOOP_PSEUDONYM_KEY: 'fault-test-key' } });
+    const next = refloop(['ingest'], { cwd: dir, env: { REFLOOP_PSEUDONYM_KEY: 'fault-test-key-of-at-least-thirty-two-bytes' } });
     expect(next.code, next.stderr).toBe(0);
     expect(next.stdout).toMatch(new RegExp(`\\(${loaded} already loaded\\)`));
   }, 120_000);

@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { publishSite } from '../../../pipelines/publish.ts';
 import { ingestInbox, summaryLine } from '../../../pipelines/ingest.ts';
 import { transform, transformSummary } from '../../../pipelines/transform.ts';
+import { workDirFor } from '../../ingest/work-dir.ts';
 import { result } from '../../log.ts';
 import { publishSnapshots, systemSnapshots } from '../../models/snapshots.ts';
 import { stopRequested } from '../../shutdown.ts';
@@ -27,9 +28,12 @@ export async function runStages(options: CommonOptions, job: string, stages: Sta
     const problems: string[] = [];
     try {
       if (stages.includes('ingest')) {
-        const summary = await ingestInbox(warehouse, context.config, context.inboxDir, runId);
+        const summary = await ingestInbox(warehouse, context.config, context.inboxDir, runId, {
+          workDir: workDirFor(context.dbPath),
+          ...(options['settle-seconds'] === undefined ? {} : { settleSeconds: secondsOption(options['settle-seconds']) }),
+        });
         Object.assign(totals, {
-          files: summary.filesLoaded,
+          files: summary.filesLoaded + summary.deliveriesLoaded,
           filesRefused: summary.refused.length,
           rowsRead: summary.rowsRead,
           rowsLoaded: summary.rowsLoaded,
@@ -70,6 +74,12 @@ export async function runStages(options: CommonOptions, job: string, stages: Sta
   }
 }
 
+
+function secondsOption(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`--settle-seconds must be a number of seconds, not ${value}`);
+  return n;
+}
 
 export const ingestCommand: Command = {
   summary: 'load new inbox files into the warehouse',

@@ -5,7 +5,7 @@
 // already loaded are recognised by their hash.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { listInbox } from '../../ingest/inbox.ts';
+import { readdir } from 'node:fs/promises';
 import { log } from '../../log.ts';
 import { serveStatic } from '../../site/serve.ts';
 import { type Command, COMMON_OPTIONS } from '../command.ts';
@@ -18,12 +18,14 @@ export const startCommand: Command = {
   options: { ...COMMON_OPTIONS, port: { type: 'string', default: '3000' }, 'no-serve': { type: 'boolean' } },
   async run(options) {
     const paths = resolvePaths(options as CommonOptions);
-    if ((await listInbox(paths.inboxDir)).length === 0) {
+    const wroteDemo = (await readdir(paths.inboxDir).catch(() => [])).length === 0;
+    if (wroteDemo) {
       log('start.demo', `start: the inbox ${paths.inboxDir} is empty, so refloop writes its demo practice there first`);
       const code = await demoCommand.run({ ...options }, []);
       if (code !== 0) return code;
     }
-    const code = await runCommand.run({ ...options, publish: true }, []);
+    // Files this process has just written are complete: no need to wait for them to settle.
+    const code = await runCommand.run({ ...options, publish: true, ...(wroteDemo ? { 'settle-seconds': '0' } : {}) }, []);
     const site = resolve('dist');
     if (options['no-serve'] || !existsSync(site)) return code;
     const server = await serveStatic(site, Number(options.port));

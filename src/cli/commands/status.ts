@@ -17,15 +17,21 @@ const SECTIONS = [
           FROM runs ORDER BY run_id DESC LIMIT 5`,
   },
   {
-    title: 'Extracts by kind (row accounting: read = loaded + quarantined)',
-    sql: `SELECT kind, count(*) AS files, max(file) AS latest_file, strftime(max(ingested_at), '%Y-%m-%d %H:%M') AS last_loaded,
-            sum(rows_read) AS rows_read, sum(rows_loaded) AS rows_loaded, sum(rows_quarantined) AS rows_quarantined,
-            bool_and(rows_read = rows_loaded + rows_quarantined) AS adds_up
-          FROM ingested_files GROUP BY kind ORDER BY kind`,
+    title: 'Files by source and kind (row accounting: read = loaded + skipped + quarantined)',
+    sql: `SELECT source, kind, count(*) AS files, count(DISTINCT delivery) FILTER (WHERE delivery_sha256 IS NOT NULL) AS deliveries,
+            max(file) AS latest_file, strftime(max(ingested_at), '%Y-%m-%d %H:%M') AS last_loaded,
+            sum(rows_read) AS rows_read, sum(rows_loaded) AS rows_loaded, sum(rows_skipped) AS rows_skipped, sum(rows_quarantined) AS rows_quarantined,
+            bool_and(rows_read = rows_loaded + rows_skipped + rows_quarantined) AS adds_up
+          FROM ingested_files GROUP BY ALL ORDER BY source, kind`,
+  },
+  {
+    title: 'Rows skipped by rule',
+    sql: `SELECT kind, rule, sum(rows) AS rows, count(DISTINCT file) AS files FROM skipped_rows GROUP BY ALL ORDER BY rows DESC LIMIT 20`,
   },
   {
     title: 'Quarantine by reason',
-    sql: `SELECT kind, column_name, reason, count(*) AS records, min(file || ':' || line) AS first_at
+    sql: `SELECT kind, column_name, reason, count(*) AS records,
+            arg_min(file || ':' || line, file || lpad(CAST(line AS VARCHAR), 10, '0')) AS first_at
           FROM quarantine GROUP BY ALL ORDER BY records DESC LIMIT 20`,
   },
   {
@@ -75,18 +81,28 @@ async function freshness(warehouse: Warehouse, config: RefloopConfig) {
     visits: 'SELECT max(visit_at) FROM visits',
     providers: 'SELECT NULL::TIMESTAMPTZ',
     capacity: 'SELECT max(week_start)::TIMESTAMPTZ FROM capacity',
+    liaison_activities: 'SELECT max("at") FROM liaison_activities',
   };
   const rows = [];
   for (const kind of EXTRACT_KINDS) {
     const limits = config.feeds[kind]?.freshness ?? DEFAULT_FRESHNESS[kind];
+    // A feed's last load: its latest file of that kind, or the latest run that landed its rows (a delivery's raw files feed several kinds).
     const [row] = await warehouse.query<{ latest_file: string | null; loaded: string | null; hours: number | null; latest_event: string | null }>(
-      `SELECT max(file) AS latest_file, strftime(max(ingested_at), '%Y-%m-%d %H:%M') AS loaded,
+      `WITH loads AS (
+         SELECT file, ingested_at FROM ingested_files WHERE kind = '${kind}'
+         UNION ALL
+         SELECT (SELECT max(source_delivery) FROM "${kind}" WHERE ingest_run_id = runs.run_id), runs.started_at
+         FROM runs WHERE runs.run_id = (SELECT max(ingest_run_id) FROM "${kind}" WHERE source_file NOT IN (SELECT file FROM ingested_files WHERE kind = '${kind}'))
+       )
+       SELECT arg_max(file, ingested_at) AS latest_file, strftime(max(ingested_at), '%Y-%m-%d %H:%M') AS loaded,
               (epoch(now()) - epoch(max(ingested_at))) / 3600 AS hours,
               strftime((${latestEvent[kind]}), '%Y-%m-%d %H:%M') AS latest_event
-       FROM ingested_files WHERE kind = '${kind}'`,
+       FROM loads`,
     );
     const hours = row?.hours ?? null;
-    const state = hours === null ? 'error' : hours > limits.error_hours ? 'error' : hours > limits.warn_hours ? 'warn' : 'ok';
+    // The outreach team's log is optional: a practice that has never sent one is not stale.
+    const optional = kind === 'liaison_activities';
+    const state = hours === null ? (optional ? 'not used' : 'error') : hours > limits.error_hours ? 'error' : hours > limits.warn_hours ? 'warn' : 'ok';
     rows.push({ feed: kind, latest_file: row?.latest_file ?? null, last_loaded: row?.loaded ?? null, hours_ago: hours === null ? null : Math.round(hours), latest_event: row?.latest_event ?? null, warn_after_h: limits.warn_hours, error_after_h: limits.error_hours, state });
   }
   return rows;
@@ -106,7 +122,7 @@ async function healthProblems(warehouse: Warehouse, feeds: Awaited<ReturnType<ty
     "SELECT check_name FROM check_results WHERE run_id = (SELECT max(run_id) FROM check_results) AND severity = 'error' AND NOT passed",
   );
   for (const row of failedChecks) problems.push(`error check ${row.check_name} fired in the last transform`);
-  const unbalanced = await warehouse.query<{ file: string }>('SELECT file FROM ingested_files WHERE rows_read <> rows_loaded + rows_quarantined');
-  for (const row of unbalanced) problems.push(`${row.file}: rows read differ from rows loaded + quarantined`);
+  const unbalanced = await warehouse.query<{ file: string }>('SELECT file FROM ingested_files WHERE rows_read <> rows_loaded + rows_skipped + rows_quarantined');
+  for (const row of unbalanced) problems.push(`${row.file}: rows read differ from rows loaded + skipped + quarantined`);
   return problems;
 }

@@ -1,0 +1,214 @@
+// Loads one delivery of a table adapter (a folder of Epic tables, a FHIR
+// export, an NPPES file) wholly or not at all: the adapter turns its raw rows
+// into canonical CSVs in the private work folder, each canonical kind goes
+// through the canonical load (validation, quarantine, pseudonyms, upsert),
+// and everything lands in one transaction with the raw files' accounting.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import type { RefloopConfig } from '../config/schema.ts';
+import { contractOf } from '../contracts/extracts.ts';
+import { sqlString } from '../contracts/value-sql.ts';
+import { adapterContext } from '../sources/context.ts';
+import { CanonicalEmitter, type RawFileTally } from '../sources/emitter.ts';
+import { serviceLineAliases } from '../sources/service-lines.ts';
+import { withTransaction } from '../warehouse/sql.ts';
+import type { Warehouse } from '../warehouse/warehouse.ts';
+import type { DeliveryUnit } from './discover.ts';
+import { LOADED_ORIGINS, loadBatch } from './load-batch.ts';
+import { type FileOutcome, KnownFiles, prepareFile, type ReadyFile } from './prepare-file.ts';
+import { scratchDir } from './work-dir.ts';
+
+export type DeliveryOutcome =
+  | { status: 'loaded'; label: string; files: RawOutcome[]; canonicalRows: number }
+  | { status: 'already_loaded'; label: string; sameAs: string }
+  | { status: 'refused'; label: string; reason: string };
+
+export interface RawOutcome {
+  file: string;
+  rowsRead: number;
+  rowsLoaded: number;
+  rowsSkipped: number;
+  rowsQuarantined: number;
+}
+
+/** The applied order of a delivery: its name, then its source's position (later wins). */
+export function appliedOrder(delivery: string, position: number): string {
+  return `${delivery}\u0001${String(position).padStart(4, '0')}`;
+}
+
+/** Hash of every file's name and bytes, in name order: the delivery's identity. */
+export async function deliveryHash(unit: DeliveryUnit): Promise<{ sha256: string; files: Map<string, string> }> {
+  const whole = createHash('sha256');
+  const files = new Map<string, string>();
+  for (const file of unit.delivery.files) {
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(file.path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+    const digest = hash.digest('hex');
+    files.set(file.name, digest);
+    whole.update(`${file.name}\u0000${digest}\n`);
+  }
+  return { sha256: whole.digest('hex'), files };
+}
+
+export async function knownDeliveries(warehouse: Warehouse): Promise<Map<string, string>> {
+  const rows = await warehouse.query<{ sha256: string; label: string }>(`SELECT sha256, source || '/' || delivery AS label FROM deliveries`);
+  return new Map(rows.map((r) => [r.sha256, r.label]));
+}
+
+export async function loadDelivery(
+  warehouse: Warehouse,
+  config: RefloopConfig,
+  unit: DeliveryUnit,
+  runId: number,
+  options: { workDir: string; known: Map<string, string>; onProgress: (stage: string, fraction?: number) => void },
+): Promise<DeliveryOutcome> {
+  const label = unit.label;
+  options.onProgress('hashing');
+  const hashes = await deliveryHash(unit);
+  const sameAs = options.known.get(hashes.sha256);
+  if (sameAs) return { status: 'already_loaded', label, sameAs };
+
+  const scratch = await scratchDir(options.workDir, `delivery-${unit.source.name}`);
+  const ready: ReadyFile[] = [];
+  try {
+    const emitter = new CanonicalEmitter(scratch.dir, label, options.onProgress);
+    let canonical: ReturnType<CanonicalEmitter['close']> = [];
+    try {
+      await unit.adapter.read(unit.delivery, adapterContext(config, unit.source, unit.adapter, warehouse), emitter);
+    } finally {
+      canonical = emitter.close();
+    }
+    const problem = accountingProblem(unit, emitter.tallies);
+    if (problem) return { status: 'refused', label, reason: problem };
+
+    const lineage = { source: unit.source.name, delivery: unit.delivery.name, appliedOrder: appliedOrder(unit.delivery.name, unit.position) };
+    const noneKnown = await KnownFiles.read(warehouse);
+    for (const { kind, path } of canonical) {
+      const prepared = await prepareFile(
+        {
+          path,
+          file: `${label} (${kind})`,
+          contract: contractOf(kind),
+          feed: undefined,
+          format: { type: 'delimited', delimiter: ',', encoding: 'utf-8', skipLines: 0 },
+          sizeBytes: 0,
+          modifiedMs: 0,
+          lineage,
+          workDir: scratch.dir,
+          internal: true,
+          serviceLines: serviceLineAliases(config),
+        },
+        noneKnown,
+      );
+      if (prepared.status !== 'ready') return { status: 'refused', label, reason: `its ${kind} rows could not be read: ${'reason' in prepared ? prepared.reason : prepared.status}` };
+      ready.push(prepared.ready);
+    }
+
+    let outcomes: RawOutcome[] = [];
+    await withTransaction(warehouse, async () => {
+      await warehouse.run(`CREATE OR REPLACE TEMP TABLE delivery_loaded_origins (origin_file VARCHAR, origin_line INTEGER)`);
+      for (const file of ready) {
+        options.onProgress(`loading ${file.contract.kind}`);
+        const [outcome] = (await loadBatch(warehouse, [file], runId, { inTransaction: true })) as FileOutcome[];
+        if (outcome?.status !== 'loaded') throw new Error(`its ${file.contract.kind} rows could not be loaded`);
+      }
+      const loaded = await loadedPerFile(warehouse);
+      outcomes = [...emitter.tallies.values()].map((tally) => rawOutcome(tally, loaded.get(emitter.rawName(tally.file)) ?? 0));
+      await recordDelivery(warehouse, unit, emitter, outcomes, hashes, canonical.reduce((n, c) => n + c.rows, 0), runId);
+    });
+    return { status: 'loaded', label, files: outcomes, canonicalRows: canonical.reduce((n, c) => n + c.rows, 0) };
+  } finally {
+    await warehouse.run(`DROP TABLE IF EXISTS ${LOADED_ORIGINS}`);
+    await Promise.all(ready.map((r) => r.cleanup()));
+    await scratch.remove();
+  }
+}
+
+/** Every raw row must be emitted, skipped by a rule or quarantined, exactly once: else the adapter lost rows, and nothing loads. */
+function accountingProblem(unit: DeliveryUnit, tallies: Map<string, RawFileTally>): string | undefined {
+  for (const tally of tallies.values()) {
+    if (tally.read === undefined) return `the ${unit.adapter.name} adapter gave rows of ${tally.file} without counting the file's rows (a defect of the adapter)`;
+    const skipped = [...tally.skipped.values()].reduce((a, b) => a + b, 0);
+    const accounted = tally.emitted.size + skipped + tally.quarantined.length;
+    if (accounted !== tally.read) {
+      return `the ${unit.adapter.name} adapter accounted for ${accounted} of the ${tally.read} rows of ${tally.file} (emitted ${tally.emitted.size}, skipped ${skipped}, quarantined ${tally.quarantined.length}): a defect of the adapter; nothing of the delivery was loaded`;
+    }
+  }
+  return undefined;
+}
+
+async function loadedPerFile(warehouse: Warehouse): Promise<Map<string, number>> {
+  const rows = await warehouse.query<{ origin_file: string; n: number }>(
+    `SELECT origin_file, count(DISTINCT origin_line)::BIGINT AS n FROM ${LOADED_ORIGINS} GROUP BY origin_file`,
+  );
+  return new Map(rows.map((r) => [r.origin_file, Number(r.n)]));
+}
+
+/** A raw row counts once: loaded when any canonical row it gave loaded, quarantined when every one was (or it could not be read). */
+function rawOutcome(tally: RawFileTally, loadedRows: number): RawOutcome {
+  const rowsSkipped = [...tally.skipped.values()].reduce((a, b) => a + b, 0);
+  return {
+    file: tally.file,
+    rowsRead: tally.read ?? 0,
+    rowsLoaded: loadedRows,
+    rowsSkipped,
+    rowsQuarantined: tally.emitted.size - loadedRows + tally.quarantined.length,
+  };
+}
+
+async function recordDelivery(
+  warehouse: Warehouse,
+  unit: DeliveryUnit,
+  emitter: CanonicalEmitter,
+  outcomes: RawOutcome[],
+  hashes: { sha256: string; files: Map<string, string> },
+  canonicalRows: number,
+  runId: number,
+): Promise<void> {
+  const source = sqlString(unit.source.name);
+  const delivery = sqlString(unit.delivery.name);
+  const adapter = sqlString(unit.adapter.name);
+  const sizes = new Map(unit.delivery.files.map((f) => [f.name, f.sizeBytes]));
+  const files = outcomes.map(
+    (o) =>
+      `(${[
+        sqlString(emitter.rawName(o.file)),
+        sqlString(hashes.files.get(o.file) ?? ''),
+        adapter,
+        o.rowsRead,
+        o.rowsLoaded,
+        o.rowsQuarantined,
+        o.rowsSkipped,
+        o.rowsLoaded,
+        'now()',
+        sizes.get(o.file) ?? 'NULL',
+        runId,
+        'NULL',
+        source,
+        delivery,
+        sqlString(hashes.sha256),
+      ].join(', ')})`,
+  );
+  if (files.length) {
+    await warehouse.run(`INSERT INTO ingested_files BY NAME SELECT * FROM (VALUES ${files.join(',\n')})
+      AS t(file, sha256, kind, rows_read, rows_loaded, rows_quarantined, rows_skipped, rows_emitted, ingested_at, size_bytes, run_id, modified_ms, source, delivery, delivery_sha256)`);
+  }
+  const tallies = [...emitter.tallies.values()];
+  const skipped = tallies.flatMap((t) => [...t.skipped].map(([rule, n]) => `(${sqlString(emitter.rawName(t.file))}, ${adapter}, ${sqlString(rule)}, ${n}, ${runId})`));
+  if (skipped.length) await warehouse.run(`INSERT INTO skipped_rows BY NAME SELECT * FROM (VALUES ${skipped.join(', ')}) AS t(file, kind, rule, rows, run_id)`);
+  const quarantined = tallies.flatMap((t) =>
+    t.quarantined.map((q) => `(${sqlString(emitter.rawName(t.file))}, ${q.line}, ${q.column === null ? 'NULL' : sqlString(q.column)}, NULL, ${sqlString(q.reason)}, ${adapter}, ${runId})`),
+  );
+  if (quarantined.length) await warehouse.run(`INSERT INTO quarantine VALUES ${quarantined.join(', ')}`);
+  const issues = tallies.flatMap((t) =>
+    [...t.issues.values()].map((i) => `(${sqlString(emitter.rawName(t.file))}, ${adapter}, ${sqlString(i.column)}, ${sqlString(i.reason)}, ${i.rows}, ${runId})`),
+  );
+  if (issues.length) await warehouse.run(`INSERT INTO load_issues VALUES ${issues.join(', ')}`);
+  const total = (pick: (o: RawOutcome) => number) => outcomes.reduce((n, o) => n + pick(o), 0);
+  await warehouse.run(
+    `INSERT INTO deliveries BY NAME SELECT ${source} AS source, ${adapter} AS adapter, ${delivery} AS delivery, ${sqlString(hashes.sha256)} AS sha256,
+       ${outcomes.length} AS files, ${total((o) => o.rowsRead)} AS rows_read, ${total((o) => o.rowsLoaded)} AS rows_loaded,
+       ${total((o) => o.rowsSkipped)} AS rows_skipped, ${total((o) => o.rowsQuarantined)} AS rows_quarantined, ${canonicalRows} AS canonical_rows,
+       now() AS ingested_at, ${runId} AS run_id`,
+  );
+}
