@@ -1,7 +1,9 @@
 // The command table: name, options, and the function that runs it.
 import type { Command } from './command.ts';
 import { demoCommand } from './commands/demo.ts';
+import { initCommand } from './commands/init.ts';
 import { ingestCommand, publishCommand, runCommand, transformCommand } from './commands/jobs.ts';
+import { mapCommand } from './commands/map.ts';
 import { outreachCommand } from './commands/outreach.ts';
 import { scheduleCommand } from './commands/schedule.ts';
 import { sqlCommand } from './commands/sql.ts';
@@ -10,6 +12,8 @@ import { statusCommand } from './commands/status.ts';
 
 export const COMMANDS: Record<string, Command> = {
   demo: demoCommand,
+  init: initCommand,
+  map: mapCommand,
   ingest: ingestCommand,
   transform: transformCommand,
   publish: publishCommand,

@@ -97,7 +97,15 @@ interface ColumnExprs {
   shown: string;
 }
 
-export function stagingSql(contract: ExtractContract, header: HeaderMapping, feed: FeedConfig | undefined, readPaths: readonly string[], read: ReadOptions): string {
+/** @param options.keepShown keep each column's raw text (PHI withheld) beside its value: `refloop map` shows what mapped. */
+export function stagingSql(
+  contract: ExtractContract,
+  header: HeaderMapping,
+  feed: FeedConfig | undefined,
+  readPaths: readonly string[],
+  read: ReadOptions,
+  options: { keepShown?: boolean } = {},
+): string {
   const cleaned = contract.columns.map((column) => {
     const mapped = header.columns.get(column.name);
     return `${mapped ? sourceSql(mapped.source) : 'NULL::VARCHAR'} AS ${quoted(column.name)}`;
@@ -126,8 +134,10 @@ export function stagingSql(contract: ExtractContract, header: HeaderMapping, fee
   const firstBlocking = (pick: (check: BlockingCheck) => string) =>
     blocking.length === 0 ? 'NULL' : `CASE WHEN skip_rule IS NULL THEN CASE ${blocking.map((check) => `WHEN ${check.when} THEN ${pick(check)}`).join(' ')} END END`;
 
+  const excluded = [...(options.keepShown ? [] : exprs.map((e) => quoted(`${e.column.name}__shown`))), ...(contract.oneOf ? ['one_of_missing'] : [])];
+
   return `CREATE OR REPLACE TEMP TABLE staged AS
-SELECT * EXCLUDE (${[...exprs.map((e) => quoted(`${e.column.name}__shown`)), ...(contract.oneOf ? ['one_of_missing'] : [])].join(', ')}),
+SELECT *${excluded.length ? ` EXCLUDE (${excluded.join(', ')})` : ''},
   ${firstBlocking((c) => c.column)} AS quarantine_column,
   ${firstBlocking((c) => c.reason)} AS quarantine_reason,
   ${firstBlocking((c) => c.shown)} AS quarantine_value
