@@ -2,34 +2,58 @@
 // its config, and a truth file listing what was planted. It streams: a day's
 // referrals are simulated and written before the next day's, so ten million
 // referrals need no more memory than a thousand.
+//
+// The same journeys can be written in three shapes: the canonical monthly CSV
+// extracts (with planted bad rows, unless clean), or one delivery of an Epic
+// EHI export or of a FHIR R4 bulk export (src/demo/vendor/), which plant none.
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { isoDate } from '../src/demo/calendar.ts';
 import { CsvFile } from '../src/demo/csv-writer.ts';
-import { APPOINTMENT_EHR_COLUMNS, APPOINTMENT_TIMESTAMP_FORMAT, endOfDayMinute, ExtractWriter, MESS_RATES, type PlantedRow } from '../src/demo/extracts.ts';
-import { type JourneyContext, simulateJourney } from '../src/demo/journey.ts';
+import { APPOINTMENT_EHR_COLUMNS, APPOINTMENT_TIMESTAMP_FORMAT, endOfDayMinute, ExtractWriter, MESS_RATES, NO_MESS, type PlantedRow } from '../src/demo/extracts.ts';
+import { type Journey, type JourneyContext, simulateJourney } from '../src/demo/journey.ts';
 import { buildPractice, type Clinician, type DemoOptions, type DemoPractice, makeNpi, patternFactor, REQUIRED_DOCUMENTS, SERVICE_LINES } from '../src/demo/practice.ts';
 import { Random, WeightedTable } from '../src/demo/random.ts';
+import { serviceLineAliases } from '../src/demo/vendor/catalog.ts';
+import { EPIC_DEMO_TABLES, EpicDemoWriter, epicDeliveryDir } from '../src/demo/vendor/epic-ehi.ts';
+import { FHIR_DEMO_TYPES, FhirDemoWriter, fhirDeliveryDir } from '../src/demo/vendor/fhir-r4.ts';
+import { type DemoShape, VENDOR_SOURCES, type VendorShape, type VendorWriter } from '../src/demo/vendor/shape.ts';
 
 export const TRUTH_FILE = 'demo-truth.json';
 /** Share of referrals with no referring clinician on them (source unknown). */
 const UNKNOWN_SOURCE = 0.03;
 
+export interface GenerateOptions extends DemoOptions {
+  /** The output shape (default csv, the canonical extracts). */
+  as?: DemoShape;
+  /** Canonical csv only: plant no bad rows (vendor shapes never plant any). */
+  clean?: boolean;
+}
+
 export interface DemoResult {
   referrals: number;
   truthPath: string;
   seconds: number;
+  /** Where the files went: the inbox for csv, the delivery folder for a vendor shape. */
+  outputDir: string;
 }
 
-export async function generateDemo(options: DemoOptions, inboxDir: string, onProgress?: (fraction: number, referrals: number) => void): Promise<DemoResult> {
+export async function generateDemo(options: GenerateOptions, inboxDir: string, onProgress?: (fraction: number, referrals: number) => void): Promise<DemoResult> {
   const started = Date.now();
+  const shape = options.as ?? 'csv';
   const practice = buildPractice(options);
   await mkdir(inboxDir, { recursive: true });
   const root = new Random(options.seed);
-  const writer = new ExtractWriter(inboxDir, endOfDayMinute(practice.endDay), root.fork('mess'));
+  // The mess source is drawn for every shape, so the journeys after it are the same whatever the shape.
+  const mess = root.fork('mess');
+  const endMinute = endOfDayMinute(practice.endDay);
+  const outputDir = shape === 'csv' ? inboxDir : await prepareDelivery(shape, inboxDir, options.end);
+  const extracts = shape === 'csv' ? new ExtractWriter(inboxDir, endMinute, mess, options.clean ? NO_MESS : MESS_RATES) : undefined;
+  const vendor = shape === 'csv' ? undefined : vendorWriter(shape, practice, outputDir, endMinute, new Random(options.seed).fork(`vendor:${shape}`));
+  const write = (journey: Journey) => (extracts ?? vendor!).write(journey);
   const context: JourneyContext = {
     practice,
     random: root.fork('journeys'),
@@ -42,15 +66,20 @@ export async function generateDemo(options: DemoOptions, inboxDir: string, onPro
     const count = arrivals.poisson(practice.expectedPerDay[day - practice.startDay]!);
     for (let i = 0; i < count; i++) {
       const clinician = arrivals.chance(UNKNOWN_SOURCE) ? undefined : table.pick(arrivals);
-      writer.write(simulateJourney(context, day, clinician));
+      write(simulateJourney(context, day, clinician));
     }
     onProgress?.((day - practice.startDay + 1) / (practice.endDay - practice.startDay + 1), context.next.referral - 1);
   }
-  const { visits } = writer.close();
-  for (const path of visits) await gzipInPlace(path);
-
-  const providerPlants = writeProviders(practice, inboxDir, root.fork('providers'));
-  writeCapacity(practice, inboxDir);
+  let providerPlants: PlantedRow[] = [];
+  if (extracts) {
+    const { visits } = extracts.close();
+    for (const path of visits) await gzipInPlace(path);
+    providerPlants = writeProviders(practice, inboxDir, root.fork('providers'), Boolean(options.clean));
+    writeCapacity(practice, inboxDir);
+  } else {
+    vendor!.close();
+  }
+  const messTally = extracts?.mess ?? { quarantined: [], loaded_with_issue: {} };
   const truthPath = join(inboxDir, TRUTH_FILE);
   await writeFile(
     truthPath,
@@ -60,16 +89,30 @@ export async function generateDemo(options: DemoOptions, inboxDir: string, onPro
         referrals: context.next.referral - 1,
         planted: practice.truth,
         mess: {
-          rates: MESS_RATES,
-          quarantined: [...writer.mess.quarantined, ...providerPlants].sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1)),
-          loaded_with_issue: writer.mess.loaded_with_issue,
+          rates: extracts && !options.clean ? MESS_RATES : NO_MESS,
+          quarantined: [...messTally.quarantined, ...providerPlants].sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1)),
+          loaded_with_issue: messTally.loaded_with_issue,
         },
       },
       null,
       1,
     )}\n`,
   );
-  return { referrals: context.next.referral - 1, truthPath, seconds: (Date.now() - started) / 1000 };
+  return { referrals: context.next.referral - 1, truthPath, seconds: (Date.now() - started) / 1000, outputDir };
+}
+
+function vendorWriter(shape: VendorShape, practice: DemoPractice, dir: string, endMinute: number, random: Random): VendorWriter {
+  return shape === 'epic-ehi' ? new EpicDemoWriter(practice, dir, endMinute, random) : new FhirDemoWriter(practice, dir, endMinute, random);
+}
+
+/** A vendor delivery's folder, `<inbox>/<source path>/<end date>/`: a demo of a former run there is replaced, nothing else is touched. */
+async function prepareDelivery(shape: VendorShape, inboxDir: string, endDate: string): Promise<string> {
+  const dir = shape === 'epic-ehi' ? epicDeliveryDir(inboxDir, endDate) : fhirDeliveryDir(inboxDir, endDate);
+  await mkdir(dir, { recursive: true });
+  const ours = (name: string) =>
+    shape === 'epic-ehi' ? (EPIC_DEMO_TABLES as readonly string[]).some((t) => name === `${t}.tsv`) : (FHIR_DEMO_TYPES as readonly string[]).some((t) => new RegExp(`^${t}\\.\\d{3}\\.ndjson$`).test(name));
+  for (const name of await readdir(dir)) if (ours(name)) await rm(join(dir, name));
+  return dir;
 }
 
 /** Who refers on a day: baseline weights times each clinician's planted pattern. */
@@ -90,7 +133,7 @@ async function gzipInPlace(path: string): Promise<void> {
  * refer), then a small later update (liaisons reassigned) that replaces
  * earlier rows by key. One entry has a mistyped NPI, which is its key.
  */
-function writeProviders(practice: DemoPractice, dir: string, random: Random): PlantedRow[] {
+function writeProviders(practice: DemoPractice, dir: string, random: Random, clean: boolean): PlantedRow[] {
   const header = ['npi', 'name', 'specialty', 'practice', 'organization', 'zip', 'relationship', 'liaison'];
   const row = (c: Clinician, liaison = c.office.liaison) => [
     c.npi,
@@ -105,13 +148,14 @@ function writeProviders(practice: DemoPractice, dir: string, random: Random): Pl
   const directory = practice.clinicians.filter((c) => c.inDirectory);
   const first = new CsvFile(join(dir, `providers_${practice.options.start}.csv`), header);
   for (const c of directory) first.write(row(c));
+  // Drawn even when clean, so the later update names the same clinicians.
   const typo = makeNpi(random);
-  const line = first.write([`${typo.slice(0, 9)}${(Number(typo[9]) + 1) % 10}`, 'Typo Entry', '207Q00000X', '', '', '', '', '']);
+  const line = clean ? undefined : first.write([`${typo.slice(0, 9)}${(Number(typo[9]) + 1) % 10}`, 'Typo Entry', '207Q00000X', '', '', '', '', '']);
   first.close();
   const update = new CsvFile(join(dir, `providers_${practice.options.end}.csv`), header);
   for (const c of random.shuffle(directory).slice(0, 8)) update.write(row(c, 'Jordan Ellis'));
   update.close();
-  return [{ file: `providers_${practice.options.start}.csv`, line, column: 'npi' }];
+  return line === undefined ? [] : [{ file: `providers_${practice.options.start}.csv`, line, column: 'npi' }];
 }
 
 function writeCapacity(practice: DemoPractice, dir: string): void {
@@ -120,8 +164,13 @@ function writeCapacity(practice: DemoPractice, dir: string): void {
   file.close();
 }
 
-/** The demo practice's config: its service lines, documents, SLAs and the scheduling feed's mapping. */
-export function demoConfig() {
+/**
+ * The demo practice's config: its service lines, documents, SLAs, and how its
+ * data arrives. For csv, the scheduling feed's mapping; for a vendor shape,
+ * that vendor's source and the aliases its department names or codes need.
+ */
+export function demoConfig(shape: DemoShape = 'csv') {
+  const lineName = (id: string) => (id === 'gastroenterology' ? 'Gastroenterology' : id[0]!.toUpperCase() + id.slice(1));
   return {
     timezone: 'America/New_York',
     min_cell_size: 11,
@@ -131,17 +180,20 @@ export function demoConfig() {
     contact_sla_hours: { stat: 4, urgent: 24, routine: 72 },
     service_lines: SERVICE_LINES.map((id) => ({
       id,
-      name: id === 'gastroenterology' ? 'Gastroenterology' : id[0]!.toUpperCase() + id.slice(1),
+      name: lineName(id),
       required_documents: REQUIRED_DOCUMENTS[id],
       ...(id === 'imaging' ? { contact_sla_hours: { routine: 48 } } : {}),
+      ...(shape === 'csv' ? {} : { aliases: serviceLineAliases(shape, id, lineName(id)) }),
     })),
-    feeds: { appointments: { columns: APPOINTMENT_EHR_COLUMNS, timestamp_format: APPOINTMENT_TIMESTAMP_FORMAT } },
+    ...(shape === 'csv'
+      ? { feeds: { appointments: { columns: APPOINTMENT_EHR_COLUMNS, timestamp_format: APPOINTMENT_TIMESTAMP_FORMAT } } }
+      : { sources: [VENDOR_SOURCES[shape]] }),
     schedule: { ingest: '15 * * * *', publish: '0 6 * * 1' },
   };
 }
 
-export async function writeDemoConfig(path: string, force: boolean): Promise<boolean> {
+export async function writeDemoConfig(path: string, force: boolean, shape: DemoShape = 'csv'): Promise<boolean> {
   if (existsSync(path) && !force) return false;
-  await writeFile(path, `${JSON.stringify(demoConfig(), null, 2)}\n`);
+  await writeFile(path, `${JSON.stringify(demoConfig(shape), null, 2)}\n`);
   return true;
 }

@@ -9,15 +9,19 @@ await runLoader('health', async (query) => {
      FROM runs ORDER BY run_id DESC LIMIT 20`,
   );
   const feeds = await query(
-    `SELECT kind, count(*) AS files, max(file) AS latest_file, strftime(max(ingested_at), '%Y-%m-%d %H:%M') AS last_loaded,
-            sum(rows_read) AS rows_read, sum(rows_loaded) AS rows_loaded, sum(rows_quarantined) AS rows_quarantined,
-            bool_and(rows_read = rows_loaded + rows_quarantined) AS adds_up
-     FROM ingested_files GROUP BY kind ORDER BY kind`,
+    `SELECT source, kind, count(*) AS files, arg_max(file, ingested_at) AS latest_file, strftime(max(ingested_at), '%Y-%m-%d %H:%M') AS last_loaded,
+            sum(rows_read) AS rows_read, sum(rows_loaded) AS rows_loaded, sum(rows_skipped) AS rows_skipped, sum(rows_quarantined) AS rows_quarantined,
+            bool_and(rows_read = rows_loaded + rows_skipped + rows_quarantined) AS adds_up
+     FROM ingested_files GROUP BY ALL ORDER BY source, kind`,
+  );
+  const skipped = await query(
+    `SELECT ingested_files.source, skipped_rows.rule, sum(skipped_rows.rows) AS rows, count(DISTINCT skipped_rows.file) AS files
+     FROM skipped_rows JOIN ingested_files USING (file, kind) GROUP BY ALL ORDER BY rows DESC`,
   );
   const issues = await query('SELECT issue, feed, detail, rows, what_it_means FROM data_quality ORDER BY rows DESC');
   const checks = await query(
     `SELECT check_name, model, severity, failing_rows, passed, what_to_do FROM check_results
      WHERE run_id = (SELECT max(run_id) FROM check_results) ORDER BY passed, severity, check_name`,
   );
-  return { runs, feeds, issues, checks };
+  return { runs, feeds, skipped, issues, checks };
 });

@@ -43,6 +43,9 @@ export const MESS_RATES = {
   appointment_bad_start: 0.001,
   visit_bad_summary_sent_at: 0.002,
 };
+export type MessRates = Readonly<Record<keyof typeof MESS_RATES, number>>;
+/** A clean demo (`--clean`) plants nothing: every rate is zero; the journeys are the same as the messy demo's. */
+export const NO_MESS = Object.fromEntries(Object.keys(MESS_RATES).map((k) => [k, 0])) as MessRates;
 
 export interface PlantedRow {
   file: string;
@@ -70,6 +73,7 @@ export class ExtractWriter {
     dir: string,
     private readonly endMinute: number,
     private readonly random: Random,
+    private readonly rates: MessRates = MESS_RATES,
   ) {
     this.referrals = new MonthlyFiles(dir, 'referrals', REFERRAL_COLUMNS);
     this.events = new MonthlyFiles(dir, 'referral_events', ['referral_id', 'event_type', 'event_at', 'detail']);
@@ -82,7 +86,7 @@ export class ExtractWriter {
     for (const e of journey.events) {
       if (e.at > this.endMinute) continue;
       const file = this.events.file(monthOf(e.at));
-      if (this.random.chance(MESS_RATES.event_blank_event_at)) this.planted(file.path, file.write([e.referralId, e.type, '', e.detail]), 'event_at');
+      if (this.random.chance(this.rates.event_blank_event_at)) this.planted(file.path, file.write([e.referralId, e.type, '', e.detail]), 'event_at');
       else file.write([e.referralId, e.type, isoTimestamp(e.at), e.detail]);
     }
     for (const a of journey.appointments) this.writeAppointment(a);
@@ -92,7 +96,7 @@ export class ExtractWriter {
   private writeReferral({ referral: r }: Journey): void {
     const file = this.referrals.file(monthOf(r.received));
     let npi = r.clinician?.npi ?? '';
-    if (npi && this.random.chance(MESS_RATES.referral_invalid_npi)) {
+    if (npi && this.random.chance(this.rates.referral_invalid_npi)) {
       npi = `${npi.slice(0, 9)}${(Number(npi[9]) + 1) % 10}`; // a typo in the check digit
       this.tally('referral_invalid_npi');
     }
@@ -118,18 +122,18 @@ export class ExtractWriter {
     ];
     const mess = this.random.next();
     let cut = 0;
-    if (mess < (cut += MESS_RATES.referral_bad_received_at)) {
+    if (mess < (cut += this.rates.referral_bad_received_at)) {
       cells[1] = this.random.pick(['2025-02-30 09:00', '13/45/2025 10:15', 'TBD']);
       this.planted(file.path, file.write(cells), 'received_at');
-    } else if (mess < (cut += MESS_RATES.referral_blank_patient_id)) {
+    } else if (mess < (cut += this.rates.referral_blank_patient_id)) {
       cells[2] = '';
       this.planted(file.path, file.write(cells), 'patient_id');
-    } else if (mess < (cut += MESS_RATES.referral_conflicting_duplicate)) {
+    } else if (mess < (cut += this.rates.referral_conflicting_duplicate)) {
       this.planted(file.path, file.write(cells), 'referral_id');
       const changed = [...cells];
       changed[13] = cells[13] === 'urgent' ? 'routine' : 'urgent';
       this.planted(file.path, file.write(changed), 'referral_id');
-    } else if (mess < (cut += MESS_RATES.referral_identical_duplicate)) {
+    } else if (mess < (cut += this.rates.referral_identical_duplicate)) {
       file.write(cells);
       file.write(cells);
       this.tally('referral_identical_duplicate');
@@ -151,10 +155,10 @@ export class ExtractWriter {
   private writeAppointmentRow(month: string, cells: string[]): void {
     const file = this.appointments.file(month);
     const mess = this.random.next();
-    if (mess < MESS_RATES.appointment_unknown_status) {
+    if (mess < this.rates.appointment_unknown_status) {
       cells[7] = 'Rescheduled';
       this.planted(file.path, file.write(cells), 'status');
-    } else if (mess < MESS_RATES.appointment_unknown_status + MESS_RATES.appointment_bad_start) {
+    } else if (mess < this.rates.appointment_unknown_status + this.rates.appointment_bad_start) {
       cells[6] = cells[6]!.replace(/^(\d\d)\/\d\d/, '$1/32');
       this.planted(file.path, file.write(cells), 'start_at');
     } else {
@@ -171,7 +175,7 @@ export class ExtractWriter {
     this.visits.file(visitMonth).write(row(summaryLater ? undefined : summary));
     if (summaryLater) {
       const cells = row(summary);
-      if (this.random.chance(MESS_RATES.visit_bad_summary_sent_at)) {
+      if (this.random.chance(this.rates.visit_bad_summary_sent_at)) {
         cells[5] = 'pending';
         this.tally('visit_bad_summary_sent_at');
       }

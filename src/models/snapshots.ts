@@ -40,6 +40,7 @@ export function systemSnapshots(marts: string[]): Snapshot[] {
     { name: 'config_params', sql: 'SELECT * FROM config_params' },
     { name: 'runs', sql: 'SELECT * FROM runs' },
     { name: 'ingested_files', sql: 'SELECT * FROM ingested_files' },
+    { name: 'skipped_rows', sql: 'SELECT * FROM skipped_rows' },
     { name: 'check_results', sql: 'SELECT * FROM check_results' },
     {
       name: 'dictionary',

@@ -1,36 +1,46 @@
 // `refloop demo`: a realistic demo practice's extracts in the inbox, its
-// config (unless one exists; --force replaces it) and a truth file.
+// config (unless one exists; --force replaces it) and a truth file. `--as`
+// writes the same practice as an Epic EHI or a FHIR R4 delivery instead;
+// `--clean` leaves the planted bad rows out of the canonical extracts.
 import { DEFAULT_DEMO } from '../../demo/practice.ts';
+import { DEMO_SHAPES, type DemoShape, isDemoShape } from '../../demo/vendor/shape.ts';
 import { generateDemo, writeDemoConfig } from '../../../pipelines/demo.ts';
 import { log, progress, result } from '../../log.ts';
 import { type Command, COMMON_OPTIONS } from '../command.ts';
 import { type CommonOptions, resolvePaths } from '../context.ts';
 
 export const demoCommand: Command = {
-  summary: 'write a demo practice’s extracts into the inbox (--referrals N --start DATE --end DATE --seed N)',
+  summary: 'write a demo practice’s extracts into the inbox (--referrals N --start DATE --end DATE --seed N --as csv|epic-ehi|fhir-r4 --clean)',
   options: {
     ...COMMON_OPTIONS,
     referrals: { type: 'string' },
     start: { type: 'string' },
     end: { type: 'string' },
     seed: { type: 'string' },
+    as: { type: 'string' },
+    clean: { type: 'boolean' },
     force: { type: 'boolean' },
   },
   async run(options) {
+    const shape = shapeOption(options.as);
     const paths = resolvePaths(options as CommonOptions);
     const demo = {
       seed: numberOption(options.seed, DEFAULT_DEMO.seed, 'seed'),
       referrals: numberOption(options.referrals, DEFAULT_DEMO.referrals, 'referrals'),
       start: dateOption(options.start, DEFAULT_DEMO.start, 'start'),
       end: dateOption(options.end, DEFAULT_DEMO.end, 'end'),
+      // Only when asked, so the truth file of a plain demo stays as it was.
+      ...(shape === 'csv' ? {} : { as: shape }),
+      ...(options.clean ? { clean: true } : {}),
     };
-    const wroteConfig = await writeDemoConfig(paths.configPath, Boolean(options.force));
+    const wroteConfig = await writeDemoConfig(paths.configPath, Boolean(options.force), shape);
     log('demo.config', wroteConfig ? `demo: wrote the practice config to ${paths.configPath}` : `demo: kept the existing config ${paths.configPath} (--force replaces it)`);
-    log('demo.start', `demo: generating about ${demo.referrals.toLocaleString('en-US')} referrals from ${demo.start} to ${demo.end} (seed ${demo.seed}) into ${paths.inboxDir}`);
+    const what = shape === 'csv' ? (demo.clean ? 'canonical extracts without planted bad rows' : 'canonical extracts') : `one ${shape} delivery`;
+    log('demo.start', `demo: generating about ${demo.referrals.toLocaleString('en-US')} referrals from ${demo.start} to ${demo.end} (seed ${demo.seed}) as ${what} into ${paths.inboxDir}`);
     const outcome = await generateDemo(demo, paths.inboxDir, (fraction, referrals) =>
       progress(`demo: ${bar(fraction)} ${Math.round(fraction * 100)}%  ${referrals.toLocaleString('en-US')} referrals`),
     );
-    const summary = `demo: ${outcome.referrals.toLocaleString('en-US')} referrals written in ${outcome.seconds.toFixed(1)}s; what was planted is listed in ${outcome.truthPath}`;
+    const summary = `demo: ${outcome.referrals.toLocaleString('en-US')} referrals written to ${outcome.outputDir} in ${outcome.seconds.toFixed(1)}s; what was planted is listed in ${outcome.truthPath}`;
     result('demo.done', summary, { referrals: outcome.referrals, seconds: outcome.seconds });
     return 0;
   },
@@ -39,6 +49,12 @@ export const demoCommand: Command = {
 function bar(fraction: number, width = 30): string {
   const filled = Math.round(fraction * width);
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+}
+
+function shapeOption(value: unknown): DemoShape {
+  if (value === undefined) return 'csv';
+  if (!isDemoShape(value)) throw new Error(`--as must be one of ${DEMO_SHAPES.join(', ')}, not ${String(value)}`);
+  return value;
 }
 
 function numberOption(value: unknown, fallback: number, name: string): number {
