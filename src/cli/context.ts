@@ -1,9 +1,11 @@
 // What every command starts from: the validated config and where things are.
 // The config is validated before anything opens the warehouse.
 import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../config/load.ts';
 import type { RefloopConfig } from '../config/schema.ts';
 import { loadPseudonymKey } from '../privacy/pseudonym.ts';
+import { stopRequested, stopSignal } from '../shutdown.ts';
 import { acquireWriterLock, busyMessage, type Lock, lockPath, readLock, WarehouseBusyError } from '../warehouse/lock.ts';
 import { openWarehouse, type Warehouse } from '../warehouse/warehouse.ts';
 
@@ -13,6 +15,8 @@ export interface CommonOptions {
   inbox?: string | undefined;
   'as-of'?: string | undefined;
   wait?: boolean | undefined;
+  /** How long a file must lie unchanged before it is read (default 60; `start` uses 0 for the demo it has just written). */
+  'settle-seconds'?: string | undefined;
 }
 
 export interface Context {
@@ -55,8 +59,9 @@ export async function openForWriting(context: Context, job: string, options: { w
         const warehouse = await openWarehouse({ path: context.dbPath, timezone: context.config.timezone, pseudonymKey, onClose: lock.release });
         return { warehouse, lock };
       } catch (error) {
-        if (!isFileLockConflict(error) || attempt >= 60) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        if (!isFileLockConflict(error) || attempt >= 60 || stopRequested()) throw error;
+        // A reader holds the file for a moment; SIGTERM/SIGINT end the wait.
+        await sleep(500, undefined, { signal: stopSignal() }).catch(() => undefined);
       }
     }
   } catch (error) {

@@ -1,9 +1,12 @@
 // A static file server for the built site, on 127.0.0.1 only (the site is
-// for the practice's own network; nothing else is served).
+// for the practice's own network; nothing else is served). It serves files
+// inside the site folder and nothing else, and no request can stop it: a
+// malformed one gets 400, one for a path outside the folder 404, and any
+// failure while answering ends that response only.
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import { extname, join, normalize } from 'node:path';
+import { realpath, stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { extname, resolve, sep } from 'node:path';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -17,32 +20,86 @@ const TYPES: Record<string, string> = {
 };
 
 export async function serveStatic(root: string, listenPort = 0): Promise<{ url: string; close: () => Promise<void> }> {
-  const server: Server = createServer(async (request, response) => {
-    const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
-    let file = join(root, path);
-    try {
-      let info = await stat(file);
-      if (info.isDirectory()) {
-        file = join(file, 'index.html');
-        info = await stat(file);
-      }
-    } catch {
-      try {
-        file = `${file}.html`;
-        await stat(file);
-      } catch {
-        response.writeHead(404).end('not found');
-        return;
-      }
-    }
-    response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
-    createReadStream(file).pipe(response);
+  const site = await realpath(resolve(root));
+  const server: Server = createServer((request, response) => {
+    answer(site, request, response).catch(() => {
+      if (!response.headersSent) send(response, 500, 'internal error');
+      else response.destroy();
+    });
   });
-  await new Promise<void>((resolve, reject) => {
+  // A request Node cannot parse: 400 on the socket, which is then closed.
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+  await new Promise<void>((done, reject) => {
     server.once('error', reject);
-    server.listen(listenPort, '127.0.0.1', resolve);
+    server.listen(listenPort, '127.0.0.1', done);
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function answer(site: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, 405, 'only GET and HEAD', { allow: 'GET, HEAD' });
+  const target = requestPath(site, request.url ?? '/');
+  if (target === 'malformed') return send(response, 400, 'bad request');
+  const file = target === 'outside' ? undefined : await servedFile(site, target);
+  if (!file) return send(response, 404, 'not found');
+  response.writeHead(200, {
+    'content-type': TYPES[extname(file.path)] ?? 'application/octet-stream',
+    'content-length': file.size,
+    'x-content-type-options': 'nosniff',
+  });
+  if (request.method === 'HEAD') return void response.end();
+  const stream = createReadStream(file.path);
+  stream.on('error', () => response.destroy());
+  stream.pipe(response);
+}
+
+/**
+ * The file path a request target names, read segment by segment: 'malformed'
+ * for a target that is not an origin path (absolute-form, `*`), has bad
+ * percent-encoding, or decodes to a NUL, a slash or a backslash inside a
+ * segment; 'outside' when its `..` segments climb out of the site.
+ */
+export function requestPath(site: string, target: string): string | 'malformed' | 'outside' {
+  if (!target.startsWith('/')) return 'malformed';
+  const segments: string[] = [];
+  for (const raw of target.replace(/[?#].*$/s, '').split('/')) {
+    let segment: string;
+    try {
+      segment = decodeURIComponent(raw);
+    } catch {
+      return 'malformed';
+    }
+    if (/[\0/\\]/.test(segment)) return 'malformed';
+    if (segment !== '' && segment !== '.') segments.push(segment);
+  }
+  const path = resolve(site, ...segments);
+  return path === site || path.startsWith(site + sep) ? path : 'outside';
+}
+
+/** The file to send: the path, its index.html when a folder, else path.html (Framework's clean URLs); never outside the site. */
+async function servedFile(site: string, path: string): Promise<{ path: string; size: number } | undefined> {
+  for (const candidate of [path, resolve(path, 'index.html'), `${path}.html`]) {
+    const info = await stat(candidate).catch(() => undefined);
+    if (!info?.isFile()) continue;
+    // A link inside the site may point anywhere: serve only what lies in it.
+    const real = await realpath(candidate);
+    return real.startsWith(site + sep) ? { path: real, size: info.size } : undefined;
+  }
+  return undefined;
+}
+
+function send(response: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers }).end(body);
 }

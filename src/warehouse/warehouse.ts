@@ -55,6 +55,48 @@ export async function openWarehouse(options: OpenOptions): Promise<Warehouse> {
   return warehouse;
 }
 
+/**
+ * A read-only warehouse for queries a person types (`refloop sql`), locked
+ * down before any of them runs: no file or network access (not even to the
+ * warehouse's own file, whose raw bytes read_blob would otherwise return), no
+ * extension installed or loaded, and no setting changed back. It comes after
+ * the time zone and session macros (local_date) are set, since they cannot
+ * be set once the configuration is locked.
+ */
+export async function openSandboxedReader(options: Omit<OpenOptions, 'readOnly' | 'pseudonymKey'>): Promise<Warehouse> {
+  const warehouse = await openWarehouse({ ...options, readOnly: true });
+  try {
+    await lockDownReader(warehouse);
+  } catch (error) {
+    await warehouse.close();
+    throw error;
+  }
+  return warehouse;
+}
+
+/** The sandbox of openSandboxedReader, for a read-only warehouse already open. One way: nothing undoes it. */
+export async function lockDownReader(warehouse: Warehouse): Promise<void> {
+  const [mode] = await warehouse.query<{ value: string }>("SELECT current_setting('access_mode') AS value");
+  if (mode?.value.toLowerCase() !== 'read_only') throw new Error('only a warehouse opened read-only can be sandboxed');
+  for (const setting of [
+    // No spilling to disk either (set first: it cannot change once external
+    // access is off): a query that outgrows memory_limit fails with DuckDB's
+    // out-of-memory error rather than a refused file.
+    "temp_directory = ''",
+    'autoinstall_known_extensions = false',
+    'autoload_known_extensions = false',
+    'allow_community_extensions = false',
+    'enable_external_access = false',
+    // enable_external_access still lets read_blob/glob reach the database
+    // file, its WAL and spill folder; with the local file system off they
+    // cannot. The open file is read through the handle DuckDB already holds.
+    "disabled_filesystems = 'LocalFileSystem'",
+    'lock_configuration = true',
+  ]) {
+    await warehouse.run(`SET ${setting}`);
+  }
+}
+
 function wrap(instance: DuckDBInstance, connection: DuckDBConnection, writable: boolean, onClose?: () => Promise<void>): Warehouse {
   let closed = false;
   return {
