@@ -3,7 +3,7 @@
 // no row values).
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/load.ts';
-import { clearProgress } from '../log.ts';
+import { clearProgress, printable } from '../log.ts';
 import { stopOnSignals } from '../shutdown.ts';
 import { COMMANDS, usage } from './commands.ts';
 
@@ -18,7 +18,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
   } catch (error) {
-    process.stderr.write(`refloop ${name}: ${(error as Error).message}\n`);
+    process.stderr.write(`refloop ${name}: ${printable((error as Error).message)}\n`);
     return 2;
   }
   // Jobs stop between files on SIGTERM/SIGINT and record the run.
@@ -30,7 +30,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     clearProgress();
     const message = error instanceof ConfigError ? error.message : oneLine(error);
-    process.stderr.write(`refloop ${name} failed: ${message}\n`);
+    process.stderr.write(`refloop ${name} failed: ${printable(message)}\n`);
     if (process.env.REFLOOP_DEBUG) console.error(error);
     return 1;
   }

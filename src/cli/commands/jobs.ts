@@ -7,7 +7,7 @@ import { publishSite } from '../../../pipelines/publish.ts';
 import { ingestInbox, summaryLine } from '../../../pipelines/ingest.ts';
 import { transform, transformSummary } from '../../../pipelines/transform.ts';
 import { workDirFor } from '../../ingest/work-dir.ts';
-import { result } from '../../log.ts';
+import { printable, result } from '../../log.ts';
 import { publishSnapshots, systemSnapshots } from '../../models/snapshots.ts';
 import { stopRequested } from '../../shutdown.ts';
 import { finishRun, type RunTotals, startRun, type Trigger } from '../../warehouse/runs.ts';
@@ -62,7 +62,7 @@ export async function runStages(options: CommonOptions, job: string, stages: Sta
     const failure = problems.length ? problems.join('; ') : undefined;
     await finishRun(warehouse, runId, totals, failure);
     if (marts) await publishSnapshots(warehouse, systemSnapshots(marts), snapshotDir);
-    if (failure) process.stderr.write(`refloop ${job}: ${failure} (see the messages above)\n`);
+    if (failure) process.stderr.write(`refloop ${job}: ${printable(failure)} (see the messages above)\n`);
     if (stages.includes('publish') && !stopRequested()) {
       // The warehouse is closed first: the site's loaders read snapshots only.
       await warehouse.close();

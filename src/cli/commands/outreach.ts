@@ -1,7 +1,7 @@
 // `refloop outreach`: the ranked list a liaison can work from.
 import { type Command, COMMON_OPTIONS } from '../command.ts';
 import { type CommonOptions, createContext, openForReading } from '../context.ts';
-import { formatRows, isFormat, localRows } from '../format.ts';
+import { formatRows, isFormat, localRows, numericColumns } from '../format.ts';
 
 export const outreachCommand: Command = {
   summary: 'the ranked outreach list: who to visit and why (--format table|csv|json, --liaison NAME)',
@@ -20,7 +20,7 @@ export const outreachCommand: Command = {
          ORDER BY priority_rank`,
         { liaison: typeof options.liaison === 'string' ? options.liaison : null },
       );
-      process.stdout.write(formatRows(reader.columnNames(), localRows(reader, context.config.timezone), format));
+      process.stdout.write(formatRows(reader.columnNames(), localRows(reader, context.config.timezone), format, numericColumns(reader)));
       return 0;
     } finally {
       await warehouse.close();

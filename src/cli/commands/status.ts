@@ -2,7 +2,7 @@
 // glance. Exits non-zero when the last run failed or a file's rows do not
 // add up, so an external monitor can use it.
 import { DEFAULT_FRESHNESS, EXTRACT_KINDS, type RefloopConfig } from '../../config/schema.ts';
-import { isAlive, lockPath, readLock } from '../../warehouse/lock.ts';
+import { holderRunning, lockPath, readLock } from '../../warehouse/lock.ts';
 import type { Warehouse } from '../../warehouse/warehouse.ts';
 import { type Command, COMMON_OPTIONS } from '../command.ts';
 import { type CommonOptions, createContext, openForReading } from '../context.ts';
@@ -53,7 +53,7 @@ export const statusCommand: Command = {
     const warehouse = await openForReading(context);
     try {
       const holder = await readLock(lockPath(context.dbPath));
-      const liveRun = holder && isAlive(holder.pid) ? holder.run_id : undefined;
+      const liveRun = holder && holderRunning(holder) ? holder.run_id : undefined;
       for (const section of SECTIONS) {
         const reader = await warehouse.connection.runAndReadAll(section.sql);
         const rows = localRows(reader, context.config.timezone);
