@@ -1,6 +1,7 @@
 // Reads and validates the config file. A bad config stops the program before
 // it touches the warehouse, with every problem listed by its JSON path.
 import { readFile } from 'node:fs/promises';
+import { sourceMapProblems } from '../sources/check-maps.ts';
 import { configSchema, type RefloopConfig } from './schema.ts';
 
 export class ConfigError extends Error {
@@ -31,7 +32,11 @@ export async function loadConfig(file: string): Promise<RefloopConfig> {
 
 export function parseConfig(json: unknown, file = 'config'): RefloopConfig {
   const result = configSchema.safeParse(json);
-  if (result.success) return result.data;
+  if (result.success) {
+    const problems = sourceMapProblems(result.data.sources);
+    if (problems.length) throw new ConfigError(file, problems);
+    return result.data;
+  }
   const problems = result.error.issues.map((issue) => `${jsonPath(issue.path)}: ${issue.message}`);
   throw new ConfigError(file, problems);
 }

@@ -103,6 +103,8 @@ export interface SourceAdapter {
    * `refloop init --profile NAME` writes them out for the practice to edit.
    */
   defaultMaps: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** For maps whose values are a closed set: the values a config's map may give (checked when the config loads). */
+  mapTargets?: Readonly<Record<string, readonly string[]>>;
   /** The files of a delivery this adapter reads (others are listed as ignored, with the reason). */
   accepts(file: DeliveryFile): boolean;
   /**

@@ -108,3 +108,24 @@ describe('refloop init --profile', () => {
     expect(result.stderr).toContain('--profile must be one of csv, epic-ehi, fhir-r4, nppes');
   });
 });
+
+describe('a source’s value maps are checked when the config loads', () => {
+  const base = { timezone: 'America/New_York', service_lines: [{ id: 'cardiology', name: 'Cardiology' }] };
+  const problems = (maps: object) => {
+    try {
+      parseConfig({ ...base, sources: [{ name: 'epic', adapter: 'epic-ehi', path: 'epic', maps }] });
+      return [];
+    } catch (error) {
+      return (error as { problems: string[] }).problems;
+    }
+  };
+
+  it('accepts an override onto an allowed value, and "" to switch a default off', () => {
+    expect(problems({ appointment_status: { Arrived: 'completed', Bumped: '' } })).toEqual([]);
+  });
+
+  it('refuses a map the adapter does not have, and a value outside a closed map', () => {
+    expect(problems({ appointment_statuses: { Arrived: 'completed' } })).toEqual([expect.stringMatching(/^\$\.sources\[0\]\.maps\.appointment_statuses: the epic-ehi adapter has no map/)]);
+    expect(problems({ appointment_status: { Arrived: 'done' } })).toEqual([expect.stringMatching(/^\$\.sources\[0\]\.maps\.appointment_status\.Arrived: "done" is not one of/)]);
+  });
+});

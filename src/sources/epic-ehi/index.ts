@@ -10,7 +10,7 @@ import type { SourceAdapter } from '../adapter.ts';
 import { DeliveryTables } from './delivery-tables.ts';
 import { readEncounters } from './encounters.ts';
 import { readLookups } from './lookups.ts';
-import { defaultMaps, epicMaps, memoized } from './maps.ts';
+import { defaultMaps, epicMaps, mapTargets, memoized } from './maps.ts';
 import { ProviderDirectory } from './providers.ts';
 import { readReferralHistory, readReferrals } from './referrals.ts';
 import type { EpicRun } from './run.ts';
@@ -21,6 +21,7 @@ export { defaultMaps, mapTargets } from './maps.ts';
 export const epicEhiAdapter: SourceAdapter = {
   name: 'epic-ehi',
   defaultMaps,
+  mapTargets,
   accepts: (file) => tableOf(file.name) !== undefined,
   async read(delivery, context, output) {
     const tables = new DeliveryTables(filesByTable(delivery.files), output);
