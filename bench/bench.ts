@@ -9,8 +9,12 @@
 //    table, nothing else), `refloop ingest`, `transform`, `publish`, the
 //    incremental day (`refloop ingest` of the day's files on the loaded
 //    warehouse), and an ingest with nothing new (what any run costs).
-// 4. Ratios last: ingest / floor, (ingest + transform) / floor, the
-//    incremental day as a share of the full ingest.
+// 4. The same practice as an Epic EHI delivery and as a FHIR bulk export
+//    (`demo --as`), each ingested through its adapter beside the canonical
+//    ingest (`--no-adapters` leaves them out).
+// 5. Ratios last: ingest / floor, (ingest + transform) / floor, the
+//    incremental day as a share of the full ingest, each adapter's ingest
+//    against the canonical one.
 import { spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -21,12 +25,14 @@ import { DEFAULT_DEMO } from '../src/demo/practice.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin/refloop.js');
-const { values } = parseArgs({ options: { referrals: { type: 'string', default: '1000000' }, dir: { type: 'string' }, keep: { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: { referrals: { type: 'string', default: '1000000' }, dir: { type: 'string' }, keep: { type: 'boolean' }, 'no-adapters': { type: 'boolean' } },
+});
 const referrals = Number(values.referrals);
 const dir = resolve(values.dir ?? `/tmp/refloop-bench-${referrals}`);
 const inbox = join(dir, 'data/inbox');
 const dayInbox = join(dir, 'day');
-const env = { ...process.env, REFLOOP_LOG: 'silent', REFLOOP_PSEUDONYM_KEY: 'bench-key-of-at-least-thirty-two-bytes-long' };
+const env: NodeJS.ProcessEnv = { ...process.env, REFLOOP_LOG: 'silent', REFLOOP_PSEUDONYM_KEY: 'bench-key-of-at-least-thirty-two-bytes-long' };
 
 interface Measure {
   phase: string;
@@ -36,9 +42,9 @@ interface Measure {
 const results: Measure[] = [];
 
 /** Runs one phase in its own process under GNU time: wall time and peak resident memory. */
-function timed(phase: string, args: string[]): Measure {
+function timed(phase: string, args: string[], cwd = dir): Measure {
   process.stderr.write(`bench: ${phase}…\n`);
-  const child = spawnSync('/usr/bin/time', ['-f', 'BENCH %e %M', process.execPath, ...args], { cwd: dir, env, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const child = spawnSync('/usr/bin/time', ['-f', 'BENCH %e %M', process.execPath, ...args], { cwd, env, encoding: 'utf8', maxBuffer: 1 << 26 });
   const match = /BENCH ([\d.]+) (\d+)/.exec(child.stderr ?? '');
   if (!match) throw new Error(`${phase} did not run: ${child.stderr}`);
   // A non-zero exit (a refused file) still ran every file it could: keep the measurement, say so.
@@ -112,6 +118,8 @@ async function main() {
   await mkdir(dir, { recursive: true });
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   timed('generate demo', [BIN, 'demo', '--referrals', String(referrals)]);
+  // The demo's files are complete when the generator exits: no settling wait.
+  env.REFLOOP_SETTLE_SECONDS = '0';
   await cutLastDay();
   const floor = timed('floor (bare read_csv, declared types)', [await floorScript()]);
   const ingest = timed('refloop ingest', [BIN, 'ingest']);
@@ -124,6 +132,16 @@ async function main() {
   const idle = timed('a run with nothing new (ingest)', [BIN, 'ingest']);
   const nextDay = new Date(Date.parse(`${DEFAULT_DEMO.end}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
   const dayTransform = timed('incremental day (transform)', [BIN, 'transform', '--as-of', nextDay]);
+  const adapters: { shape: string; ingest: Measure }[] = [];
+  if (!values['no-adapters']) {
+    for (const shape of ['epic-ehi', 'fhir-r4']) {
+      // Its own folder, config and warehouse: the same practice (same seed) in the vendor's shape.
+      const shapeDir = join(dir, shape);
+      await mkdir(shapeDir, { recursive: true });
+      timed(`generate demo as ${shape}`, [BIN, 'demo', '--as', shape, '--referrals', String(referrals)], shapeDir);
+      adapters.push({ shape, ingest: timed(`refloop ingest of the ${shape} delivery`, [BIN, 'ingest', '--settle-seconds', '0'], shapeDir) });
+    }
+  }
   const lines = [
     '',
     `refloop benchmark: ${referrals.toLocaleString('en-US')} referrals on ${machine}`,
@@ -136,6 +154,7 @@ async function main() {
     `(ingest + transform) / floor: ${((ingest.seconds + transform.seconds) / floor.seconds).toFixed(2)} (target ≤ 2.5)`,
     `incremental day / full ingest: ${((100 * day.seconds) / ingest.seconds).toFixed(1)}% (target ≤ 5%); beyond a run with nothing new: ${((100 * (day.seconds - idle.seconds)) / ingest.seconds).toFixed(1)}%; its transform ${dayTransform.seconds.toFixed(1)} s`,
     `publish: ${publish.seconds.toFixed(1)} s (target ≤ 60 s)`,
+    ...adapters.map((a) => `${a.shape} ingest / canonical ingest: ${(a.ingest.seconds / ingest.seconds).toFixed(2)} (target ≤ 1.5)`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
