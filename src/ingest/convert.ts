@@ -41,7 +41,8 @@ export async function convertForReading(request: { path: string; file: string; f
       // Loaded only when a spreadsheet arrives: the reader is large, and most runs read none.
       const { xlsxToCsv } = await import('../sources/readers/xlsx.ts');
       const result = await xlsxToCsv(path, copy, format.sheet === undefined ? {} : { sheet: format.sheet });
-      return { readPath: copy, delimiter: ',', sha256: result.sha256, replacementChars: false, quarantined: [], cleanup: scratch.remove };
+      const quarantined = result.quarantined.map((q) => ({ line: q.line, column: null, value: null, reason: q.reason }));
+      return { readPath: copy, delimiter: ',', sha256: result.sha256, replacementChars: false, quarantined, cleanup: scratch.remove };
     }
     if (format.type === 'ndjson') {
       const { ndjsonToCsv } = await import('../sources/readers/ndjson.ts');

@@ -270,3 +270,57 @@ describe('the feed mapping is checked when the config loads', () => {
     expect(problems({ referrals: { filters: [{ column: 'X' }] } })).toEqual([expect.stringMatching(/filters\[0\]: give exactly one of in, not_in or present/)]);
   });
 });
+
+describe('spreadsheets and NDJSON through the feed mapping', () => {
+  it('reads a named sheet of an .xlsx report, dates and numbers as the cells show them, each row naming its sheet row', async () => {
+    const { SharedStrings, writeWorkbook } = await import('../sources/readers-xlsx-fixtures.ts');
+    p = await practice(withFeeds({ capacity: { files: ['Slots*.xlsx'], sheet: 'Weekly', map: { service_line: 'Dept', week_start: 'Week', new_patient_slots: 'New Slots' } } }));
+    const s = new SharedStrings();
+    const weekly = [
+      `<row r="1">${s.cell('A1', 'Dept')}${s.cell('B1', 'Week')}${s.cell('C1', 'New Slots')}</row>`,
+      // 46328 is 2026-11-02 (a Monday) in Excel's serial dates; style 1 is a date format.
+      `<row r="2">${s.cell('A2', 'Cardiology')}<c r="B2" s="1"><v>46328</v></c><c r="C2"><v>12</v></c></row>`,
+      `<row r="4">${s.cell('A4', 'Cardiology')}<c r="B4" s="1"><v>46329</v></c><c r="C4"><v>9</v></c></row>`,
+    ].join('');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(p.inbox, { recursive: true });
+    await writeWorkbook(`${p.inbox}/Slots November.xlsx`, {
+      strings: s,
+      sheets: [
+        { name: 'Notes', rows: `<row r="1">${s.cell('A1', 'ignore me')}</row>` },
+        { name: 'Weekly', rows: weekly },
+      ],
+      cellXfs: [0, 14],
+    });
+    const summary = await p.ingest();
+    expect(summary.refused).toEqual([]);
+    expect(await p.query("SELECT service_line, strftime(week_start, '%Y-%m-%d') AS week, new_patient_slots, source_line FROM capacity")).toEqual([
+      { service_line: 'cardiology', week: '2026-11-02', new_patient_slots: 12, source_line: 2 },
+    ]);
+    // 2026-11-03 is no Monday: quarantined at its sheet row.
+    expect(await p.query('SELECT file, line, column_name FROM quarantine')).toEqual([{ file: 'Slots November.xlsx', line: 4, column_name: 'week_start' }]);
+  });
+
+  it('reads NDJSON with nested keys, quarantining a line that is no JSON object at its line', async () => {
+    p = await practice(withFeeds({ providers: { files: ['directory*.ndjson'], map: { npi: 'identifier.npi', name: { join: ['name.given', 'name.family'] }, practice: 'org.name' } } }));
+    await p.write(
+      'directory-2026.ndjson',
+      [
+        JSON.stringify({ identifier: { npi: '1234567893' }, name: { given: 'Ada', family: 'Okafor' }, org: { name: 'Eastside Family Medicine' } }),
+        '{"identifier": {"npi": "1245319599"}, "name": ',
+        '',
+        JSON.stringify({ identifier: { npi: '1245319599' }, name: { family: 'Lindqvist' } }),
+      ].join('\n'),
+    );
+    const summary = await p.ingest();
+    expect(summary.refused).toEqual([]);
+    expect(await p.query('SELECT npi, name, practice, source_line FROM providers ORDER BY npi')).toEqual([
+      { npi: '1234567893', name: 'Ada Okafor', practice: 'Eastside Family Medicine', source_line: 1 },
+      { npi: '1245319599', name: 'Lindqvist', practice: null, source_line: 4 },
+    ]);
+    expect(await p.query('SELECT line, reason FROM quarantine')).toEqual([{ line: 2, reason: expect.stringMatching(/JSON/) }]);
+    expect(await p.query('SELECT rows_read::INTEGER AS read, rows_loaded::INTEGER AS loaded, rows_quarantined::INTEGER AS quarantined FROM ingested_files')).toEqual([
+      { read: 3, loaded: 2, quarantined: 1 },
+    ]);
+  });
+});
