@@ -48,7 +48,7 @@ function timed(phase: string, args: string[], cwd = dir): Measure {
   const match = /BENCH ([\d.]+) (\d+)/.exec(child.stderr ?? '');
   if (!match) throw new Error(`${phase} did not run: ${child.stderr}`);
   // A non-zero exit (a refused file) still ran every file it could: keep the measurement, say so.
-  if (child.status !== 0) process.stderr.write(`bench: ${phase} exited ${child.status}\n`);
+  if (child.status !== 0) process.stderr.write(`bench: ${phase} exited ${child.status}: ${(child.stderr ?? '').replace(/BENCH .*/, '').trim().split('\n').at(-1)}\n`);
   const result = { phase, seconds: Number(match[1]), peakMb: Math.round(Number(match[2]) / 1024) };
   results.push(result);
   process.stderr.write(`bench: ${phase}: ${result.seconds.toFixed(1)} s, peak ${result.peakMb} MB\n`);

@@ -2,13 +2,14 @@
 // Epic delivery gives, against facts worked out by hand from its rows; a
 // delivery loaded wholly or not at all, once, in delivery order; and every
 // raw row accounted for.
-import { mkdir, utimes, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { transform } from '../../pipelines/transform.ts';
 import type { SourceAdapter } from '../../src/sources/adapter.ts';
 import { openWarehouse } from '../../src/warehouse/warehouse.ts';
-import { type Practice, practice, TEST_KEY } from '../helpers/ingest.ts';
+import { csv, type Practice, practice, REFERRAL_HEADER, referralRow, TEST_KEY } from '../helpers/ingest.ts';
 import { EPIC_FIXTURE_AS_OF, EPIC_FIXTURE_CONFIG, writeEpicDelivery } from './fixtures/epic-delivery.ts';
 
 let p: Practice;
@@ -168,5 +169,22 @@ describe('an Epic delivery through the ingest', () => {
     } finally {
       await w.close();
     }
+  });
+});
+
+const NPPES_SAMPLE = join(import.meta.dirname, '../../../shared/reference/real/nppes-sample/npidata_1063947125.csv');
+
+describe('an NPPES delivery through the ingest', () => {
+  it.skipIf(!existsSync(NPPES_SAMPLE))('adds the directory entry of a referrer the referrals name, from the real NPPES file shape (skipped: the public NPPES sample is not beside the checkout)', async () => {
+    p = await practice({ ...EPIC_FIXTURE_CONFIG, sources: [{ name: 'inbox', adapter: 'csv', path: '.' }, { name: 'npi', adapter: 'nppes', path: 'nppes' }] });
+    await p.write('referrals_1.csv', csv(REFERRAL_HEADER, referralRow({ referring_npi: '1063947125', referring_name: '', referring_practice: '' })));
+    await mkdir(join(p.inbox, 'nppes', '2026-11'), { recursive: true });
+    await copyFile(NPPES_SAMPLE, join(p.inbox, 'nppes', '2026-11', 'npidata_pfile_20050523-20261109.csv'));
+    const summary = await p.ingest();
+    expect(summary.refused).toEqual([]);
+    expect(await p.query('SELECT provider_key, npi, name, zip, source_name, source_line FROM providers')).toEqual([
+      { provider_key: '1063947125', npi: '1063947125', name: 'LOVETTSVILLE DENTAL ARTS', zip: '20180', source_name: 'npi', source_line: 2 },
+    ]);
+    expect(await p.query("SELECT rows_read::INTEGER AS read, rows_loaded::INTEGER AS loaded FROM ingested_files WHERE kind = 'nppes'")).toEqual([{ read: 1, loaded: 1 }]);
   });
 });
