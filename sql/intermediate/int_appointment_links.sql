@@ -1,11 +1,11 @@
 -- Grain: one row per appointment known at as_of, with the referral it belongs to.
 --
--- Linking (metrics.md):
+-- Linking (docs/metrics.md):
 -- 1. An appointment whose referral_id names a referral known at as_of belongs to it.
 -- 2. Otherwise it belongs to the most recent referral of the same patient and
---    service line received at or before booked_at and at most
---    match_window_days (× 24 hours) before it; ties go to the larger
---    referral_id compared as text (int_patient_matches).
+--    service line received at or before booked_at (start_at when booked_at
+--    is unknown) and at most match_window_days (× 24 hours) before it; ties
+--    go to the larger referral_id compared as text (int_patient_matches).
 -- 3. None such: it is unlinked (linked_referral_id null), counted in
 --    data_quality, not in the funnel.
 with appointments as (

@@ -5,8 +5,12 @@
 -- taken from the config (the local_date macro) rather than the session, so they do not depend on
 -- who opens the warehouse. A service line is configured when the config lists
 -- it; its contact SLA is the line's own for the urgency, else the default.
+-- Each referral carries its source (int_referral_sources: the valid referring
+-- NPI, else the directory entry its referring_id names, else 'unknown').
 with referrals as (
-  select * from stg_referrals
+  select stg_referrals.*, sources.source, sources.source_rule, sources.has_unknown_referring_id
+  from stg_referrals
+  join int_referral_sources as sources on sources.referral_id = stg_referrals.referral_id
 ),
 params as (
   select * from config_params

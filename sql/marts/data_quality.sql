@@ -2,10 +2,12 @@
 --
 -- Issues: appointments and visits that link to no referral (they are left out
 -- of the funnel), events for referrals not in the referral extracts, invalid
--- referring NPIs (loaded as null), records quarantined by reason and feed,
--- optional values loaded as null by reason, and impossible sequences (a
--- contact, booking, appointment or visit recorded before the referral
--- arrived), which the marts flag and never turn into negative durations.
+-- referring NPIs (loaded as null), referring ids the providers directory does
+-- not hold (for referrals without a valid NPI, so counted as source
+-- unknown), records quarantined by reason and feed, optional values loaded
+-- as null by reason, and impossible sequences (a contact, booking,
+-- appointment or visit recorded before the referral arrived), which the
+-- marts flag and never turn into negative durations.
 --
 -- @column issue: The kind of problem.
 -- @column feed: The extract kind it was found in.
@@ -30,8 +32,13 @@ events_without_referral as (
 ),
 invalid_npis as (
   select 'invalid_referring_npi', 'referrals', 'referring_npi', count(*),
-    'The NPI fails its check digit; the referral counts under source unknown. Fix the NPI at the referring office or in the intake system.'
+    'The NPI fails its check digit; the referral counts under its referring_id''s directory entry if there is one, else under source unknown. Fix the NPI at the referring office or in the intake system.'
   from int_referrals where has_invalid_referring_npi group by all
+),
+unknown_referring_ids as (
+  select 'unknown_referring_id', 'referrals', 'referring_id', count(*),
+    'The referral has no valid NPI and its referring_id is no provider_id in the providers directory, so it counts under source unknown. Add the clinician to the directory with that id.'
+  from int_referrals where has_unknown_referring_id group by all
 ),
 quarantined as (
   select 'quarantined', kind, column_name || ': ' || reason, count(*),
@@ -65,6 +72,7 @@ combined as (
   union all select * from unlinked_visits
   union all select * from events_without_referral
   union all select * from invalid_npis
+  union all select * from unknown_referring_ids
   union all select * from quarantined
   union all select * from loaded_as_null
   union all select * from impossible_sequences

@@ -4,7 +4,8 @@
 -- Window: referrals received in the source_window_days (× 24 hours) before
 -- as_of, both ends included, and in scope (only in-scope referrals have
 -- required documents). Dimensions: overall, service_line, channel, source
--- (the valid referring NPI or 'unknown'), and document_type; for a document
+-- (fct_referrals.source: the referring NPI, or the directory provider_id of a
+-- clinician without one, or 'unknown'), and document_type; for a document
 -- type the referrals counted are those whose packet requires it.
 --
 -- Time to complete is measured over the referrals incomplete at receipt that

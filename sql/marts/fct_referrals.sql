@@ -1,6 +1,6 @@
 -- Grain: one row per referral received at or before as_of.
 --
--- The funnel of metrics.md, one referral at a time. Only what was known at
+-- The funnel of docs/metrics.md, one referral at a time. Only what was known at
 -- as_of counts (boundary included); elapsed times are real elapsed time (a
 -- span across a daylight-saving change counts its true hours); calendar days
 -- and weeks are local to the practice.
@@ -13,6 +13,15 @@
 -- referral, false once it has a visit within leakage_window_days of receipt,
 -- true when that window passed at as_of without one, null until then; false
 -- for referrals out of scope or declined.
+--
+-- Source: the valid referring NPI; else the referring_id looked up among the
+-- directory's provider_ids, resolving to that entry's key (its NPI when it
+-- has a valid one, so one clinician is one source whether a referral names
+-- them by NPI or by id; else the provider_id); else 'unknown'
+-- (int_referral_sources). Scheduled: it has an appointment known at as_of,
+-- any status; an appointment without booked_at is known from the earlier of
+-- its start_at and its extract's first load. first_booked_at takes only
+-- booking times the extracts state.
 --
 -- Impossible sequences (a contact, booking, appointment or visit recorded
 -- before the referral arrived) are flagged in has_impossible_sequence and
@@ -30,7 +39,7 @@
 -- @column payer_type: The patient's payer type.
 -- @column age_band: The patient's age band at referral.
 -- @column referring_npi: NPI of the referring clinician; null when missing or invalid.
--- @column source: The referral's source: its valid referring NPI, or 'unknown'.
+-- @column source: The referral's source: its valid referring NPI; else, when its referring_id is a provider_id in the providers directory, that entry's key (its NPI when the entry has a valid one, so a clinician named by NPI or by id is one source; else the provider_id); else 'unknown'.
 -- @column in_scope: The service line is configured and no declined event says out_of_scope.
 -- @column declined: There is a declined event (any reason).
 -- @column decline_reason: The detail of the first declined event.
@@ -40,7 +49,8 @@
 -- @column hours_to_contact: Real elapsed hours from receipt to first contact; null if none (or recorded before receipt).
 -- @column contact_sla_hours: The service line's contact SLA for the referral's urgency.
 -- @column contact_sla_met: Contacted within the SLA (true), late or not at all once due (false); null when not yet due, out of scope or declined.
--- @column first_booked_at: The earliest booked_at of its appointments (any status).
+-- @column first_booked_at: The earliest known booked_at of its appointments (any status); null when none of them has a booked_at.
+-- @column first_scheduled_at: When it first had an appointment known (any status): the earliest booked_at, or for an appointment without one the earlier of its start_at and its extract's first load (so a late bound on the booking).
 -- @column first_appointment_at: The earliest start_at of its appointments that are not cancelled (may be after as_of).
 -- @column days_to_appointment: Calendar days from the local receipt date to the local date of the first appointment.
 -- @column no_shows: Its appointments with status no_show that started by as_of.
@@ -51,7 +61,7 @@
 -- @column leaked: In scope and not declined, with no visit within leakage_window_days once that window passed; null until then; false when out of scope or declined.
 -- @column is_docs_complete: Funnel stage: the packet is complete (docs_completed_at is set).
 -- @column is_contacted: Funnel stage: the patient was contacted.
--- @column is_scheduled: Funnel stage: an appointment was booked.
+-- @column is_scheduled: Funnel stage: it has an appointment known at as_of (any status, booked_at known or not).
 -- @column is_completed: Funnel stage: the patient had a visit.
 -- @column is_loop_closed: Funnel stage: the visit summary went back to the referring clinician.
 -- @column is_in_source_window: Received in the source_window_days (× 24 hours) before as_of, both ends included: the window of source_quality, document_gaps, source_concentration and outreach_priorities.
@@ -82,6 +92,7 @@ appointments as (
   select
     linked_referral_id as referral_id,
     min(booked_at) as first_booked_at,
+    min(known_at) as first_scheduled_at,
     min(start_at) filter (where status <> 'cancelled') as first_appointment_at,
     count(*) filter (where status = 'no_show' and start_at <= params.as_of) as no_shows
   from int_appointment_links, params
@@ -112,6 +123,7 @@ joined as (
     documents.is_complete_at_receipt,
     documents.completed_at as documents_completed_at,
     appointments.first_booked_at,
+    appointments.first_scheduled_at,
     appointments.first_appointment_at,
     coalesce(appointments.no_shows, 0) as no_shows,
     visits.completed_visit_at,
@@ -169,6 +181,7 @@ final as (
       when as_of > contact_due_at then false
     end as contact_sla_met,
     first_booked_at,
+    first_scheduled_at,
     first_appointment_at,
     case when raw_days_to_appointment >= 0 then cast(raw_days_to_appointment as integer) end as days_to_appointment,
     cast(no_shows as integer) as no_shows,
@@ -183,7 +196,7 @@ final as (
     end as leaked,
     case when in_scope then coalesce(is_complete_at_receipt is null or documents_completed_at is not null, false) else false end as is_docs_complete,
     first_contact_at is not null as is_contacted,
-    first_booked_at is not null as is_scheduled,
+    first_scheduled_at is not null as is_scheduled,
     completed_visit_at is not null as is_completed,
     loop_closed_at is not null as is_loop_closed,
     is_in_source_window,

@@ -12,7 +12,7 @@
 -- @column docs_complete_at_receipt: Of them, complete at receipt.
 -- @column docs_complete: Of them, with a complete packet by as_of.
 -- @column contacted: Of them, contacted.
--- @column scheduled: Of them, with an appointment booked.
+-- @column scheduled: Of them, with an appointment known at as_of (any status).
 -- @column completed: Of them, with a visit.
 -- @column loop_closed: Of them, with the visit summary sent back.
 -- @column median_hours_to_contact: Median real elapsed hours from receipt to first contact, over those contacted.

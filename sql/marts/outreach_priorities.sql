@@ -23,6 +23,10 @@
 -- growth: directory clinicians in a specialty whose referring members send a
 --   median of 6+ referrals a year, who themselves sent 2 or fewer.
 --
+-- A clinician is a source (fct_referrals.source): their NPI, or the
+-- directory's provider_id for one without a valid NPI, so a directory entry
+-- known only by provider_id is judged like any other clinician.
+--
 -- Visits at stake are completed visits a year: for dormant and declining the
 -- lost referrals times the clinician's shrunk conversion; for coaching the
 -- extra incomplete packets times how much less often an incomplete packet
@@ -32,7 +36,8 @@
 -- growth, which is a prospect, not a loss).
 --
 -- @column priority_rank: 1 = visit first.
--- @column npi: The clinician's NPI.
+-- @column source: The clinician as a source: their NPI, or the directory provider_id of one without a valid NPI.
+-- @column npi: The clinician's NPI; null for a directory entry known only by provider_id.
 -- @column clinician: Name (directory, else as written on referrals).
 -- @column practice: Office (directory, else as written on referrals).
 -- @column organization: Group or network (directory).
@@ -46,7 +51,7 @@
 -- @column confidence: How sure: 1 − the chance the pattern is noise (coaching 1, growth 0.5).
 -- @column referrals_last_year: Referrals in the year before as_of.
 -- @column last_referral_at: Their latest referral up to as_of.
--- @unique npi, category
+-- @unique source, category
 -- @accepted_values category: dormant, declining, coaching, growth
 with params as (
   select * from config_params
@@ -66,7 +71,7 @@ practice as (
 ),
 per_source as (
   select
-    year.source as npi,
+    year.source,
     count(*) as referrals,
     count(*) filter (where received_at > params.as_of - interval 91 day) as recent,
     count(*) filter (where received_at <= params.as_of - interval 91 day) as baseline,
@@ -80,27 +85,27 @@ per_source as (
   group by year.source, params.as_of
 ),
 history as (
-  select source as npi, count(*) as referrals_ever, min(received_at) as first_ever
+  select source, count(*) as referrals_ever, min(received_at) as first_ever
   from fct_referrals where source <> 'unknown' group by source
 ),
 conversion as (
-  select source as npi, coalesce(conversion_shrunk, (select conversion from practice)) as conversion from source_quality
+  select source, coalesce(conversion_shrunk, (select conversion from practice)) as conversion from source_quality
 ),
 dormant as (
   select
-    s.npi, 'dormant' as category,
+    s.source, 'dormant' as category,
     (h.referrals_ever - 1) / ((epoch(s.last_at) - epoch(h.first_ever)) / 86400.0) as rate_per_day,
     exp(-((h.referrals_ever - 1) / ((epoch(s.last_at) - epoch(h.first_ever)) / 86400.0)) * s.silent_days) as chance,
     s.*
   from per_source as s
-  join history as h on h.npi = s.npi
+  join history as h on h.source = s.source
   where s.referrals >= 6 and s.recent = 0 and s.last_at > h.first_ever
 ),
 dormant_flagged as (
   select
-    npi, category,
+    source, category,
     1 - chance as confidence,
-    rate_per_day * 365 * (select conversion from conversion c where c.npi = dormant.npi) as visits_at_stake,
+    rate_per_day * 365 * (select conversion from conversion c where c.source = dormant.source) as visits_at_stake,
     format('Referred {} times in the year, about one every {} days, then nothing for {} days; at their own pace a silence this long comes by chance {}.',
       referrals, round(1 / rate_per_day, 0)::integer, round(silent_days, 0)::integer,
       case when chance < 1e-6 then 'less than once in a million' else format('about once in {:,}', round(1 / chance, 0)::bigint) end) as reason
@@ -112,7 +117,7 @@ declining as (
     s.*, 'declining' as category,
     s.baseline::double / nullif(practice.baseline_total, 0) * practice.recent_total as expected_recent
   from per_source as s, practice
-  where s.baseline >= 12 and s.npi not in (select npi from dormant_flagged)
+  where s.baseline >= 12 and s.source not in (select source from dormant_flagged)
 ),
 declining_tested as (
   select
@@ -123,9 +128,9 @@ declining_tested as (
 ),
 declining_flagged as (
   select
-    npi, category,
+    source, category,
     1 - chance as confidence,
-    (expected_recent - recent) * 365 / 91 * (select conversion from conversion c where c.npi = declining_tested.npi) as visits_at_stake,
+    (expected_recent - recent) * 365 / 91 * (select conversion from conversion c where c.source = declining_tested.source) as visits_at_stake,
     format('{} referrals in the last 13 weeks where their usual share of the practice''s referrals would give {}; down {}%, a drop this size comes by chance {}.',
       recent, round(expected_recent, 0)::integer, round(100 * (1 - recent / expected_recent), 0)::integer,
       case when chance < 1e-6 then 'less than once in a million' else format('about once in {:,}', round(1 / chance, 0)::bigint) end) as reason
@@ -134,7 +139,7 @@ declining_flagged as (
 ),
 coaching as (
   select
-    s.npi,
+    s.source,
     (s.incomplete + 20 * practice.incomplete_rate) / (s.in_scope + 20) as shrunk,
     s.in_scope, s.incomplete, practice.incomplete_rate, practice.conversion_complete, practice.conversion_incomplete
   from per_source as s, practice
@@ -142,7 +147,7 @@ coaching as (
 ),
 coaching_flagged as (
   select
-    npi, 'coaching' as category,
+    source, 'coaching' as category,
     1.0 as confidence,
     in_scope * (shrunk - incomplete_rate) * greatest(0, conversion_complete - conversion_incomplete) as visits_at_stake,
     format('{} of {} packets arrived incomplete ({}%, against {}% for the practice); incomplete packets convert {} points less often.',
@@ -153,21 +158,21 @@ coaching_flagged as (
     and shrunk >= incomplete_rate + 0.15
 ),
 specialty_peers as (
-  select providers.specialty, median(coalesce(per_source.referrals, 0)) filter (where per_source.referrals > 0) as peer_median, count(per_source.npi) as referring
-  from stg_providers as providers
-  left join per_source on per_source.npi = providers.npi
+  select providers.specialty, median(coalesce(per_source.referrals, 0)) filter (where per_source.referrals > 0) as peer_median, count(per_source.source) as referring
+  from int_providers as providers
+  left join per_source on per_source.source = providers.provider_key
   group by providers.specialty
 ),
 growth_flagged as (
   select
-    providers.npi, 'growth' as category,
+    providers.provider_key as source, 'growth' as category,
     0.5 as confidence,
     (peers.peer_median - coalesce(per_source.referrals, 0)) * practice.conversion as visits_at_stake,
     format('Sent {} referrals in the year; referring clinicians of the same specialty ({}) send a median of {}.',
       coalesce(per_source.referrals, 0), providers.specialty, round(peers.peer_median, 0)::integer) as reason
-  from stg_providers as providers
+  from int_providers as providers
   join specialty_peers as peers on peers.specialty = providers.specialty
-  left join per_source on per_source.npi = providers.npi
+  left join per_source on per_source.source = providers.provider_key
   cross join practice
   where peers.referring >= 5 and peers.peer_median >= 6 and coalesce(per_source.referrals, 0) <= 2
 ),
@@ -178,12 +183,13 @@ flagged as (
   union all by name select * from growth_flagged
 ),
 names as (
-  select source as npi, * exclude (source) from int_source_names
+  select * from int_source_names
 ),
 final as (
   select
-    row_number() over (order by flagged.visits_at_stake * flagged.confidence desc, flagged.npi, flagged.category) as priority_rank,
-    flagged.npi,
+    row_number() over (order by flagged.visits_at_stake * flagged.confidence desc, flagged.source, flagged.category) as priority_rank,
+    flagged.source,
+    names.npi,
     names.display_name as clinician,
     names.display_practice as practice,
     names.organization,
@@ -198,7 +204,7 @@ final as (
     coalesce(per_source.referrals, 0) as referrals_last_year,
     per_source.last_at as last_referral_at
   from flagged
-  left join names on names.npi = flagged.npi
-  left join per_source on per_source.npi = flagged.npi
+  left join names on names.source = flagged.source
+  left join per_source on per_source.source = flagged.source
 )
 select * from final

@@ -1,13 +1,14 @@
 -- Grain: one row: how concentrated referrals and completed visits are among sources.
 --
 -- Over referrals received in the source window (source_window_days × 24 hours
--- before as_of, both ends included), from sources with a valid NPI (unknown
--- is not one source). Shares of the top 1, 5 and 10 sources by referrals;
+-- before as_of, both ends included), from known sources: an NPI, or the
+-- directory provider_id of a clinician without one (unknown is not one
+-- source). Shares of the top 1, 5 and 10 sources by referrals;
 -- the Herfindahl–Hirschman index (sum of squared percentage shares, 0–10,000;
 -- above 2,500 is highly concentrated); and the completed visits at risk if
 -- the largest source lapsed (its referrals' visits in the window).
 --
--- @column sources: Sources with a valid NPI and a referral in the window.
+-- @column sources: Known sources (not 'unknown') with a referral in the window.
 -- @column referrals: Their referrals in the window.
 -- @column top_1_share: Share of referrals from the largest source.
 -- @column top_5_share: Share of referrals from the five largest sources.
@@ -17,7 +18,7 @@
 -- @column top_1_visit_share: Share of those visits from the largest source.
 -- @column top_5_visit_share: Share of those visits from the five largest sources.
 -- @column top_10_visit_share: Share of those visits from the ten largest sources.
--- @column largest_source: NPI of the largest source.
+-- @column largest_source: The largest source: its NPI, or the directory provider_id of a clinician without one.
 -- @column visits_at_risk_if_largest_lapsed: Completed visits of the largest source's referrals in the window.
 with per_source as (
   select source, count(*) as referrals, count(*) filter (where is_completed) as visits

@@ -1,8 +1,10 @@
 -- Grain: one row per source with at least one referral in the trailing window.
 --
 -- Window: referrals received in the source_window_days (× 24 hours) before
--- as_of, both ends included. A source is the valid referring NPI, or
--- 'unknown'. Rates are null when their denominator is empty:
+-- as_of, both ends included. A source is the valid referring NPI, else the
+-- directory entry the referral's referring_id names (its NPI when it has a
+-- valid one, else its provider_id), else 'unknown' (fct_referrals.source).
+-- Rates are null when their denominator is empty:
 -- - in_scope_rate: in-scope / referrals;
 -- - complete_at_receipt_rate: complete at receipt / in-scope;
 -- - conversion_rate: among in-scope referrals whose leakage window had passed
@@ -20,7 +22,7 @@
 -- beta posterior, clipped to 0–1). Small sources are pulled toward the
 -- overall rate and get wide intervals.
 --
--- @column source: The referring NPI, or 'unknown' for referrals without a valid one.
+-- @column source: The referring clinician: their NPI, or the directory provider_id of one without a valid NPI; 'unknown' for referrals that name neither a valid NPI nor a provider_id in the directory.
 -- @column source_name: The clinician's name in the directory, else as written on their referrals.
 -- @column source_practice: The clinician's office in the directory, else as written on the referrals.
 -- @column organization: The clinician's group or network (directory).

@@ -1,7 +1,9 @@
 -- Grain: one row per (event, cohort_month, service_line, days): a step of a Kaplan–Meier curve.
 --
--- Time from receipt to first contact, to the first booking (scheduling) and
--- to the first visit, for in-scope referrals that were not declined, by month
+-- Time from receipt to first contact, to scheduling (fct_referrals.
+-- first_scheduled_at: the first booking, or for an appointment without
+-- booked_at the earlier of its start_at and its first load) and to the first
+-- visit, for in-scope referrals that were not declined, by month
 -- of receipt (local) and service line, plus 'all' lines. A referral that has
 -- not reached the event by as_of is censored at as_of, so recent cohorts are
 -- not made to look bad by referrals that simply have not had time yet. An
@@ -33,7 +35,7 @@ eligible as (
 durations as (
   select 'contact' as event, cohort_month, service_line, first_contact_at as reached_at, received_at, days_observed from eligible
   union all
-  select 'scheduled', cohort_month, service_line, first_booked_at, received_at, days_observed from eligible
+  select 'scheduled', cohort_month, service_line, first_scheduled_at, received_at, days_observed from eligible
   union all
   select 'visit', cohort_month, service_line, completed_visit_at, received_at, days_observed from eligible
 ),

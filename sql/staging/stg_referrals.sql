@@ -1,6 +1,6 @@
 -- Grain: one row per referral, as landed (PHI already removed at ingest).
--- Renames only, and the referral's source: its valid referring NPI, or
--- 'unknown' when it has none (metrics.md).
+-- Renames only: the referral's source (its NPI, else its referring_id looked
+-- up in the providers directory) is resolved in int_referral_sources.
 with source as (
   select * from referrals
 ),
@@ -14,7 +14,7 @@ renamed as (
     patient_sex,
     referring_npi,
     has_invalid_referring_npi,
-    coalesce(referring_npi, 'unknown') as source,
+    referring_id,
     referring_name,
     referring_practice,
     service_line,
