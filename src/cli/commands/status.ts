@@ -77,7 +77,7 @@ async function freshness(warehouse: Warehouse, config: RefloopConfig) {
   const latestEvent: Record<string, string> = {
     referrals: 'SELECT max(received_at) FROM referrals',
     referral_events: 'SELECT max(event_at) FROM referral_events',
-    appointments: 'SELECT max(booked_at) FROM appointments',
+    appointments: 'SELECT max(coalesce(booked_at, first_loaded_at)) FROM appointments',
     visits: 'SELECT max(visit_at) FROM visits',
     providers: 'SELECT NULL::TIMESTAMPTZ',
     capacity: 'SELECT max(week_start)::TIMESTAMPTZ FROM capacity',
