@@ -7,7 +7,7 @@
 // extracts (with planted bad rows, unless clean), or one delivery of an Epic
 // EHI export or of a FHIR R4 bulk export (src/demo/vendor/), which plant none.
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
@@ -98,6 +98,7 @@ export async function generateDemo(options: GenerateOptions, inboxDir: string, o
       1,
     )}\n`,
   );
+  await backdate(outputDir, shape !== 'csv');
   return { referrals: context.next.referral - 1, truthPath, seconds: (Date.now() - started) / 1000, outputDir };
 }
 
@@ -196,4 +197,17 @@ export async function writeDemoConfig(path: string, force: boolean, shape: DemoS
   if (existsSync(path) && !force) return false;
   await writeFile(path, `${JSON.stringify(demoConfig(shape), null, 2)}\n`);
   return true;
+}
+
+/**
+ * The ingest lets a file changed in the last minute settle (it may still be
+ * being copied in). The demo's files are complete when it returns, so they
+ * are dated two minutes back: `refloop demo` then `refloop run` loads them.
+ */
+async function backdate(dir: string, recursive: boolean): Promise<void> {
+  const when = new Date(Date.now() - 120_000);
+  // A delivery folder is the demo's own; in the inbox, only its top level holds the demo's files.
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive })) {
+    if (entry.isFile()) await utimes(join(entry.parentPath, entry.name), when, when);
+  }
 }
