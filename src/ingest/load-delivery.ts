@@ -112,6 +112,7 @@ export async function loadDelivery(
         const [outcome] = (await loadBatch(warehouse, [file], runId, { inTransaction: true })) as FileOutcome[];
         if (outcome?.status !== 'loaded') throw new Error(`its ${file.contract.kind} rows could not be loaded`);
       }
+      await addContributions(warehouse, emitter);
       const loaded = await loadedPerFile(warehouse);
       outcomes = [...emitter.tallies.values()].map((tally) => rawOutcome(tally, loaded.get(emitter.rawName(tally.file)) ?? 0));
       await recordDelivery(warehouse, unit, emitter, outcomes, hashes, canonical.reduce((n, c) => n + c.rows, 0), runId);
@@ -135,6 +136,26 @@ function accountingProblem(unit: DeliveryUnit, tallies: Map<string, RawFileTally
     }
   }
   return undefined;
+}
+
+/** A raw row that contributed to a loaded canonical row is loaded too (adapter.ts `contributed`). */
+async function addContributions(warehouse: Warehouse, emitter: CanonicalEmitter): Promise<void> {
+  const c = emitter.contributions;
+  if (c.file.length === 0) return;
+  await warehouse.run('CREATE OR REPLACE TEMP TABLE delivery_contributions (origin_file VARCHAR, origin_line INTEGER, to_file VARCHAR, to_line INTEGER)');
+  const appender = await warehouse.connection.createAppender('delivery_contributions', 'main', 'temp');
+  for (let i = 0; i < c.file.length; i++) {
+    appender.appendVarchar(c.file[i]!);
+    appender.appendInteger(c.line[i]!);
+    appender.appendVarchar(c.toFile[i]!);
+    appender.appendInteger(c.toLine[i]!);
+    appender.endRow();
+  }
+  appender.closeSync();
+  await warehouse.run(`INSERT INTO ${LOADED_ORIGINS}
+    SELECT DISTINCT c.origin_file, c.origin_line FROM temp.delivery_contributions AS c
+    SEMI JOIN ${LOADED_ORIGINS} AS loaded ON loaded.origin_file = c.to_file AND loaded.origin_line = c.to_line`);
+  await warehouse.run('DROP TABLE temp.delivery_contributions');
 }
 
 async function loadedPerFile(warehouse: Warehouse): Promise<Map<string, number>> {

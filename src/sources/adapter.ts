@@ -62,6 +62,13 @@ export interface AdapterOutput {
   skip(origin: Origin, rule: string): void;
   /** `count` rows of `file` skipped by one rule at once (a filter applied in bulk). */
   skipMany(file: string, rule: string, count: number): void;
+  /**
+   * A raw row whose facts went into a canonical row emitted for another raw
+   * row (a Slot counted in a week's capacity, a Communication that closes a
+   * visit's loop): it counts as loaded when that row loads, as quarantined
+   * when every row emitted for `to` was quarantined.
+   */
+  contributed?(origin: Origin, to: Origin): void;
   /** A raw row that cannot be read at all (not JSON, wrong number of fields): quarantined. The reason holds no raw value. */
   quarantine(origin: Origin, reason: string, column?: string): void;
   /** How many data rows (records, resources) `file` holds: called once per raw file the adapter reads. */

@@ -131,6 +131,17 @@ export class CanonicalEmitter implements AdapterOutput {
     this.tally(origin.file).emitted.add(origin.line);
   }
 
+  /** Raw rows that went into another raw row's canonical rows: (file, line) → (file, line), names relative to the inbox. */
+  readonly contributions: { file: string[]; line: number[]; toFile: string[]; toLine: number[] } = { file: [], line: [], toFile: [], toLine: [] };
+
+  contributed(origin: Origin, to: Origin): void {
+    this.tally(origin.file).emitted.add(origin.line);
+    this.contributions.file.push(this.rawName(origin.file));
+    this.contributions.line.push(origin.line);
+    this.contributions.toFile.push(this.rawName(to.file));
+    this.contributions.toLine.push(to.line);
+  }
+
   skip(origin: Origin, rule: string): void {
     const tally = this.tally(origin.file);
     if (tally.skippedLines.has(origin.line)) return;

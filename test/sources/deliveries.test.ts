@@ -188,3 +188,72 @@ describe('an NPPES delivery through the ingest', () => {
     expect(await p.query("SELECT rows_read::INTEGER AS read, rows_loaded::INTEGER AS loaded FROM ingested_files WHERE kind = 'nppes'")).toEqual([{ read: 1, loaded: 1 }]);
   });
 });
+
+describe('a FHIR delivery through the ingest', () => {
+  const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(String(v)).toISOString());
+
+  it('gives the funnel worked out by hand from its resources', async () => {
+    const { FHIR_CONFIG, writeFhirDelivery } = await import('./fixtures/fhir-delivery.ts');
+    p = await practice(FHIR_CONFIG);
+    const { expected } = await writeFhirDelivery(join(p.inbox, 'fhir', '2017-04-30'));
+    const summary = await p.ingest();
+    expect(summary.refused).toEqual([]);
+    const w = await openWarehouse({ path: p.dbPath, timezone: p.config.timezone, pseudonymKey: TEST_KEY });
+    try {
+      await transform(w, p.config, { asOf: '2017-06-01', runId: 99, snapshotDir: join(p.dir, 'published') });
+      const rows = await w.query<Record<string, unknown>>(
+        `SELECT referral_id, service_line, received_at::VARCHAR AS received, first_contact_at::VARCHAR AS contacted, is_scheduled AS scheduled,
+                completed_visit_at::VARCHAR AS completed, loop_closed_at::VARCHAR AS loop_closed, decline_reason
+         FROM fct_referrals ORDER BY referral_id`,
+      );
+      const documents = await w.query<{ referral_id: string; documents: string[] }>('SELECT referral_id, documents FROM referrals ORDER BY referral_id');
+      const cancelled = await w.query<{ referral_id: string }>("SELECT DISTINCT referral_id FROM referral_events WHERE event_type = 'cancelled'");
+      expect(
+        rows.map((r) => ({
+          referral_id: r.referral_id,
+          service_line: r.service_line,
+          received: iso(r.received),
+          contacted: iso(r.contacted),
+          scheduled: r.scheduled,
+          completed: iso(r.completed),
+          loop_closed: iso(r.loop_closed),
+          documents: [...(documents.find((d) => d.referral_id === r.referral_id)?.documents ?? [])].sort(),
+          declined: r.decline_reason ?? null,
+          cancelled: cancelled.some((c) => c.referral_id === r.referral_id),
+        })),
+      ).toEqual(
+        [...expected]
+          .sort((a, b) => (a.referral_id < b.referral_id ? -1 : 1))
+          .map((e) => ({ ...e, received: iso(e.received), contacted: iso(e.contacted), completed: iso(e.completed), loop_closed: iso(e.loop_closed), documents: [...e.documents].sort() })),
+      );
+    } finally {
+      await w.close();
+    }
+  });
+
+  const REAL = join(import.meta.dirname, '../../../shared/reference/real');
+  it.skipIf(!existsSync(REAL))('loads the public FHIR samples (R4 specification examples, Synthea bulk export) with every resource accounted for (skipped: the public samples are not beside the checkout)', async () => {
+    p = await practice({
+      timezone: 'America/New_York',
+      service_lines: [{ id: 'primary_care', name: 'Primary care', aliases: ['185349003', '162673000'] }],
+      sources: [{ name: 'fhir', adapter: 'fhir-r4', path: 'fhir' }],
+    });
+    const { cp } = await import('node:fs/promises');
+    await cp(join(REAL, 'fhir-r4-examples'), join(p.inbox, 'fhir', '2024-01-01-examples'), { recursive: true });
+    await cp(join(REAL, 'synthea-bulk-fhir'), join(p.inbox, 'fhir', '2024-01-02-synthea'), { recursive: true });
+    const summary = await p.ingest();
+    expect(summary.refused).toEqual([]);
+    expect(summary.deliveriesLoaded).toBe(2);
+    const files = await p.query<{ file: string; read: number; accounted: number }>(
+      'SELECT file, rows_read::INTEGER AS read, (rows_loaded + rows_skipped + rows_quarantined)::INTEGER AS accounted FROM ingested_files ORDER BY file',
+    );
+    expect(files.length).toBe(66);
+    for (const f of files) expect(f.accounted, f.file).toBe(f.read);
+    // Synthea's finished encounters are visits; its practitioners, with NPIs, the directory.
+    const [visits] = await p.query<{ n: number }>("SELECT count(*)::INTEGER AS n FROM visits WHERE source_delivery = '2024-01-02-synthea'");
+    expect(visits!.n).toBeGreaterThan(1000);
+    const [providers] = await p.query<{ n: number; with_npi: number }>('SELECT count(*)::INTEGER AS n, count(npi)::INTEGER AS with_npi FROM providers');
+    expect(providers!.with_npi).toBeGreaterThan(0);
+    expect(await p.query("SELECT count(*)::INTEGER AS n FROM referrals WHERE source_delivery = '2024-01-01-examples'")).not.toEqual([{ n: 0 }]);
+  });
+});
