@@ -170,5 +170,6 @@ describe('planted volume changes', () => {
       connection.closeSync();
       instance.closeSync();
     }
-  });
+    // Generating 25,000 referrals takes 20–40 s on two cores: a hang guard, not a speed check.
+  }, 180_000);
 });
