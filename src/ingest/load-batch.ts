@@ -78,7 +78,7 @@ export async function loadBatch(warehouse: Warehouse, files: readonly ReadyFile[
     await stageQuarantine(warehouse, files, quarantine);
     await stageLineMaps(warehouse, lineMaps);
     const land = async () => {
-      await warehouse.run(upsertSql(contract, repeats, await isEmpty(warehouse, contract), runId, extents));
+      await warehouse.run(upsertSql(contract, repeats, await isEmpty(warehouse, contract), runId, extents, lineMaps.length > 0));
       await warehouse.run(
         `INSERT INTO quarantine SELECT file, line, column_name, value, reason, ${sqlString(contract.kind)}, ${runId} FROM quarantine_batch ORDER BY file, line`,
       );
@@ -350,7 +350,8 @@ async function stageQuarantine(warehouse: Warehouse, files: readonly ReadyFile[]
  * file are one row). Each step is taken only when the batch needs it: ranking
  * copies costs a sort, and MERGE a join against the whole landing table.
  */
-function upsertSql(contract: ExtractContract, repeats: KeyRepeats, targetEmpty: boolean, runId: number, extents: Map<string, Extent>): string {
+/** @param lineMapped some file of the batch needs its line map joined (see hasTrivialLines); most need none. */
+function upsertSql(contract: ExtractContract, repeats: KeyRepeats, targetEmpty: boolean, runId: number, extents: Map<string, Extent>, lineMapped: boolean): string {
   const table = `"${contract.table}"`;
   const columns = [...landingColumns(contract).map((c) => c.name), ...LINEAGE_COLUMNS.map((c) => c.name)];
   const nonKey = columns.filter((c) => !contract.key.includes(c) && c !== 'first_loaded_at');
@@ -361,7 +362,7 @@ function upsertSql(contract: ExtractContract, repeats: KeyRepeats, targetEmpty: 
     'batch_files.source_name',
     'batch_files.source_delivery',
     'coalesce(staged.origin_file, batch_files.file) AS source_file',
-    'coalesce(staged.origin_line, batch_lines.line, CAST(staged.position AS INTEGER) + 2) AS source_line',
+    `coalesce(staged.origin_line, ${lineMapped ? 'batch_lines.line, ' : ''}CAST(staged.position AS INTEGER) + 2) AS source_line`,
     'batch_files.applied_order',
     'now() AS first_loaded_at',
     `${runId} AS ingest_run_id`,
@@ -369,7 +370,7 @@ function upsertSql(contract: ExtractContract, repeats: KeyRepeats, targetEmpty: 
   const incoming = `WITH positioned AS (SELECT *, ${positionSql(extents)} AS position FROM staged)
   SELECT ${repeats === 'within_files' ? `DISTINCT ON (${keys.join(', ')}) ` : ''}${[...landed, ...lineage].join(', ')}
   FROM positioned AS staged JOIN batch_files USING (file_id)
-  LEFT JOIN temp.batch_lines ON batch_lines.file_id = staged.file_id AND batch_lines.position = staged.position
+  ${lineMapped ? 'LEFT JOIN temp.batch_lines ON batch_lines.file_id = staged.file_id AND batch_lines.position = staged.position' : ''}
   ${pseudonymized ? `LEFT JOIN ${PSEUDONYMS} ON ${PSEUDONYMS}.patient_id = staged."${stagedColumn(pseudonymized)}"` : ''}
   WHERE staged.quarantine_reason IS NULL AND staged.skip_rule IS NULL
   ${repeats === 'across_files' ? `QUALIFY row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY batch_files.applied_order DESC) = 1` : ''}`;
