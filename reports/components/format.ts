@@ -50,5 +50,6 @@ export function el(tag: string, attributes: Record<string, string> = {}, ...chil
 export function table(rows: Record<string, unknown>[], columns: { key: string; label: string; format?: (v: unknown) => string }[]): HTMLElement {
   const head = el('tr', {}, ...columns.map((c) => el('th', {}, c.label)));
   const body = rows.map((row) => el('tr', {}, ...columns.map((c) => el('td', {}, c.format ? c.format(row[c.key]) : String(row[c.key] ?? '—')))));
-  return el('table', { class: 'refloop-table' }, el('thead', {}, head), el('tbody', {}, ...body));
+  // A wide table scrolls inside its own box rather than widening the page on a phone.
+  return el('div', { class: 'refloop-table-scroll' }, el('table', { class: 'refloop-table' }, el('thead', {}, head), el('tbody', {}, ...body)));
 }

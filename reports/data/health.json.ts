@@ -9,7 +9,8 @@ await runLoader('health', async (query) => {
      FROM runs ORDER BY run_id DESC LIMIT 20`,
   );
   const feeds = await query(
-    `SELECT source, kind, count(*) AS files, arg_max(file, ingested_at) AS latest_file, strftime(max(ingested_at), '%Y-%m-%d %H:%M') AS last_loaded,
+    `SELECT source, kind, count(*) AS files,
+            arg_max(CASE WHEN delivery_sha256 IS NULL THEN file ELSE 'delivery ' || delivery END, ingested_at) AS latest_file, strftime(max(ingested_at), '%Y-%m-%d %H:%M') AS last_loaded,
             sum(rows_read) AS rows_read, sum(rows_loaded) AS rows_loaded, sum(rows_skipped) AS rows_skipped, sum(rows_quarantined) AS rows_quarantined,
             bool_and(rows_read = rows_loaded + rows_skipped + rows_quarantined) AS adds_up
      FROM ingested_files GROUP BY ALL ORDER BY source, kind`,
