@@ -1,7 +1,11 @@
 // The weekly dashboards (Observable Framework). Built offline by
 // `refloop publish`: every script, style and data file lands in dist/.
+// Framework keeps its loader cache inside the source root
+// (<root>/.observablehq/cache), so publish builds from a source root of the
+// warehouse's own (REFLOOP_SITE_ROOT: links to the files of reports/), and
+// two warehouses' builds never share a cache.
 export default {
-  root: 'reports',
+  root: process.env.REFLOOP_SITE_ROOT ?? 'reports',
   output: process.env.REFLOOP_SITE_OUTPUT ?? 'dist',
   title: 'refloop',
   pages: [

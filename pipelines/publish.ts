@@ -1,20 +1,27 @@
 // The publish job: builds the dashboard site from the published snapshots.
 //
+// - Only a whole snapshot set is published (its manifest, every file it
+//   lists, nothing left by an interrupted write), and the loaders read the
+//   set's own folder, so one build reads one transform.
 // - An error check that fired in the last transform stops the publish.
-// - Framework runs a data loader only when its output is not cached, however
-//   old the cache, so the loader cache is cleared first: the site always
-//   shows the current snapshots.
+// - Framework keeps its loader cache in the source root, and runs a loader
+//   only when its output is not cached, however old the cache. So each
+//   warehouse builds from a source root of its own (links to the files of
+//   reports/, beside the warehouse), and its cache is cleared first: the site
+//   always shows that warehouse's current snapshots, whatever another
+//   warehouse's publish is doing.
 // - The site is built into a temporary folder, checked (every page, every
 //   data file, no failed loader), then swapped in; a failed build leaves the
 //   previous site in place.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, symlink } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { sqlString } from '../src/contracts/value-sql.ts';
 import { log, progress } from '../src/log.ts';
+import { readSnapshotSet } from '../src/models/snapshots.ts';
 
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PAGES = ['index', 'intake', 'sources', 'outreach', 'capacity', 'data-health', 'definitions'];
@@ -24,16 +31,19 @@ export interface PublishOptions {
   snapshotDir: string;
   siteDir: string;
   minCellSize: number;
+  /** A folder of the warehouse's own for Framework's source root and cache (replaced by each publish). */
+  sourceRoot: string;
 }
 
 export async function publishSite(options: PublishOptions): Promise<{ seconds: number; pages: number }> {
   const started = Date.now();
-  await refuseOnFailedChecks(options.snapshotDir);
-  await rm(join(PROJECT_ROOT, 'reports', '.observablehq', 'cache'), { recursive: true, force: true });
+  const set = await readSnapshotSet(options.snapshotDir);
+  await refuseOnFailedChecks(set.dir);
+  await prepareSourceRoot(options.sourceRoot);
   const building = join(dirname(options.siteDir), `.site-building-${process.pid}`);
   await rm(building, { recursive: true, force: true });
   try {
-    const output = await runFrameworkBuild(building, options);
+    const output = await runFrameworkBuild(building, { ...options, snapshotDir: set.dir });
     await verifySite(building, output);
     const previous = `${options.siteDir}.previous-${process.pid}`;
     if (existsSync(options.siteDir)) await rename(options.siteDir, previous);
@@ -42,13 +52,30 @@ export async function publishSite(options: PublishOptions): Promise<{ seconds: n
   } catch (error) {
     await rm(building, { recursive: true, force: true });
     throw error;
+  } finally {
+    await rm(options.sourceRoot, { recursive: true, force: true });
   }
   return { seconds: (Date.now() - started) / 1000, pages: PAGES.length };
 }
 
-async function refuseOnFailedChecks(snapshotDir: string): Promise<void> {
-  const file = join(snapshotDir, 'check_results.parquet');
-  if (!existsSync(file)) throw new Error(`no published marts in ${snapshotDir}: run \`refloop run\` first`);
+/**
+ * A Framework source root that is reports/ but for its cache: a link to each
+ * of its files and folders, and an empty .observablehq/ of its own. The
+ * loaders, run through the links, import src/ from where the files really
+ * are (Node resolves a module by its real path).
+ */
+async function prepareSourceRoot(root: string): Promise<void> {
+  const reports = join(PROJECT_ROOT, 'reports');
+  await rm(root, { recursive: true, force: true });
+  await mkdir(join(root, '.observablehq'), { recursive: true });
+  for (const entry of await readdir(reports)) {
+    if (entry !== '.observablehq') await symlink(join(reports, entry), join(root, entry));
+  }
+}
+
+async function refuseOnFailedChecks(setDir: string): Promise<void> {
+  const file = join(setDir, 'check_results.parquet');
+  if (!existsSync(file)) throw new Error(`no check results in the published snapshots (${setDir}): run \`refloop run\` first`);
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {
@@ -72,8 +99,13 @@ function runFrameworkBuild(output: string, options: PublishOptions): Promise<str
       env: {
         ...process.env,
         PATH: `${bin}${delimiter}${process.env.PATH ?? ''}`,
+        REFLOOP_SITE_ROOT: options.sourceRoot,
         REFLOOP_SITE_OUTPUT: output,
         REFLOOP_PUBLISHED_DIR: options.snapshotDir,
+        // The pages' packages are found from the source root, which lies
+        // outside the project: Framework resolves them with require.resolve,
+        // which also looks in NODE_PATH.
+        NODE_PATH: [join(PROJECT_ROOT, 'node_modules'), process.env.NODE_PATH].filter(Boolean).join(delimiter),
         REFLOOP_MIN_CELL_SIZE: String(options.minCellSize),
         // Framework must not try to reach its telemetry endpoint.
         OBSERVABLE_TELEMETRY_DISABLE: 'true',

@@ -1,15 +1,19 @@
-// The transform job: builds the SQL models for as_of, runs the data checks,
-// and publishes the marts as Parquet snapshots.
+// The transform job: builds the SQL models for as_of, the capacity forecast
+// and the data checks in one transaction, so a step that fails (a model, the
+// forecast, a check) leaves every table, model_runs and check_results as they
+// were. With a snapshot folder it then publishes the marts as a snapshot set;
+// `refloop transform` does that itself, after the run is recorded.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RefloopConfig } from '../src/config/schema.ts';
 import { log, progress } from '../src/log.ts';
-import { buildModels, type ModelRun } from '../src/models/build.ts';
+import { buildModelsInTransaction, type ModelRun } from '../src/models/build.ts';
 import { type CheckResult, customChecks, modelChecks, runChecks } from '../src/models/checks.ts';
-import { buildCapacityForecast, FORECAST_TABLES } from '../src/forecast/capacity-step.ts';
+import { buildCapacityForecastInTransaction, FORECAST_TABLES } from '../src/forecast/capacity-step.ts';
 import { resolveAsOf } from '../src/models/config-tables.ts';
 import { readModels } from '../src/models/model-file.ts';
-import { publishSnapshots } from '../src/models/snapshots.ts';
+import { publishSnapshotSet, systemSnapshots } from '../src/models/snapshots.ts';
+import { withTransaction } from '../src/warehouse/sql.ts';
 import type { Warehouse } from '../src/warehouse/warehouse.ts';
 
 export const SQL_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'sql');
@@ -19,24 +23,30 @@ export interface TransformResult {
   marts: string[];
   models: ModelRun[];
   checks: CheckResult[];
+  /** The marts' snapshot files, when a snapshot folder was given. */
   snapshots: string[];
 }
 
 export async function transform(
   warehouse: Warehouse,
   config: RefloopConfig,
-  options: { asOf?: string | undefined; runId: number; snapshotDir: string; sqlDir?: string },
+  options: { asOf?: string | undefined; runId: number; snapshotDir?: string; sqlDir?: string },
 ): Promise<TransformResult> {
   const sqlDir = options.sqlDir ?? SQL_DIR;
   const models = await readModels(sqlDir);
+  const checkList = [...modelChecks(models), ...(await customChecks(join(sqlDir, 'checks')))];
   const asOf = await resolveAsOf(warehouse, options.asOf);
   log('transform.start', `transform: ${models.length} models as of ${asOf}`, { models: models.length, as_of: asOf });
-  const runs = await buildModels(warehouse, models, config, asOf, options.runId, (model, i, total) =>
-    progress(`transform: [${i + 1}/${total}] ${model.name}`),
-  );
-  progress('transform: capacity forecast');
-  const forecasted = await buildCapacityForecast(warehouse);
-  const checks = await runChecks(warehouse, [...modelChecks(models), ...(await customChecks(join(sqlDir, 'checks')))], options.runId);
+  const { runs, forecasted, checks } = await withTransaction(warehouse, async () => {
+    const runs = await buildModelsInTransaction(warehouse, models, config, asOf, options.runId, (model, i, total) =>
+      progress(`transform: [${i + 1}/${total}] ${model.name}`),
+    );
+    progress('transform: capacity forecast');
+    const forecasted = await buildCapacityForecastInTransaction(warehouse);
+    progress('transform: checks');
+    const checks = await runChecks(warehouse, checkList, options.runId);
+    return { runs, forecasted, checks };
+  });
   for (const failed of checks.filter((c) => c.failingRows > 0)) {
     log('transform.check_failed', `transform: check ${failed.name} (${failed.severity}) fired on ${failed.failingRows} rows: ${failed.whatToDo}`, {
       check: failed.name,
@@ -45,7 +55,11 @@ export async function transform(
     });
   }
   const marts = [...models.filter((m) => m.layer === 'marts').map((m) => m.name), ...(forecasted ? FORECAST_TABLES : [])];
-  const snapshots = await publishSnapshots(warehouse, marts, options.snapshotDir);
+  let snapshots: string[] = [];
+  if (options.snapshotDir) {
+    const set = await publishSnapshotSet(warehouse, [...marts, ...systemSnapshots(marts)], options.snapshotDir, { runId: options.runId });
+    snapshots = set.files.slice(0, marts.length);
+  }
   return { asOf, marts, models: runs, checks, snapshots };
 }
 
@@ -53,5 +67,5 @@ export function transformSummary(result: TransformResult): string {
   const seconds = result.models.reduce((s, m) => s + m.seconds, 0).toFixed(1);
   const failed = result.checks.filter((c) => c.failingRows > 0);
   const errors = failed.filter((c) => c.severity === 'error').length;
-  return `transform: ${result.models.length} models built in ${seconds}s as of ${result.asOf}; ${result.checks.length} checks, ${errors} errors, ${failed.length - errors} warnings; ${result.snapshots.length} marts published`;
+  return `transform: ${result.models.length} models built in ${seconds}s as of ${result.asOf}; ${result.checks.length} checks, ${errors} errors, ${failed.length - errors} warnings; ${result.marts.length} marts`;
 }

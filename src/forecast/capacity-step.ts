@@ -2,9 +2,10 @@
 // service line for the next 12 weeks, turned into expected new-patient visits
 // (forecast × conversion × show rate) and set against the capacity extract's
 // slots, with the forecast's own backtest beside it. Runs after the SQL
-// models; written as two tables in one transaction.
+// models, in the transform's transaction (or, alone, in one of its own).
 import { sqlString } from '../contracts/value-sql.ts';
 import { type TableSpec, tableSql } from '../warehouse/schema.ts';
+import { withTransaction } from '../warehouse/sql.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import { backtest, forecast, intervals } from './weekly.ts';
 
@@ -57,7 +58,13 @@ const TABLES: TableSpec[] = [
 /** The models the forecast reads; without them (a project with its own models) the step is skipped. */
 const INPUTS = ['kpi_weekly', 'fct_referrals', 'int_appointment_links', 'stg_capacity', 'config_service_lines'];
 
-export async function buildCapacityForecast(warehouse: Warehouse): Promise<boolean> {
+/** The forecast tables in a transaction of their own; false when the inputs are not there. */
+export function buildCapacityForecast(warehouse: Warehouse): Promise<boolean> {
+  return withTransaction(warehouse, () => buildCapacityForecastInTransaction(warehouse));
+}
+
+/** The same inside a transaction the caller has open: nothing here commits. */
+export async function buildCapacityForecastInTransaction(warehouse: Warehouse): Promise<boolean> {
   const present = await warehouse.query<{ n: number }>(
     `SELECT count(*)::INTEGER AS n FROM (SELECT table_name FROM duckdb_tables() UNION SELECT view_name FROM duckdb_views()) WHERE table_name IN (${INPUTS.map(sqlString).join(', ')})`,
   );
@@ -110,18 +117,11 @@ export async function buildCapacityForecast(warehouse: Warehouse): Promise<boole
       `(${sqlString(line.service_line)}, ${sqlString(result.model)}, ${history.length}, ${test?.origins ?? 0}, ${num(test?.mae)}, ${num(test?.seasonalNaiveMae)}, ${num(test?.mase)}, ${num(test?.seasonalNaiveMase)}, ${dispersion})`,
     );
   }
-  await warehouse.run('BEGIN TRANSACTION');
-  try {
-    const rowsOf: Record<string, string[]> = { capacity_forecast: forecastRows, forecast_backtest: backtestRows };
-    for (const table of TABLES) {
-      await warehouse.run(tableSql(table, { replace: true }));
-      const rows = rowsOf[table.name]!;
-      if (rows.length) await warehouse.run(`INSERT INTO ${table.name} VALUES ${rows.join(', ')}`);
-    }
-    await warehouse.run('COMMIT');
-  } catch (error) {
-    await warehouse.run('ROLLBACK');
-    throw error;
+  const rowsOf: Record<string, string[]> = { capacity_forecast: forecastRows, forecast_backtest: backtestRows };
+  for (const table of TABLES) {
+    await warehouse.run(tableSql(table, { replace: true }));
+    const rows = rowsOf[table.name]!;
+    if (rows.length) await warehouse.run(`INSERT INTO ${table.name} VALUES ${rows.join(', ')}`);
   }
   return true;
 }

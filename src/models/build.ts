@@ -1,4 +1,5 @@
-// Builds the models in dependency order, in one transaction: a failed build
+// Builds the models in dependency order, in one transaction (its own, or the
+// transform's, which also holds the forecast and the checks): a failed build
 // leaves the marts as they were. Staging models are views, intermediate models
 // temporary tables (the marts' building blocks, rebuilt every transform:
 // writing them to the warehouse file cost a third of a transform), marts
@@ -6,6 +7,7 @@
 // without one fails the build. Row counts and timings go to model_runs.
 import type { RefloopConfig } from '../config/schema.ts';
 import { sqlString } from '../contracts/value-sql.ts';
+import { withTransaction } from '../warehouse/sql.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import { configTablesSql, CONFIG_TABLES } from './config-tables.ts';
 import { orderModels } from './graph.ts';
@@ -18,13 +20,25 @@ export interface ModelRun {
   seconds: number;
 }
 
-export async function buildModels(
+type OnModel = (model: Model, index: number, total: number) => void;
+
+/** Builds the models in a transaction of their own. */
+export function buildModels(warehouse: Warehouse, models: Model[], config: RefloopConfig, asOf: string, runId: number, onModel?: OnModel): Promise<ModelRun[]> {
+  return withTransaction(warehouse, () => buildModelsInTransaction(warehouse, models, config, asOf, runId, onModel));
+}
+
+/**
+ * Builds the models inside a transaction the caller has open and commits or
+ * rolls back with whatever else it holds (the transform's forecast and
+ * checks): nothing here commits.
+ */
+export async function buildModelsInTransaction(
   warehouse: Warehouse,
   models: Model[],
   config: RefloopConfig,
   asOf: string,
   runId: number,
-  onModel?: (model: Model, index: number, total: number) => void,
+  onModel?: OnModel,
 ): Promise<ModelRun[]> {
   const existing = new Set(
     (await warehouse.query<{ name: string }>("SELECT table_name AS name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'")).map((r) =>
@@ -34,33 +48,26 @@ export async function buildModels(
   for (const t of CONFIG_TABLES) existing.add(t);
   const ordered = orderModels(models, warehouse.connection, existing);
   const runs: ModelRun[] = [];
-  await warehouse.run('BEGIN TRANSACTION');
-  try {
-    await warehouse.run(configTablesSql(config, asOf));
-    // Intermediate tables that earlier versions kept in the warehouse would stand beside the temporary ones.
-    const intermediate = ordered.filter((m) => m.layer === 'intermediate');
-    if (intermediate.length) await warehouse.run(intermediate.map((m) => `DROP TABLE IF EXISTS main."${m.name}";`).join('\n'));
-    for (const [index, model] of ordered.entries()) {
-      onModel?.(model, index, ordered.length);
-      const started = performance.now();
-      const kind = model.layer === 'staging' ? 'VIEW' : 'TABLE';
-      const temporary = model.layer === 'intermediate' ? 'TEMP ' : '';
-      try {
-        await warehouse.run(`CREATE OR REPLACE ${temporary}${kind} "${model.name}" AS\n${model.sql}`);
-      } catch (error) {
-        throw new ModelError(`model ${model.name} (${model.path}) failed: ${(error as Error).message.split('\n')[0]}`);
-      }
-      await documentModel(warehouse, model, kind, temporary ? "'temp'" : 'current_database()');
-      const [count] = await warehouse.query<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM "${model.name}"`);
-      runs.push({ model: model.name, layer: model.layer, rows: Number(count!.n), seconds: (performance.now() - started) / 1000 });
+  await warehouse.run(configTablesSql(config, asOf));
+  // Intermediate tables that earlier versions kept in the warehouse would stand beside the temporary ones.
+  const intermediate = ordered.filter((m) => m.layer === 'intermediate');
+  if (intermediate.length) await warehouse.run(intermediate.map((m) => `DROP TABLE IF EXISTS main."${m.name}";`).join('\n'));
+  for (const [index, model] of ordered.entries()) {
+    onModel?.(model, index, ordered.length);
+    const started = performance.now();
+    const kind = model.layer === 'staging' ? 'VIEW' : 'TABLE';
+    const temporary = model.layer === 'intermediate' ? 'TEMP ' : '';
+    try {
+      await warehouse.run(`CREATE OR REPLACE ${temporary}${kind} "${model.name}" AS\n${model.sql}`);
+    } catch (error) {
+      throw new ModelError(`model ${model.name} (${model.path}) failed: ${(error as Error).message.split('\n')[0]}`);
     }
-    for (const r of runs) {
-      await warehouse.run(`INSERT INTO model_runs VALUES (${runId}, ${sqlString(r.model)}, ${sqlString(r.layer)}, ${r.rows}, ${r.seconds})`);
-    }
-    await warehouse.run('COMMIT');
-  } catch (error) {
-    await warehouse.run('ROLLBACK');
-    throw error;
+    await documentModel(warehouse, model, kind, temporary ? "'temp'" : 'current_database()');
+    const [count] = await warehouse.query<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM "${model.name}"`);
+    runs.push({ model: model.name, layer: model.layer, rows: Number(count!.n), seconds: (performance.now() - started) / 1000 });
+  }
+  for (const r of runs) {
+    await warehouse.run(`INSERT INTO model_runs VALUES (${runId}, ${sqlString(r.model)}, ${sqlString(r.layer)}, ${r.rows}, ${r.seconds})`);
   }
   return runs;
 }

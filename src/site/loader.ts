@@ -2,10 +2,13 @@
 // snapshots (never the warehouse, which a running job may hold), writes one
 // JSON document to stdout, logs only to stderr, and exits non-zero on failure
 // or empty output so the publish fails instead of showing stale numbers.
-import { readdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+// It reads one whole snapshot set: the files its manifest lists, each
+// holding the rows the manifest says (a file swapped in from elsewhere, or
+// cut short, fails the loader).
+import { resolve } from 'node:path';
 import { DuckDBInstance, DuckDBTypeId, type Json } from '@duckdb/node-api';
 import { sqlString } from '../contracts/value-sql.ts';
+import { readSnapshotSet } from '../models/snapshots.ts';
 
 export const publishedDir = () => resolve(process.env.REFLOOP_PUBLISHED_DIR ?? 'data/published');
 export const minCellSize = () => Number(process.env.REFLOOP_MIN_CELL_SIZE ?? 11);
@@ -42,15 +45,16 @@ export async function runLoader(name: string, load: (query: Query) => Promise<Re
   }
 }
 
-/** A view per snapshot file; returns the practice's time zone from config_params. */
+/** A view per snapshot file of the set; returns the practice's time zone from config_params. */
 async function viewsOverSnapshots(connection: Awaited<ReturnType<DuckDBInstance['connect']>>): Promise<[string | undefined]> {
-  const dir = publishedDir();
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.parquet'));
-  if (files.length === 0) throw new Error(`no snapshots in ${dir}: run \`refloop run\` first`);
-  for (const file of files) {
-    await connection.run(`CREATE VIEW "${file.replace(/\.parquet$/, '')}" AS SELECT * FROM read_parquet(${sqlString(join(dir, file))})`);
+  const set = await readSnapshotSet(publishedDir());
+  for (const [i, { name, rows }] of set.manifest.files.entries()) {
+    const path = sqlString(set.files[i]!);
+    const [meta] = (await connection.runAndReadAll(`SELECT num_rows::BIGINT AS n FROM parquet_file_metadata(${path})`)).getRowObjectsJson();
+    if (Number(meta?.n) !== rows) throw new Error(`snapshot ${name} holds ${String(meta?.n)} rows, but its set's manifest says ${rows}`);
+    await connection.run(`CREATE VIEW "${name.replace(/\.parquet$/, '')}" AS SELECT * FROM read_parquet(${path})`);
   }
-  if (!files.includes('config_params.parquet')) return [undefined];
+  if (!set.manifest.files.some((f) => f.name === 'config_params.parquet')) return [undefined];
   const reader = await connection.runAndReadAll('SELECT timezone FROM config_params');
   return [reader.getRowObjectsJson()[0]?.timezone as string | undefined];
 }

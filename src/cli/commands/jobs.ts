@@ -7,9 +7,10 @@ import { publishSite } from '../../../pipelines/publish.ts';
 import { ingestInbox, summaryLine } from '../../../pipelines/ingest.ts';
 import { transform, transformSummary } from '../../../pipelines/transform.ts';
 import { workDirFor } from '../../ingest/work-dir.ts';
-import { printable, result } from '../../log.ts';
-import { publishSnapshots, systemSnapshots } from '../../models/snapshots.ts';
+import { log, printable, result } from '../../log.ts';
+import { publishSnapshotSet, removeStaleSnapshotSets, systemSnapshots } from '../../models/snapshots.ts';
 import { stopRequested } from '../../shutdown.ts';
+import { acquireWriterLock } from '../../warehouse/lock.ts';
 import { finishRun, type RunTotals, startRun, type Trigger } from '../../warehouse/runs.ts';
 import { type Command, COMMON_OPTIONS } from '../command.ts';
 import { type CommonOptions, type Context, createContext, openForWriting } from '../context.ts';
@@ -20,10 +21,12 @@ export async function runStages(options: CommonOptions, job: string, stages: Sta
   const context = await createContext(options);
   const { warehouse, lock } = await openForWriting(context, job, { wait: options.wait });
   try {
+    const snapshotDir = snapshotDirFor(context);
+    // What a killed writer left: snapshot folders nothing points at.
+    await removeStaleSnapshotSets(snapshotDir);
     const runId = await startRun(warehouse, job, trigger);
     await lock.setRun(runId);
     const totals: RunTotals = {};
-    const snapshotDir = join(dirname(context.dbPath), 'published');
     let marts: string[] | undefined;
     const problems: string[] = [];
     try {
@@ -44,11 +47,7 @@ export async function runStages(options: CommonOptions, job: string, stages: Sta
         result('ingest.summary', summaryLine(summary));
       }
       if (stages.includes('transform') && !stopRequested()) {
-        const outcome = await transform(warehouse, context.config, {
-          asOf: options['as-of'],
-          runId,
-          snapshotDir,
-        });
+        const outcome = await transform(warehouse, context.config, { asOf: options['as-of'], runId });
         marts = outcome.marts;
         const errors = outcome.checks.filter((c) => c.severity === 'error' && c.failingRows > 0);
         totals.checksFailed = outcome.checks.filter((c) => c.failingRows > 0).length;
@@ -61,12 +60,26 @@ export async function runStages(options: CommonOptions, job: string, stages: Sta
     }
     const failure = problems.length ? problems.join('; ') : undefined;
     await finishRun(warehouse, runId, totals, failure);
-    if (marts) await publishSnapshots(warehouse, systemSnapshots(marts), snapshotDir);
+    // The marts and the run records as one set, after the run is recorded
+    // (so the health page shows it finished); a set that fails to write
+    // leaves the previous one in place and fails the run.
+    if (marts) {
+      try {
+        const set = await publishSnapshotSet(warehouse, [...marts, ...systemSnapshots(marts)], snapshotDir, { runId });
+        log('snapshots.published', `snapshots: ${set.manifest.files.length} files of run ${runId} published to ${snapshotDir}`, { files: set.manifest.files.length, run_id: runId });
+      } catch (error) {
+        await finishRun(warehouse, runId, totals, `snapshots not published: ${(error as Error).message.split('\n')[0]}`);
+        throw error;
+      }
+    }
     if (failure) process.stderr.write(`refloop ${job}: ${printable(failure)} (see the messages above)\n`);
     if (stages.includes('publish') && !stopRequested()) {
-      // The warehouse is closed first: the site's loaders read snapshots only.
+      // The warehouse is closed first (the site's loaders read snapshots
+      // only, and readers may open it meanwhile), which releases the writer
+      // lock; the publish takes it again so no transform swaps the snapshots
+      // during the build.
       await warehouse.close();
-      await publish(context);
+      await publishHoldingLock(context, options);
     }
     return failure ? 1 : 0;
   } finally {
@@ -99,17 +112,36 @@ export const runCommand: Command = {
   run: (options) => runStages(options as CommonOptions, 'run', options.publish ? ['ingest', 'transform', 'publish'] : ['ingest', 'transform']),
 };
 
-async function publish(context: Context): Promise<void> {
-  const siteDir = resolve('dist');
-  const outcome = await publishSite({ snapshotDir: join(dirname(context.dbPath), 'published'), siteDir, minCellSize: context.config.min_cell_size });
-  result('publish.done', `publish: ${outcome.pages} pages built into ${siteDir} in ${outcome.seconds.toFixed(1)}s`);
+const snapshotDirFor = (context: Context) => join(dirname(context.dbPath), 'published');
+
+/**
+ * Builds the site under the warehouse's writer lock: a second publish (or a
+ * job) on the same warehouse waits with --wait or exits 1 naming the holder,
+ * and no transform swaps the snapshots while the loaders read them.
+ */
+async function publishHoldingLock(context: Context, options: CommonOptions): Promise<void> {
+  const lock = await acquireWriterLock(context.dbPath, 'publish', { wait: options.wait });
+  try {
+    await removeStaleSnapshotSets(snapshotDirFor(context));
+    const siteDir = resolve('dist');
+    const outcome = await publishSite({
+      snapshotDir: snapshotDirFor(context),
+      siteDir,
+      minCellSize: context.config.min_cell_size,
+      // Framework's source root and loader cache: one per warehouse.
+      sourceRoot: `${context.dbPath}.site`,
+    });
+    result('publish.done', `publish: ${outcome.pages} pages built into ${siteDir} in ${outcome.seconds.toFixed(1)}s`);
+  } finally {
+    await lock.release();
+  }
 }
 
 export const publishCommand: Command = {
   summary: 'build the dashboard site into dist/ from the published marts',
   options: COMMON_OPTIONS,
   async run(options) {
-    await publish(await createContext(options as CommonOptions));
+    await publishHoldingLock(await createContext(options as CommonOptions), options as CommonOptions);
     return 0;
   },
 };
