@@ -10,7 +10,8 @@ import type { AdapterOutput, CanonicalKind, CanonicalRow, Origin } from './adapt
 
 const FLUSH_CHARS = 1 << 20;
 
-const cell = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
+const NEEDS_QUOTES = /[",\r\n]/;
+const cell = (value: string) => (NEEDS_QUOTES.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
 
 class CanonicalFile {
   private readonly fd: number;
@@ -18,26 +19,30 @@ class CanonicalFile {
   private buffered = 0;
   rows = 0;
   readonly columns: string[];
+  private readonly known: Set<string>;
 
   constructor(
     readonly path: string,
     readonly kind: CanonicalKind,
   ) {
     this.columns = contractOf(kind).columns.map((c) => c.name);
+    this.known = new Set(this.columns);
     this.fd = openSync(path, 'wx', 0o600);
     this.push([...this.columns, ORIGIN_FILE, ORIGIN_LINE].join(','));
   }
 
   write(row: CanonicalRow, origin: Origin): void {
     for (const name in row) {
-      if (!this.columns.includes(name)) throw new Error(`the adapter emitted a ${this.kind} column ${name} that the contract does not have`);
+      if (!this.known.has(name)) throw new Error(`the adapter emitted a ${this.kind} column ${name} that the contract does not have`);
     }
-    const cells = this.columns.map((name) => {
+    // Millions of rows pass here: one string built in a loop, no intermediate arrays.
+    let line = '';
+    for (const name of this.columns) {
       const value = row[name];
-      return value === null || value === undefined ? '' : cell(value);
-    });
-    cells.push(cell(origin.file), String(origin.line));
-    this.push(cells.join(','));
+      line += value === null || value === undefined || value === '' ? ',' : `${cell(value)},`;
+    }
+    line += `${cell(origin.file)},${origin.line}`;
+    this.push(line);
     this.rows++;
   }
 
