@@ -5,6 +5,7 @@
 // NPPES) is loaded wholly or not at all (load-delivery.ts). Whatever cannot
 // be loaded is left where it lies and named; the rest still loads, and the
 // job reports failure.
+import { basename } from 'node:path';
 import type { RefloopConfig } from '../src/config/schema.ts';
 import { type DeliveryUnit, discover, type InboxFile } from '../src/ingest/discover.ts';
 import { fileFormat } from '../src/ingest/file-kinds.ts';
@@ -213,10 +214,11 @@ async function ingestFiles(
           file: file.file,
           contract: kind.contract,
           feed: kind.feed,
-          format: fileFormat(file.file, kind.feed, /\.txt(\.gz)?$/i.test(file.file) ? await readFirstLine(file.path) : undefined),
+          format: fileFormat(file.file, kind.feed, /\.txt(\.gz)?$/i.test(file.file) ? await readFirstLine(file.path, kind.feed?.skip_lines ?? 0) : undefined),
           sizeBytes: file.sizeBytes,
           modifiedMs: file.modifiedMs,
-          lineage: { source: file.source.name, delivery: file.file, appliedOrder: appliedOrder(file.file, file.position) },
+          // A file is a delivery named after itself: its name, not its folder, orders it (then the source's position).
+          lineage: { source: file.source.name, delivery: file.file, appliedOrder: appliedOrder(basename(file.file), file.position) },
           workDir: options.workDir,
           serviceLines,
           onProgress: (stage, fraction) => {

@@ -2,6 +2,7 @@
 // copy (another encoding, bytes that are not UTF-8, lines before the header),
 // or a CSV made from a spreadsheet or NDJSON whose rows name their raw line
 // (`__origin_line`). A UTF-8 delimited file is read as it lies.
+import { symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { detectEncoding, transcodeToUtf8 } from '../sources/readers/encoding.ts';
 import { rewriteDelimited } from '../sources/readers/delimited.ts';
@@ -32,7 +33,7 @@ export interface Converted {
 export async function convertForReading(request: { path: string; file: string; format: FileFormat; workDir: string }): Promise<Converted> {
   const { path, format } = request;
   const asIs: Converted = { readPath: path, delimiter: format.delimiter, replacementChars: false, quarantined: [], cleanup: async () => {} };
-  if (format.type === 'delimited' && format.skipLines === 0 && format.encoding === 'utf-8') return asIs;
+  if (format.type === 'delimited' && format.skipLines === 0 && format.encoding === 'utf-8') return GLOB_CHARACTERS.test(path) ? linkedUnderPlainName(path, request.workDir, asIs) : asIs;
 
   const scratch = await scratchDir(request.workDir, 'convert');
   const copy = join(scratch.dir, 'copy.csv');
@@ -42,13 +43,13 @@ export async function convertForReading(request: { path: string; file: string; f
       const { xlsxToCsv } = await import('../sources/readers/xlsx.ts');
       const result = await xlsxToCsv(path, copy, format.sheet === undefined ? {} : { sheet: format.sheet });
       const quarantined = result.quarantined.map((q) => ({ line: q.line, column: null, value: null, reason: q.reason }));
-      return { readPath: copy, delimiter: ',', sha256: result.sha256, replacementChars: false, quarantined, cleanup: scratch.remove };
+      return { readPath: copy, delimiter: ',', sha256: result.sha256, replacementChars: true, quarantined, cleanup: scratch.remove };
     }
     if (format.type === 'ndjson') {
       const { ndjsonToCsv } = await import('../sources/readers/ndjson.ts');
       const result = await ndjsonToCsv(path, copy);
       const quarantined = result.quarantined.map((q) => ({ line: q.line, column: null, value: null, reason: q.reason }));
-      return { readPath: copy, delimiter: ',', sha256: result.sha256, replacementChars: false, quarantined, cleanup: scratch.remove };
+      return { readPath: copy, delimiter: ',', sha256: result.sha256, replacementChars: true, quarantined, cleanup: scratch.remove };
     }
     const encoding = await textEncoding(path, format.encoding);
     if (format.skipLines > 0) {
@@ -66,6 +67,17 @@ export async function convertForReading(request: { path: string; file: string; f
     await scratch.remove();
     throw error;
   }
+}
+
+/** DuckDB expands these in a read_csv path even when it names one file: `ref[1].csv` would read ref1.csv. */
+const GLOB_CHARACTERS = /[*?[\]{}]/;
+
+/** A link under a plain name in the private folder, so DuckDB reads the file the name means. */
+async function linkedUnderPlainName(path: string, workDir: string, asIs: Converted): Promise<Converted> {
+  const scratch = await scratchDir(workDir, 'name');
+  const link = join(scratch.dir, /\.gz$/i.test(path) ? 'file.csv.gz' : 'file.csv');
+  await symlink(path, link);
+  return { ...asIs, readPath: link, cleanup: scratch.remove };
 }
 
 /** The encoding to decode with: as configured, or for 'auto' what the bytes say (not UTF-8: Windows-1252). */

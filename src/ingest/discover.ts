@@ -71,7 +71,8 @@ async function listDir(dir: string) {
   try {
     return (await readdir(dir, { withFileTypes: true })).sort((a, b) => byName(a.name, b.name));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw error;
   }
 }
@@ -116,7 +117,11 @@ async function csvFiles(
       } else found.ignored.push({ file, reason: 'not an extract (not .csv, .tsv, .txt, .xlsx or .ndjson)' });
       continue;
     }
-    const info = await lstat(path);
+    const info = await lstatIfThere(path);
+    if (!info) {
+      found.ignored.push({ file, reason: 'it went away while the inbox was being read' });
+      continue;
+    }
     found.files.push({ ...ref, path, file, sizeBytes: info.size, modifiedMs: Math.trunc(info.mtimeMs), kinds });
   }
 }
@@ -167,18 +172,37 @@ async function collect(root: string, dir: string, adapter: SourceAdapter, inboxD
 }
 
 /** Adds a file the adapter reads; names what it does not. Returns the file's modification time when taken. */
+/**
+ * Adds a file the adapter reads; names what it does not. Returns the file's
+ * modification time whether taken or not: a delivery waits while any of its
+ * files is recent (a table still arriving under a temporary name).
+ */
 async function accept(path: string, root: string, adapter: SourceAdapter, inboxDir: string, files: DeliveryFile[], found: Discovery): Promise<number | undefined> {
-  const info = await lstat(path);
+  const info = await lstatIfThere(path);
   const shown = slash(relative(inboxDir, path));
+  if (!info) {
+    found.ignored.push({ file: shown, reason: 'it went away while the inbox was being read' });
+    return undefined;
+  }
+  const modified = Math.trunc(info.mtimeMs);
   if (info.isSymbolicLink() || !info.isFile()) {
     found.ignored.push({ file: shown, reason: info.isSymbolicLink() ? 'a symbolic link (links are not followed)' : 'not a regular file' });
-    return undefined;
+    return modified;
   }
   const file: DeliveryFile = { name: slash(relative(root, path)), path, sizeBytes: info.size };
   if (!adapter.accepts(file)) {
     found.ignored.push({ file: shown, reason: `not a file the ${adapter.name} adapter reads` });
-    return undefined;
+    return modified;
   }
   files.push(file);
-  return Math.trunc(info.mtimeMs);
+  return modified;
+}
+
+async function lstatIfThere(path: string) {
+  try {
+    return await lstat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }

@@ -34,6 +34,7 @@ export async function loadBatch(warehouse: Warehouse, files: readonly ReadyFile[
   const first = files[0];
   if (!first) return [];
   const contract = first.contract;
+  let failed = false;
   try {
     options.onProgress?.('reading and validating');
     await warehouse.run(`DROP TABLE IF EXISTS temp.${REJECTS_TABLE}; DROP TABLE IF EXISTS temp.${REJECTS_SCAN_TABLE};`);
@@ -93,10 +94,17 @@ export async function loadBatch(warehouse: Warehouse, files: readonly ReadyFile[
     if (options.inTransaction) await land();
     else await withTransaction(warehouse, land);
     return outcomes;
+  } catch (error) {
+    failed = true;
+    throw error;
   } finally {
-    await warehouse.run(
-      'DROP TABLE IF EXISTS temp.staged; DROP TABLE IF EXISTS temp.quarantine_batch; DROP TABLE IF EXISTS temp.batch_files; DROP TABLE IF EXISTS temp.repeated_keys; DROP TABLE IF EXISTS temp.batch_lines;',
+    const drop = warehouse.run(
+      `DROP TABLE IF EXISTS temp.staged; DROP TABLE IF EXISTS temp.quarantine_batch; DROP TABLE IF EXISTS temp.batch_files; DROP TABLE IF EXISTS temp.repeated_keys; DROP TABLE IF EXISTS temp.batch_lines; DROP TABLE IF EXISTS temp.${REJECTS_TABLE}; DROP TABLE IF EXISTS temp.${REJECTS_SCAN_TABLE};`,
     );
+    // Inside a caller's transaction that an error aborted, the drops fail too (the rollback
+    // removes the tables): the first error is the one to report.
+    if (failed) await drop.catch(() => {});
+    else await drop;
     await Promise.all(files.map((f) => f.cleanup()));
   }
 }

@@ -117,6 +117,8 @@ export async function loadDelivery(
       outcomes = [...emitter.tallies.values()].map((tally) => rawOutcome(tally, loaded.get(emitter.rawName(tally.file)) ?? 0));
       await recordDelivery(warehouse, unit, emitter, outcomes, hashes, canonical.reduce((n, c) => n + c.rows, 0), runId);
     });
+    // The same bytes elsewhere in this run (another folder, another source) are the same delivery.
+    options.known.set(hashes.sha256, label);
     return { status: 'loaded', label, files: outcomes, canonicalRows: canonical.reduce((n, c) => n + c.rows, 0) };
   } finally {
     await warehouse.run(`DROP TABLE IF EXISTS ${LOADED_ORIGINS}`);

@@ -76,12 +76,19 @@ function sourceSql(source: ColumnSource): string {
   return source.combine === 'first' ? `coalesce(${fields.join(', ')})` : `nullif(concat_ws(${sqlString(source.separator)}, ${fields.join(', ')}), '')`;
 }
 
+/**
+ * A value as value maps, filters and service lines compare it: lower case,
+ * with Unicode spaces trimmed too (a spreadsheet's no-break space), as
+ * normalizeValue does for the adapters.
+ */
+const comparable = (v: string) => `lower(trim(${v}, E' \\t\u00a0\u2007\u202f\u3000'))`;
+
 /** A filter's test on its column's text: true keeps the row. */
 function filterSql({ position, filter }: MappedFilter): string {
   const v = cleanSql(`f${position}`);
   const list = (values: string[]) => values.map((x) => sqlString(normalizeValue(x))).join(', ');
-  if (filter.in) return `coalesce(lower(${v}) IN (${list(filter.in)}), false)`;
-  if (filter.not_in) return `(${v} IS NULL OR lower(${v}) NOT IN (${list(filter.not_in)}))`;
+  if (filter.in) return `coalesce(${comparable(v)} IN (${list(filter.in)}), false)`;
+  if (filter.not_in) return `(${v} IS NULL OR ${comparable(v)} NOT IN (${list(filter.not_in)}))`;
   return filter.present ? `(${v} IS NOT NULL)` : `(${v} IS NULL)`;
 }
 
@@ -209,12 +216,13 @@ function formatsOf(column: ColumnContract, spec: ColumnSpec | undefined, feed: F
 /** The value map of a column as SQL over its text `v`, and the test that the value was not in it. */
 function valueMapSql(v: string, spec: ColumnSpec): { mapped: string; unmapped: string } | undefined {
   if (!spec.values) return undefined;
-  const entries = Object.entries(spec.values);
-  const keys = entries.map(([from]) => sqlString(normalizeValue(from)));
+  // Keys equal once normalized: the later entry wins, as in the adapters' maps (value-map.ts).
+  const entries = [...new Map(Object.entries(spec.values).map(([from, to]) => [normalizeValue(from), to])).entries()];
+  const keys = entries.map(([from]) => sqlString(from));
   const otherwise = spec.unmapped === undefined || spec.unmapped === 'keep' ? v : spec.unmapped === 'null' || spec.unmapped === 'quarantine' ? 'NULL' : sqlString(spec.unmapped);
   return {
-    mapped: `(CASE lower(${v}) ${entries.map(([from, to]) => `WHEN ${sqlString(normalizeValue(from))} THEN ${sqlString(to)}`).join(' ')} ELSE ${otherwise} END)`,
-    unmapped: `(${v} IS NOT NULL AND lower(${v}) NOT IN (${keys.join(', ')}))`,
+    mapped: `(CASE ${comparable(v)} ${entries.map(([from, to]) => `WHEN ${sqlString(from)} THEN ${sqlString(to)}`).join(' ')} ELSE ${otherwise} END)`,
+    unmapped: `(${v} IS NOT NULL AND ${comparable(v)} NOT IN (${keys.join(', ')}))`,
   };
 }
 
@@ -225,7 +233,7 @@ function valueMapSql(v: string, spec: ColumnSpec): { mapped: string; unmapped: s
  */
 function serviceLineSql(v: string, lines: ReadOptions['serviceLines']): string {
   if (lines.length === 0) return v;
-  return `(CASE lower(${v}) ${lines.map((l) => `WHEN ${sqlString(l.value)} THEN ${sqlString(l.id)}`).join(' ')} ELSE ${v} END)`;
+  return `(CASE ${comparable(v)} ${lines.map((l) => `WHEN ${sqlString(l.value)} THEN ${sqlString(l.id)}`).join(' ')} ELSE ${v} END)`;
 }
 
 function columnExprs(column: ColumnContract, contract: ExtractContract, spec: ColumnSpec | undefined, feed: FeedConfig | undefined, read: ReadOptions): ColumnExprs {

@@ -5,12 +5,14 @@
 // only, and is emptied when the job ends and again when the next job starts
 // (a killed job cannot clean up after itself).
 import { chmod, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 export const WORK_DIR_NAME = '.refloop-work';
 
+/** One per warehouse: two warehouses in one folder have two writers, and each empties its own. */
 export function workDirFor(dbPath: string): string {
-  return join(dirname(dbPath), WORK_DIR_NAME);
+  const db = basename(dbPath);
+  return join(dirname(dbPath), db === 'warehouse.duckdb' ? WORK_DIR_NAME : `${WORK_DIR_NAME}-${db.replace(/[^A-Za-z0-9_.-]/g, '_')}`);
 }
 
 /** Creates the folder (mode 0700) and removes whatever a killed job left in it. Returns how many entries it removed. */

@@ -70,7 +70,7 @@ export async function mapReport(config: RefloopConfig, inboxDir: string, workDir
             file: file.file,
             contract: kind.contract,
             feed: kind.feed,
-            format: fileFormat(file.file, kind.feed, /\.txt(\.gz)?$/i.test(file.file) ? await readFirstLine(file.path) : undefined),
+            format: fileFormat(file.file, kind.feed, /\.txt(\.gz)?$/i.test(file.file) ? await readFirstLine(file.path, kind.feed?.skip_lines ?? 0) : undefined),
             sizeBytes: file.sizeBytes,
             modifiedMs: file.modifiedMs,
             lineage: { source: file.source.name, delivery: file.file, appliedOrder: appliedOrder(file.file, file.position) },

@@ -11,6 +11,7 @@ export interface RunTotals {
   filesRefused?: number;
   rowsRead?: number;
   rowsLoaded?: number;
+  rowsSkipped?: number;
   rowsQuarantined?: number;
   checksFailed?: number;
 }
@@ -33,6 +34,7 @@ export async function finishRun(warehouse: Warehouse, runId: number, totals: Run
       files_refused = ${value(totals.filesRefused)},
       rows_read = ${value(totals.rowsRead)},
       rows_loaded = ${value(totals.rowsLoaded)},
+      rows_skipped = ${value(totals.rowsSkipped)},
       rows_quarantined = ${value(totals.rowsQuarantined)},
       checks_failed = ${value(totals.checksFailed)},
       error = ${error ? sqlString(error) : 'NULL'}

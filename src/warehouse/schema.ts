@@ -40,6 +40,7 @@ const SYSTEM_TABLES: TableSpec[] = [
       { name: 'files_refused', sqlType: 'INTEGER', comment: 'Extract files refused whole (left in the inbox).' },
       { name: 'rows_read', sqlType: 'BIGINT', comment: 'Records read from the loaded files.' },
       { name: 'rows_loaded', sqlType: 'BIGINT', comment: 'Records loaded.' },
+      { name: 'rows_skipped', sqlType: 'BIGINT', comment: 'Records skipped by a named rule (a feed filter, an adapter rule).' },
       { name: 'rows_quarantined', sqlType: 'BIGINT', comment: 'Records quarantined.' },
       { name: 'checks_failed', sqlType: 'INTEGER', comment: 'Data checks that fired.' },
       { name: 'error', sqlType: 'VARCHAR', comment: 'Why the run failed (no PHI).' },

@@ -324,3 +324,26 @@ describe('spreadsheets and NDJSON through the feed mapping', () => {
     ]);
   });
 });
+
+describe('names and values as real exports write them', () => {
+  it('reads a file whose name holds glob characters as that file, not its neighbour', async () => {
+    p = await practice();
+    await p.write('capacity_[1].csv', csv('service_line,week_start,new_patient_slots', 'cardiology,2026-11-02,5'));
+    await p.write('capacity_1.csv', csv('service_line,week_start,new_patient_slots', 'cardiology,2026-11-09,7'));
+    const summary = await p.ingest();
+    expect(summary.refused).toEqual([]);
+    expect(await p.query("SELECT source_file, new_patient_slots FROM capacity ORDER BY 1")).toEqual([
+      { source_file: 'capacity_1.csv', new_patient_slots: 7 },
+      { source_file: 'capacity_[1].csv', new_patient_slots: 5 },
+    ]);
+  });
+
+  it('matches a value map, a filter and a service line through a trailing no-break space', async () => {
+    const feed = { ...APPOINTMENT_FEED, filters: [{ column: 'Notes', not_in: ['TEST'] }] };
+    p = await practice(withFeeds({ appointments: feed }));
+    await p.write('Appointment Report 1.tsv', tsv(APPT_HEADER, ['A1', 'M1', '', 'Cardiology\u00a0', '11/03/2026', 'Checked Out\u00a0', 'test\u00a0'], ['A2', 'M1', '', 'Cardiology\u00a0', '11/03/2026', 'Checked Out\u00a0', '']));
+    const summary = await p.ingest();
+    expect(summary.rowsSkipped).toBe(1);
+    expect(await p.query('SELECT appointment_id, service_line, status FROM appointments')).toEqual([{ appointment_id: 'A2', service_line: 'cardiology', status: 'completed' }]);
+  });
+});

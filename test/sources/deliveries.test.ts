@@ -257,3 +257,34 @@ describe('a FHIR delivery through the ingest', () => {
     expect(await p.query("SELECT count(*)::INTEGER AS n FROM referrals WHERE source_delivery = '2024-01-01-examples'")).not.toEqual([{ n: 0 }]);
   });
 });
+
+describe('deliveries as they arrive', () => {
+  it('loads the same delivery once when it lies in two folders of one run', async () => {
+    p = await practice(EPIC_FIXTURE_CONFIG);
+    await writeEpicDelivery(join(p.inbox, 'epic', '2026-11-30'));
+    await writeEpicDelivery(join(p.inbox, 'epic', '2026-11-30-again'));
+    const summary = await p.ingest();
+    expect(summary.deliveriesLoaded).toBe(1);
+    expect(summary.filesAlreadyLoaded).toBe(1);
+    expect(await p.query('SELECT count(*)::INTEGER AS n FROM deliveries')).toEqual([{ n: 1 }]);
+  });
+
+  it('waits while a file it does not read is still arriving (a table under a temporary name)', async () => {
+    p = await practice(EPIC_FIXTURE_CONFIG);
+    const dir = join(p.inbox, 'epic', '2026-11-30');
+    await writeEpicDelivery(dir);
+    const { readdir } = await import('node:fs/promises');
+    const past = new Date(Date.now() - 120_000);
+    for (const f of await readdir(dir)) await utimes(join(dir, f), past, past);
+    await writeFile(join(dir, 'PAT_ENC.tsv.filepart'), 'PAT_ID\tPAT_ENC_CSN_ID\n');
+    const { ingestInbox } = await import('../../pipelines/ingest.ts');
+    const { startRun } = await import('../../src/warehouse/runs.ts');
+    const w = await openWarehouse({ path: p.dbPath, timezone: p.config.timezone, pseudonymKey: TEST_KEY });
+    try {
+      const summary = await ingestInbox(w, p.config, p.inbox, await startRun(w, 'ingest'), { workDir: join(p.dir, '.work'), settleSeconds: 60 });
+      expect(summary.waiting).toEqual(['epic/2026-11-30']);
+    } finally {
+      await w.close();
+    }
+  });
+});

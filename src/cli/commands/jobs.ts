@@ -40,6 +40,7 @@ export async function runStages(options: CommonOptions, job: string, stages: Sta
           filesRefused: summary.refused.length,
           rowsRead: summary.rowsRead,
           rowsLoaded: summary.rowsLoaded,
+          rowsSkipped: summary.rowsSkipped,
           rowsQuarantined: summary.rowsQuarantined,
         });
         if (summary.stoppedBy) problems.push(`stopped by ${summary.stoppedBy} after ${summary.filesLoaded} files; the rest load next run`);
