@@ -93,8 +93,14 @@ export function linkTargets(markdown: string): string[] {
 }
 
 /** Every http(s) URL written anywhere in the text, code included. */
+/**
+ * URLs a reader could follow: in prose, outside code. Inside code spans and
+ * fenced blocks a URL is an identifier (a FHIR coding system such as
+ * `http://loinc.org`), which names a system and points nowhere.
+ */
 export function urls(markdown: string): string[] {
-  return [...markdown.matchAll(/\bhttps?:\/\/[^\s)>\]`'"|]+/gi)].map((m) => m[0]);
+  const prose = markdown.replace(/^```[^\n]*\n[\s\S]*?^```/gm, '').replace(/`[^`\n]+`/g, '');
+  return [...prose.matchAll(/\bhttps?:\/\/[^\s)>\]`'"|]+/gi)].map((m) => m[0]);
 }
 
 /** The names written in backticks in a piece of text. */
