@@ -5,20 +5,18 @@
 // NPPES) is loaded wholly or not at all (load-delivery.ts). Whatever cannot
 // be loaded is left where it lies and named; the rest still loads, and the
 // job reports failure.
-import { basename } from 'node:path';
 import type { RefloopConfig } from '../src/config/schema.ts';
 import { type DeliveryUnit, discover, type InboxFile } from '../src/ingest/discover.ts';
-import { fileFormat } from '../src/ingest/file-kinds.ts';
 import { loadBatch, PSEUDONYMS } from '../src/ingest/load-batch.ts';
-import { appliedOrder, knownDeliveries, loadDelivery } from '../src/ingest/load-delivery.ts';
-import { type FileOutcome, KnownFiles, prepareFile, type ReadyFile } from '../src/ingest/prepare-file.ts';
+import { appliedOrder } from '../src/ingest/applied-order.ts';
+import { knownDeliveries, loadDelivery } from '../src/ingest/load-delivery.ts';
+import { type FileOutcome, inboxFileRequest, KnownFiles, prepareFile, type ReadyFile } from '../src/ingest/prepare-file.ts';
 import { closeWorkDir, openWorkDir } from '../src/ingest/work-dir.ts';
 import { log, progress } from '../src/log.ts';
 import { stopRequested } from '../src/shutdown.ts';
 import { adapterFor } from '../src/sources/registry.ts';
 import { serviceLineAliases } from '../src/sources/service-lines.ts';
 import type { Warehouse } from '../src/warehouse/warehouse.ts';
-import { readFirstLine } from '../src/ingest/first-line.ts';
 
 export interface IngestSummary {
   filesLoaded: number;
@@ -208,26 +206,15 @@ async function ingestFiles(
     }
     let prepared: Awaited<ReturnType<typeof prepareFile>>;
     try {
-      prepared = await prepareFile(
-        {
-          path: file.path,
-          file: file.file,
-          contract: kind.contract,
-          feed: kind.feed,
-          format: fileFormat(file.file, kind.feed, /\.txt(\.gz)?$/i.test(file.file) ? await readFirstLine(file.path, kind.feed?.skip_lines ?? 0) : undefined),
-          sizeBytes: file.sizeBytes,
-          modifiedMs: file.modifiedMs,
-          // A file is a delivery named after itself: its name, not its folder, orders it (then the source's position).
-          lineage: { source: file.source.name, delivery: file.file, appliedOrder: appliedOrder(basename(file.file), file.position) },
-          workDir: options.workDir,
-          serviceLines,
-          onProgress: (stage, fraction) => {
-            // While a batch loads, its line is the one shown.
-            if (!loadingLabel) progress(`${label}: ${stage}${fraction === undefined ? '…' : ` ${Math.min(100, Math.round(fraction * 100))}%`}`);
-          },
+      const request = await inboxFileRequest(file, kind, {
+        workDir: options.workDir,
+        serviceLines,
+        onProgress: (stage, fraction) => {
+          // While a batch loads, its line is the one shown.
+          if (!loadingLabel) progress(`${label}: ${stage}${fraction === undefined ? '…' : ` ${Math.min(100, Math.round(fraction * 100))}%`}`);
         },
-        known,
-      );
+      });
+      prepared = await prepareFile(request, known);
     } catch (error) {
       prepared = { status: 'refused', file: file.file, kind: kind.kind, reason: `could not be loaded: ${loadFailure(error, file.file)}` };
     }
@@ -266,8 +253,10 @@ async function ingestDeliveries(
   summary: IngestSummary,
   settleBefore: number,
 ): Promise<void> {
+  // Compared as the warehouse compares them (by code point), not by locale.
+  const order = (u: DeliveryUnit) => appliedOrder(u.delivery.name, u.position);
   const ordered = [...deliveries].sort(
-    (a, b) => Number(a.adapter.name === 'nppes') - Number(b.adapter.name === 'nppes') || appliedOrder(a.delivery.name, a.position).localeCompare(appliedOrder(b.delivery.name, b.position)),
+    (a, b) => Number(a.adapter.name === 'nppes') - Number(b.adapter.name === 'nppes') || (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0),
   );
   const known = await knownDeliveries(warehouse);
   for (const [index, unit] of ordered.entries()) {

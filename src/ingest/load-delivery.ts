@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { RefloopConfig } from '../config/schema.ts';
-import { contractOf } from '../contracts/extracts.ts';
 import { sqlString } from '../contracts/value-sql.ts';
 import { adapterContext } from '../sources/context.ts';
 import { CanonicalEmitter, type RawFileTally } from '../sources/emitter.ts';
@@ -15,7 +14,7 @@ import { withTransaction } from '../warehouse/sql.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import type { DeliveryUnit } from './discover.ts';
 import { LOADED_ORIGINS, loadBatch } from './load-batch.ts';
-import { type FileOutcome, KnownFiles, prepareFile, type ReadyFile } from './prepare-file.ts';
+import { adapterOutputRequest, type FileOutcome, KnownFiles, prepareFile, type ReadyFile } from './prepare-file.ts';
 import { scratchDir } from './work-dir.ts';
 
 export type DeliveryOutcome =
@@ -31,10 +30,7 @@ export interface RawOutcome {
   rowsQuarantined: number;
 }
 
-/** The applied order of a delivery: its name, then its source's position (later wins). */
-export function appliedOrder(delivery: string, position: number): string {
-  return `${delivery}\u0001${String(position).padStart(4, '0')}`;
-}
+import { appliedOrder } from './applied-order.ts';
 
 /** Hash of every file's name and bytes, in name order: the delivery's identity. */
 export async function deliveryHash(unit: DeliveryUnit): Promise<{ sha256: string; files: Map<string, string> }> {
@@ -84,22 +80,7 @@ export async function loadDelivery(
     const lineage = { source: unit.source.name, delivery: unit.delivery.name, appliedOrder: appliedOrder(unit.delivery.name, unit.position) };
     const noneKnown = await KnownFiles.read(warehouse);
     for (const { kind, path } of canonical) {
-      const prepared = await prepareFile(
-        {
-          path,
-          file: `${label} (${kind})`,
-          contract: contractOf(kind),
-          feed: undefined,
-          format: { type: 'delimited', delimiter: ',', encoding: 'utf-8', skipLines: 0 },
-          sizeBytes: 0,
-          modifiedMs: 0,
-          lineage,
-          workDir: scratch.dir,
-          internal: true,
-          serviceLines: serviceLineAliases(config),
-        },
-        noneKnown,
-      );
+      const prepared = await prepareFile(adapterOutputRequest(path, kind, label, lineage, { workDir: scratch.dir, serviceLines: serviceLineAliases(config) }), noneKnown);
       if (prepared.status !== 'ready') return { status: 'refused', label, reason: `its ${kind} rows could not be read: ${'reason' in prepared ? prepared.reason : prepared.status}` };
       ready.push(prepared.ready);
     }

@@ -3,10 +3,16 @@
 // many records it holds and where each starts, whether its header meets the
 // contract, and whether its quoting needs a repaired copy. A file that passes
 // is ready to be read in a batch with the others of its kind (load-batch.ts).
+import { basename } from 'node:path';
 import type { FeedConfig } from '../config/feed-schema.ts';
+import { contractOf } from '../contracts/extracts.ts';
 import type { ExtractContract } from '../contracts/types.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import { convertForReading, type FileFormat } from './convert.ts';
+import type { InboxFile } from './discover.ts';
+import { type FileKind, fileFormat } from './file-kinds.ts';
+import { readFirstLine } from './first-line.ts';
+import { appliedOrder } from './applied-order.ts';
 import { HeaderError, type HeaderMapping, mapHeader } from './header.ts';
 import type { QuarantineRow } from './quarantine.ts';
 import { needsQuotingRepair, repairQuoting } from './quoting-repair.ts';
@@ -202,4 +208,50 @@ export async function prepareFile(request: PrepareRequest, known: KnownFiles): P
   } finally {
     if (!ready) await converted.cleanup();
   }
+}
+
+/** What prepareFile needs for one file of a csv source read as one kind: the ingest and `refloop map` read files alike. */
+export async function inboxFileRequest(
+  file: InboxFile,
+  kind: FileKind,
+  options: { workDir: string; serviceLines: PrepareRequest['serviceLines']; onProgress?: PrepareRequest['onProgress'] },
+): Promise<PrepareRequest> {
+  const sniffed = /\.txt(\.gz)?$/i.test(file.file) ? await readFirstLine(file.path, kind.feed?.skip_lines ?? 0) : undefined;
+  return {
+    path: file.path,
+    file: file.file,
+    contract: kind.contract,
+    feed: kind.feed,
+    format: fileFormat(file.file, kind.feed, sniffed),
+    sizeBytes: file.sizeBytes,
+    modifiedMs: file.modifiedMs,
+    // A file is a delivery named after itself: its name, not its folder, orders it (then the source's position).
+    lineage: { source: file.source.name, delivery: file.file, appliedOrder: appliedOrder(basename(file.file), file.position) },
+    workDir: options.workDir,
+    serviceLines: options.serviceLines,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  };
+}
+
+/** What prepareFile needs for the canonical rows an adapter wrote for one kind (internal: they name their raw origin). */
+export function adapterOutputRequest(
+  path: string,
+  kind: string,
+  label: string,
+  lineage: Lineage,
+  options: { workDir: string; serviceLines: PrepareRequest['serviceLines'] },
+): PrepareRequest {
+  return {
+    path,
+    file: `${label} (${kind})`,
+    contract: contractOf(kind),
+    feed: undefined,
+    format: { type: 'delimited', delimiter: ',', encoding: 'utf-8', skipLines: 0 },
+    sizeBytes: 0,
+    modifiedMs: 0,
+    lineage,
+    workDir: options.workDir,
+    internal: true,
+    serviceLines: options.serviceLines,
+  };
 }

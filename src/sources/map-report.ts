@@ -6,13 +6,10 @@
 import { join } from 'node:path';
 import { columnSpecs } from '../config/feed-schema.ts';
 import type { RefloopConfig } from '../config/schema.ts';
-import { contractOf } from '../contracts/extracts.ts';
 import type { ExtractContract } from '../contracts/types.ts';
 import { configuredSources, discover } from '../ingest/discover.ts';
-import { fileFormat } from '../ingest/file-kinds.ts';
-import { readFirstLine } from '../ingest/first-line.ts';
-import { appliedOrder } from '../ingest/load-delivery.ts';
-import { KnownFiles, prepareFile, type ReadyFile } from '../ingest/prepare-file.ts';
+import { appliedOrder } from '../ingest/applied-order.ts';
+import { adapterOutputRequest, inboxFileRequest, KnownFiles, prepareFile, type ReadyFile } from '../ingest/prepare-file.ts';
 import type { ColumnSource } from '../ingest/header.ts';
 import { stagingSql } from '../ingest/staging-sql.ts';
 import { openWorkDir, closeWorkDir, scratchDir } from '../ingest/work-dir.ts';
@@ -64,21 +61,7 @@ export async function mapReport(config: RefloopConfig, inboxDir: string, workDir
     const lineIds = new Set(config.service_lines.map((l) => l.id));
     for (const file of found.files.filter((f) => !sourceName || f.source.name === sourceName)) {
       for (const kind of file.kinds) {
-        const prepared = await prepareFile(
-          {
-            path: file.path,
-            file: file.file,
-            contract: kind.contract,
-            feed: kind.feed,
-            format: fileFormat(file.file, kind.feed, /\.txt(\.gz)?$/i.test(file.file) ? await readFirstLine(file.path, kind.feed?.skip_lines ?? 0) : undefined),
-            sizeBytes: file.sizeBytes,
-            modifiedMs: file.modifiedMs,
-            lineage: { source: file.source.name, delivery: file.file, appliedOrder: appliedOrder(file.file, file.position) },
-            workDir,
-            serviceLines,
-          },
-          known,
-        );
+        const prepared = await prepareFile(await inboxFileRequest(file, kind, { workDir, serviceLines }), known);
         if (prepared.status !== 'ready') {
           reports.push({ source: file.source.name, file: file.file, kind: kind.kind, rows: 0, columns: [], unused_columns: [], filters: [], refused: 'reason' in prepared ? prepared.reason : prepared.status });
           continue;
@@ -107,22 +90,8 @@ export async function mapReport(config: RefloopConfig, inboxDir: string, workDir
           quarantined: tallies.reduce((n, t) => n + t.quarantined.length, 0),
         };
         for (const { kind, path } of canonical) {
-          const prepared = await prepareFile(
-            {
-              path,
-              file: `${unit.label} (${kind})`,
-              contract: contractOf(kind),
-              feed: undefined,
-              format: { type: 'delimited', delimiter: ',', encoding: 'utf-8', skipLines: 0 },
-              sizeBytes: 0,
-              modifiedMs: 0,
-              lineage: { source: unit.source.name, delivery: unit.delivery.name, appliedOrder: '' },
-              workDir: scratch.dir,
-              internal: true,
-              serviceLines,
-            },
-            known,
-          );
+          const lineage = { source: unit.source.name, delivery: unit.delivery.name, appliedOrder: appliedOrder(unit.delivery.name, unit.position) };
+          const prepared = await prepareFile(adapterOutputRequest(path, kind, unit.label, lineage, { workDir: scratch.dir, serviceLines }), known);
           if (prepared.status !== 'ready') continue;
           try {
             reports.push({ source: unit.source.name, ...(await fileReport(db, prepared.ready, lineIds)), adapter });
