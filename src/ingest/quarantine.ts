@@ -90,7 +90,7 @@ export function quarantinedRecords(rejects: readonly ContractReject[], lines: Sc
 }
 
 /** The record whose reader line is `readerLine` (reader lines increase with the record). */
-function findRecord(readerLines: Int32Array, readerLine: number): number {
+export function findRecord(readerLines: Int32Array, readerLine: number): number {
   let lo = 1;
   let hi = readerLines.length - 1;
   while (lo < hi) {
@@ -101,7 +101,8 @@ function findRecord(readerLines: Int32Array, readerLine: number): number {
   return lo;
 }
 
-function readerReason(errorType: string, fieldCount: number): string {
+/** Why DuckDB's CSV reader rejected a record, in words (its error type, never the raw line). */
+export function readerReason(errorType: string, fieldCount: number): string {
   switch (errorType) {
     case 'TOO MANY COLUMNS':
       return `has more fields than the header's ${fieldCount}`;

@@ -3,6 +3,7 @@
 // line maps translate), the column when the error is in one, and a reason that
 // holds no raw value.
 import type { ScanResult } from '../../ingest/record-scanner.ts';
+import { findRecord, readerReason } from '../../ingest/quarantine.ts';
 
 export interface ReaderReject {
   /** DuckDB's `line`: 1 + the unquoted line ends before the record. */
@@ -22,7 +23,7 @@ export interface RejectedRecord {
 
 export function rejectedRecords(rejects: readonly ReaderReject[], lines: ScanResult, names: readonly string[]): RejectedRecord[] {
   return rejects.map((reject) => {
-    const record = recordAtReaderLine(lines.readerLines, reject.line);
+    const record = findRecord(lines.readerLines, reject.line);
     const shapeError = reject.errorType === 'TOO MANY COLUMNS' || reject.errorType === 'MISSING COLUMNS';
     return {
       record,
@@ -31,34 +32,4 @@ export function rejectedRecords(rejects: readonly ReaderReject[], lines: ScanRes
       reason: readerReason(reject.errorType, names.length),
     };
   });
-}
-
-/** The record whose reader line is `readerLine` (reader lines ascend with the record). */
-function recordAtReaderLine(readerLines: Int32Array, readerLine: number): number {
-  let lo = 1;
-  let hi = readerLines.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (readerLines[mid]! < readerLine) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function readerReason(errorType: string, fieldCount: number): string {
-  switch (errorType) {
-    case 'TOO MANY COLUMNS':
-      return `has more fields than the header's ${fieldCount}`;
-    case 'MISSING COLUMNS':
-      return `has fewer fields than the header's ${fieldCount}`;
-    case 'UNQUOTED VALUE':
-      return 'has broken quoting (text after a closing quote)';
-    case 'INVALID ENCODING':
-    case 'INVALID UNICODE':
-      return 'is not valid UTF-8';
-    case 'LINE SIZE OVER MAXIMUM':
-      return "is longer than the CSV reader's maximum line size";
-    default:
-      return `could not be read as CSV (${errorType.toLowerCase()})`;
-  }
 }
