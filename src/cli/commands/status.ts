@@ -2,11 +2,15 @@
 // glance. Exits non-zero when the last run failed or a file's rows do not
 // add up, so an external monitor can use it.
 import { DEFAULT_FRESHNESS, EXTRACT_KINDS, type RefloopConfig } from '../../config/schema.ts';
-import { holderRunning, lockPath, readLock } from '../../warehouse/lock.ts';
+import { printable } from '../../log.ts';
+import { holderRunning, lockPath, readLock, WarehouseBusyError } from '../../warehouse/lock.ts';
 import type { Warehouse } from '../../warehouse/warehouse.ts';
 import { type Command, COMMON_OPTIONS } from '../command.ts';
 import { type CommonOptions, createContext, openForReading } from '../context.ts';
 import { formatRows, localRows } from '../format.ts';
+
+/** status's exit while a job holds the warehouse: neither OK (0) nor NOT OK (1). */
+export const STATUS_BUSY = 3;
 
 const SECTIONS = [
   {
@@ -50,7 +54,15 @@ export const statusCommand: Command = {
   options: COMMON_OPTIONS,
   async run(options) {
     const context = await createContext(options as CommonOptions);
-    const warehouse = await openForReading(context);
+    let warehouse: Warehouse;
+    try {
+      warehouse = await openForReading(context);
+    } catch (error) {
+      // A job writing is not a failure: a monitor polling status during a long ingest tells the two apart.
+      if (!(error instanceof WarehouseBusyError)) throw error;
+      process.stdout.write(`BUSY: ${printable(error.message)}\n`);
+      return STATUS_BUSY;
+    }
     try {
       const holder = await readLock(lockPath(context.dbPath));
       const liveRun = holder && holderRunning(holder) ? holder.run_id : undefined;
