@@ -11,6 +11,7 @@
 import type { AdapterContext, ValueMap } from '../adapter.ts';
 import { normalizeValue } from '../value-map.ts';
 import { own } from './tsv.ts';
+import { DECLINE_KEYWORDS } from '../decline-keywords.ts';
 
 export const defaultMaps = {
   /** REFERRAL.PRIORITY_C_NAME → urgency; anything else is routine, counted. */
@@ -60,16 +61,7 @@ export const defaultMaps = {
     Cancelled: 'cancelled',
   },
   /** Keyword of REFERRAL_2.REJECT_REASON_C_NAME → decline detail, first match in this order; no match is `other`. */
-  decline_reason: {
-    scope: 'out_of_scope',
-    'not offered': 'out_of_scope',
-    'not a covered service': 'out_of_scope',
-    insurance: 'insurance',
-    plan: 'insurance',
-    coverage: 'insurance',
-    clinical: 'clinical',
-    duplicate: 'duplicate',
-  },
+  decline_reason: DECLINE_KEYWORDS,
   /** Keyword of NEW_PEND_RSN_C_NAME of a `Pend Referral` row → referral event type, first match in this order; no match is not a funnel event. */
   pend_reason: {
     missing: 'doc_requested',

@@ -6,6 +6,7 @@
 // adapter's maps.
 import type { AdapterContext, ValueMap } from '../adapter.ts';
 import { normalizeValue } from '../value-map.ts';
+import { DECLINE_KEYWORDS } from '../decline-keywords.ts';
 
 /** The map value that means "skip the resource, counted under its source value" (an Appointment on the waitlist). */
 export const SKIP = 'skip';
@@ -44,16 +45,7 @@ export const DEFAULT_MAPS = {
    * tried in this order, case-insensitively, as parts of the reason; a reason
    * with none of them is `other`.
    */
-  decline_reason: {
-    scope: 'out_of_scope',
-    'not offered': 'out_of_scope',
-    'not a covered service': 'out_of_scope',
-    insurance: 'insurance',
-    plan: 'insurance',
-    coverage: 'insurance',
-    clinical: 'clinical',
-    duplicate: 'duplicate',
-  },
+  decline_reason: DECLINE_KEYWORDS,
   /** Communication.status → referral_events.event_type (a Communication to the patient). */
   communication_status: { completed: 'contact_made', 'not-done': 'contact_attempt', stopped: 'contact_attempt' },
   /** Appointment.status → appointments.status; `skip` skips the appointment (counted under its status). */

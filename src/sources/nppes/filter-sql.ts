@@ -18,6 +18,7 @@
 // Every other record is kept.
 import { sqlString } from '../../contracts/value-sql.ts';
 import type { NppesHeader, NppesColumn } from './columns.ts';
+import type { NppesRecord } from './provider-row.ts';
 
 export const NOT_A_REFERRER = 'not a referrer of this practice';
 export const DEACTIVATED = 'deactivated';
@@ -42,20 +43,9 @@ export interface OutcomeRow {
   kept: KeptRecord[] | null;
 }
 
-export interface KeptRecord {
+export interface KeptRecord extends NppesRecord {
   /** 1-based position among the records the reader accepted. */
   position: number;
-  npi: string | null;
-  entity_type: string | null;
-  organization_name: string | null;
-  last_name: string | null;
-  first_name: string | null;
-  middle_name: string | null;
-  credential: string | null;
-  other_organization_name: string | null;
-  practice_postal_code: string | null;
-  taxonomy_codes: (string | null)[];
-  primary_switches: (string | null)[];
 }
 
 const field = (index: number) => `c${index}`;
