@@ -1,8 +1,10 @@
 // Everything about one extract file that can be settled before DuckDB reads it:
 // whether it is new (name, size and mtime; then the hash of its bytes), how
 // many records it holds and where each starts, whether its header meets the
-// contract, and whether its quoting needs a repaired copy. A file that passes
-// is ready to be read in a batch with the others of its kind (load-batch.ts).
+// contract, and whether some records must be set aside in a repaired copy
+// (broken quoting, a record too long, extra empty fields, a stray CR). A file
+// that passes is ready to be read in a batch with the others of its kind
+// (load-batch.ts).
 import { basename } from 'node:path';
 import type { FeedConfig } from '../config/feed-schema.ts';
 import { contractOf } from '../contracts/extracts.ts';
@@ -15,7 +17,7 @@ import { readFirstLine } from './first-line.ts';
 import { appliedOrder } from './applied-order.ts';
 import { HeaderError, type HeaderMapping, mapHeader } from './header.ts';
 import type { QuarantineRow } from './quarantine.ts';
-import { needsQuotingRepair, repairQuoting } from './quoting-repair.ts';
+import { headerProblem, INGEST_SCAN, needsRepair, repairRecords } from './quoting-repair.ts';
 import { scanFile, type ScanResult } from './record-scanner.ts';
 import type { ReadOptions } from './staging-sql.ts';
 
@@ -75,7 +77,7 @@ export interface ReadyFile {
   read: ReadOptions;
   /** Line maps of what DuckDB reads, pointing at the inbox file's physical lines. */
   lines: ScanResult;
-  /** Records set aside before DuckDB reads the file (broken quoting, a spreadsheet row or JSON line that is no record). */
+  /** Records set aside before DuckDB reads the file (see quoting-repair.ts; a spreadsheet row or JSON line that is no record). */
   repairQuarantined: QuarantineRow[];
   /** Files that share it can be read by one read_csv: same kind, header, delimiter, compression and text checks. */
   layout: string;
@@ -157,6 +159,7 @@ export async function prepareFile(request: PrepareRequest, known: KnownFiles): P
         request.onProgress?.('counting records', scannedBytes / Math.max(1, request.sizeBytes));
       },
       converted.delimiter,
+      INGEST_SCAN,
     );
     const sha256 = converted.sha256 ?? scan.sha256;
     const sameAs = request.internal ? undefined : known.holderOf(kind, sha256);
@@ -172,6 +175,8 @@ export async function prepareFile(request: PrepareRequest, known: KnownFiles): P
       const { line, first, then } = scan.mixedLineEnds;
       return { status: 'refused', file, kind, reason: `line ${line} ends with ${then} but earlier lines end with ${first}; a file must use one line end throughout` };
     }
+    const unreadableHeader = headerProblem(scan);
+    if (unreadableHeader) return { status: 'refused', file, kind, reason: `its header row ${unreadableHeader}` };
     let header: HeaderMapping;
     try {
       header = mapHeader(scan.header, request.contract, request.feed, converted.delimiter);
@@ -180,7 +185,9 @@ export async function prepareFile(request: PrepareRequest, known: KnownFiles): P
       throw error;
     }
 
-    const repair = needsQuotingRepair(scan) ? await repairQuoting(converted.readPath, scan, request.workDir, converted.delimiter) : undefined;
+    const repair = needsRepair(scan)
+      ? await repairRecords(converted.readPath, scan, request.workDir, { delimiter: converted.delimiter, fieldNames: header.fieldNames })
+      : undefined;
     const readPath = repair?.path ?? converted.readPath;
     const gzip = /\.gz$/i.test(readPath);
     const read: ReadOptions = { delimiter: converted.delimiter, gzip, replacementChars: converted.replacementChars, serviceLines: request.serviceLines };

@@ -29,8 +29,9 @@ export interface ReaderReject extends QuarantineRow {
 /** The reader's rejects of a batch, by the path it read (see staging-sql.ts). */
 export async function readerRejectsByPath(warehouse: Warehouse): Promise<Map<string, { line: number; columnIndex: number | null; errorType: string }[]>> {
   const rows = await warehouse.query<{ read_path: string; line: number; column_idx: number | null; error_type: string }>(
+    // A line-level error (a line over the reader's limit) has no column: it sorts first rather than vanishing from arg_min.
     `SELECT scans.file_path AS read_path, errors.line::BIGINT AS line, min(errors.column_idx)::INTEGER AS column_idx,
-       arg_min(errors.error_type, errors.column_idx) AS error_type
+       arg_min(errors.error_type, coalesce(errors.column_idx, -1)) AS error_type
      FROM temp.${REJECTS_TABLE} AS errors JOIN temp.${REJECTS_SCAN_TABLE} AS scans USING (scan_id, file_id)
      GROUP BY ALL ORDER BY read_path, line`,
   );
@@ -114,7 +115,9 @@ export function readerReason(errorType: string, fieldCount: number): string {
     case 'INVALID UNICODE':
       return 'is not valid UTF-8';
     case 'LINE SIZE OVER MAXIMUM':
-      return "is longer than the CSV reader's maximum line size";
+      // The scan sets aside records over MAX_RECORD_BYTES; the reader's own
+      // limit also counts the line ends and blank lines before a record.
+      return "is longer than the CSV reader's limit of 2,000,000 bytes (counting the blank lines before it)";
     default:
       return `could not be read as CSV (${errorType.toLowerCase()})`;
   }
