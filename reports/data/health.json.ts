@@ -1,5 +1,7 @@
-// Data health: runs, freshness per feed, row accounting, quarantine and
-// data-quality issues by reason, and the last checks.
+// Data health: runs, freshness per feed (by its latest arrival, re-deliveries
+// included), row accounting, quarantine and data-quality issues by reason,
+// and the last checks.
+import { arrivalsSql } from '../../src/site/arrivals.ts';
 import { runLoader } from '../../src/site/loader.ts';
 
 await runLoader('health', async (query) => {
@@ -8,12 +10,17 @@ await runLoader('health', async (query) => {
             status, files, files_refused, rows_read, rows_loaded, rows_quarantined, checks_failed, error
      FROM runs ORDER BY run_id DESC LIMIT 20`,
   );
+  // A feed's latest file is its latest arrival, a re-delivery of content already loaded included; the row accounting is of the files loaded.
   const feeds = await query(
-    `SELECT source, kind, count(*) AS files,
-            arg_max(CASE WHEN delivery_sha256 IS NULL THEN file ELSE 'delivery ' || delivery END, ingested_at) AS latest_file, strftime(max(ingested_at), '%Y-%m-%d %H:%M') AS last_loaded,
+    `WITH latest AS (
+       SELECT source, kind, arg_max(arrival, arrived_at) AS latest_file, strftime(max(arrived_at), '%Y-%m-%d %H:%M') AS last_loaded,
+              count(*) FILTER (WHERE is_redelivery) AS redelivered
+       FROM ${await arrivalsSql(query)} GROUP BY ALL
+     )
+     SELECT source, kind, count(*) AS files, latest_file, last_loaded,
             sum(rows_read) AS rows_read, sum(rows_loaded) AS rows_loaded, sum(rows_skipped) AS rows_skipped, sum(rows_quarantined) AS rows_quarantined,
-            bool_and(rows_read = rows_loaded + rows_skipped + rows_quarantined) AS adds_up
-     FROM ingested_files GROUP BY ALL ORDER BY source, kind`,
+            bool_and(rows_read = rows_loaded + rows_skipped + rows_quarantined) AS adds_up, redelivered
+     FROM ingested_files JOIN latest USING (source, kind) GROUP BY ALL ORDER BY source, kind`,
   );
   const skipped = await query(
     `SELECT ingested_files.source, skipped_rows.rule, sum(skipped_rows.rows) AS rows, count(DISTINCT skipped_rows.file) AS files

@@ -78,10 +78,47 @@ const source = z
     if (s.zip3 && s.adapter !== 'nppes') ctx.addIssue({ code: 'custom', path: ['zip3'], message: 'zip3 filters the NPPES file: only an nppes source has it' });
   });
 
+/**
+ * A min_cell_size below 2 suppresses nothing (no count from 1 up is small):
+ * allowed only with this key set to true, so publishing every small count is
+ * a decision someone wrote down, not a typo. Set with suppression on, it is
+ * refused too: an acknowledgement left behind would let a later edit of
+ * min_cell_size turn suppression off without anyone deciding it again.
+ */
+export const SUPPRESSION_OFF_KEY = 'acknowledge_suppression_off';
+const SUPPRESSION_OFF_BELOW = 2;
+
+function checkSuppressionAcknowledged(config: { min_cell_size: number; acknowledge_suppression_off: boolean }, ctx: z.RefinementCtx): void {
+  const off = config.min_cell_size < SUPPRESSION_OFF_BELOW;
+  if (off && !config.acknowledge_suppression_off) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['min_cell_size'],
+      message: `${config.min_cell_size} turns small-cell suppression off (the dashboards would show every count, down to a single patient, in breakdowns by a patient attribute): set "${SUPPRESSION_OFF_KEY}": true beside it to confirm that is intended, or use ${SUPPRESSION_OFF_BELOW} or more (default 11)`,
+    });
+  }
+  if (!off && config.acknowledge_suppression_off) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [SUPPRESSION_OFF_KEY],
+      message: `min_cell_size ${config.min_cell_size} keeps small-cell suppression on, so there is nothing to acknowledge: remove the key (it only confirms a min_cell_size of 1)`,
+    });
+  }
+}
+
+/** Runs the check when both keys it reads parsed, even if other keys did not, so every problem is listed at once. */
+function bothKeysParsed(payload: z.core.ParsePayload): boolean {
+  const value = payload.value as Record<string, unknown> | null;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  if (typeof value.min_cell_size !== 'number' || typeof value[SUPPRESSION_OFF_KEY] !== 'boolean') return false;
+  return !payload.issues.some((issue) => issue.path?.[0] === 'min_cell_size' || issue.path?.[0] === SUPPRESSION_OFF_KEY);
+}
+
 export const configSchema = z
   .object({
     timezone: ianaTimezone,
     min_cell_size: z.number().int().min(1).default(11),
+    [SUPPRESSION_OFF_KEY]: z.boolean().default(false),
     match_window_days: windowDays.default(120),
     leakage_window_days: windowDays.default(90),
     source_window_days: windowDays.default(365),
@@ -102,7 +139,8 @@ export const configSchema = z
       .strict()
       .default({ ingest: '15 * * * *', publish: '0 6 * * 1' }),
   })
-  .strict();
+  .strict()
+  .superRefine(checkSuppressionAcknowledged, { when: bothKeysParsed });
 
 export type RefloopConfig = z.output<typeof configSchema>;
 export type ServiceLineConfig = RefloopConfig['service_lines'][number];

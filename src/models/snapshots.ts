@@ -150,6 +150,7 @@ export function systemSnapshots(marts: string[]): Snapshot[] {
     { name: 'runs', sql: 'SELECT * FROM runs' },
     { name: 'ingested_files', sql: 'SELECT * FROM ingested_files' },
     { name: 'skipped_rows', sql: 'SELECT * FROM skipped_rows' },
+    { name: 'redeliveries', sql: 'SELECT * FROM redeliveries' },
     { name: 'check_results', sql: 'SELECT * FROM check_results' },
     {
       name: 'dictionary',

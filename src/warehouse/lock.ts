@@ -31,7 +31,15 @@ export const lockPath = (dbPath: string) => `${dbPath}.lock`;
 
 export interface Lock {
   setRun(runId: number): Promise<void>;
+  /** Lets go of this handle; the lock file goes with the last handle of the lock. */
   release(): Promise<void>;
+  /**
+   * A second handle on the same lock, for a job that closes the warehouse
+   * and still has work to do under the lock (`run --publish` builds the
+   * site after closing it): releasing the first handle then leaves the lock
+   * in place, so no other writer starts in between.
+   */
+  retain(): Lock;
 }
 
 export async function acquireWriterLock(dbPath: string, job: string, options: { wait?: boolean; pollMs?: number } = {}): Promise<Lock> {
@@ -56,9 +64,9 @@ export async function acquireWriterLock(dbPath: string, job: string, options: { 
     await waitOrStop(options.pollMs ?? 1000, holder);
   }
   clearProgress();
+  let handles = 0;
   let released = false;
-  const release = async () => {
-    if (released) return;
+  const releaseLock = async () => {
     released = true;
     const holder = await readLock(path);
     if (holder?.pid === process.pid) await rm(path, { force: true });
@@ -73,13 +81,26 @@ export async function acquireWriterLock(dbPath: string, job: string, options: { 
       }
     }
   });
-  return {
-    async setRun(runId) {
-      info.run_id = runId;
-      await replaceAtomically(path, JSON.stringify(info));
-    },
-    release,
+  const handle = (): Lock => {
+    handles++;
+    let mine = true;
+    return {
+      async setRun(runId) {
+        info.run_id = runId;
+        await replaceAtomically(path, JSON.stringify(info));
+      },
+      async release() {
+        if (!mine) return;
+        mine = false;
+        if (--handles === 0) await releaseLock();
+      },
+      retain: () => {
+        if (released) throw new Error('the writer lock was released: it cannot be retained again');
+        return handle();
+      },
+    };
   };
+  return handle();
 }
 
 /** A wait for the holder, cut short by SIGTERM/SIGINT: a person or a service manager asked to stop. */

@@ -1,12 +1,13 @@
 // The warehouse's own tables: landing tables from the contracts, and the
-// bookkeeping every run writes (runs, ingested_files, quarantine, load_issues).
+// bookkeeping every run writes (runs, ingested_files, redeliveries,
+// quarantine, load_issues).
 // Created once per schema version, in one transaction, then checkpointed, so
 // no DDL is ever replayed from the WAL of a load.
 import { CONTRACTS } from '../contracts/extracts.ts';
 import { LINEAGE_COLUMNS, landingColumns } from '../contracts/landing.ts';
 import { sqlString } from '../contracts/value-sql.ts';
 
-export const SCHEMA_VERSION = '4';
+export const SCHEMA_VERSION = '5';
 
 export interface TableSpec {
   name: string;
@@ -53,7 +54,7 @@ const SYSTEM_TABLES: TableSpec[] = [
       'One row per file loaded as one kind (a canonical extract, a vendor report, or a raw file of a delivery): rows_read = rows_loaded + rows_skipped + rows_quarantined.',
     columns: [
       { name: 'file', sqlType: 'VARCHAR', comment: 'The file, relative to the inbox.' },
-      { name: 'sha256', sqlType: 'VARCHAR', comment: 'SHA-256 of the decompressed bytes: the same content under another name is not loaded again as the same kind.' },
+      { name: 'sha256', sqlType: 'VARCHAR', comment: 'SHA-256 of the decompressed bytes: the same content under another name is not loaded again as the same kind (see redeliveries).' },
       { name: 'kind', sqlType: 'VARCHAR', comment: 'Extract kind it was loaded as; for a raw file of a delivery, the adapter (epic-ehi, fhir-r4, nppes).' },
       { name: 'rows_read', sqlType: 'BIGINT', comment: 'Records (rows, resources) in the file, the header excluded.' },
       { name: 'rows_loaded', sqlType: 'BIGINT', comment: 'Records loaded (identical copies of one key count as loaded); for a raw file, those that gave at least one loaded canonical row.' },
@@ -67,6 +68,23 @@ const SYSTEM_TABLES: TableSpec[] = [
       { name: 'source', sqlType: 'VARCHAR', comment: "The source it came from (config sources[].name; 'inbox' without sources)." },
       { name: 'delivery', sqlType: 'VARCHAR', comment: 'The delivery it belongs to (a delivery folder, or the file itself).' },
       { name: 'delivery_sha256', sqlType: 'VARCHAR', comment: 'For a raw file of a delivery: the hash of the whole delivery (see deliveries).' },
+    ],
+  },
+  {
+    name: 'redeliveries',
+    comment:
+      'One row per file (or delivery) that arrived under a new name with content already loaded, from the first run that saw it: nothing of it is loaded again, but its feed was delivered, and freshness counts it.',
+    columns: [
+      { name: 'file', sqlType: 'VARCHAR', comment: 'The file as it arrived, relative to the inbox; for a delivery, its folder.' },
+      { name: 'kind', sqlType: 'VARCHAR', comment: 'Extract kind it was read as; for a delivery, the adapter (epic-ehi, fhir-r4, nppes).' },
+      { name: 'same_as', sqlType: 'VARCHAR', comment: 'The file already loaded with the same content (for a delivery: source/delivery of the one it repeats).' },
+      { name: 'kinds', sqlType: 'VARCHAR[]', comment: 'The extract kinds it brings up to date: its kind for a file; for a delivery, the kinds the delivery it repeats landed.' },
+      { name: 'source', sqlType: 'VARCHAR', comment: 'The source it came from (config sources[].name).' },
+      { name: 'delivery', sqlType: 'VARCHAR', comment: 'The delivery it belongs to (a delivery folder, or the file itself).' },
+      { name: 'size_bytes', sqlType: 'BIGINT', comment: 'Size of the file as it lay in the inbox; null for a delivery.' },
+      { name: 'modified_ms', sqlType: 'BIGINT', comment: 'Modification time of the file (ms since 1970); null for a delivery.' },
+      { name: 'arrived_at', sqlType: 'TIMESTAMPTZ', comment: 'When an ingest found it.' },
+      { name: 'run_id', sqlType: 'BIGINT', comment: 'The run that found it.' },
     ],
   },
   {
@@ -184,6 +202,18 @@ function migrationSql(): string[] {
     ),
     `UPDATE providers SET provider_key = npi WHERE provider_key IS NULL;`,
   ];
+}
+
+/**
+ * A relation with a system table's columns and no rows, for a reader that
+ * meets a warehouse (or a snapshot set) written before the table existed:
+ * readers never migrate, and a `refloop status` right after an upgrade must
+ * still answer.
+ */
+export function emptyTableSql(name: string): string {
+  const table = SYSTEM_TABLES.find((t) => t.name === name);
+  if (!table) throw new Error(`no system table ${name}`);
+  return `(SELECT ${table.columns.map((c) => `NULL::${c.sqlType} AS "${c.name}"`).join(', ')} WHERE false)`;
 }
 
 export function schemaSql(): string {

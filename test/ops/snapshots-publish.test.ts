@@ -65,6 +65,7 @@ describe('writing a snapshot set', () => {
       { name: 'runs.parquet', rows: 0 },
       { name: 'ingested_files.parquet', rows: 0 },
       { name: 'skipped_rows.parquet', rows: 0 },
+      { name: 'redeliveries.parquet', rows: 0 },
       { name: 'check_results.parquet', rows: 0 },
       // the dictionary lists a's one column (n); config_params is not a mart
       { name: 'dictionary.parquet', rows: 1 },

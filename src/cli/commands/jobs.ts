@@ -10,7 +10,7 @@ import { workDirFor } from '../../ingest/work-dir.ts';
 import { log, printable, result } from '../../log.ts';
 import { publishSnapshotSet, removeStaleSnapshotSets, systemSnapshots } from '../../models/snapshots.ts';
 import { stopRequested } from '../../shutdown.ts';
-import { acquireWriterLock } from '../../warehouse/lock.ts';
+import { acquireWriterLock, type Lock } from '../../warehouse/lock.ts';
 import { finishRun, type RunTotals, startRun, type Trigger } from '../../warehouse/runs.ts';
 import { type Command, COMMON_OPTIONS } from '../command.ts';
 import { type CommonOptions, type Context, createContext, openForWriting } from '../context.ts';
@@ -20,6 +20,10 @@ type Stage = 'ingest' | 'transform' | 'publish';
 export async function runStages(options: CommonOptions, job: string, stages: Stage[], trigger: Trigger = 'manual'): Promise<number> {
   const context = await createContext(options);
   const { warehouse, lock } = await openForWriting(context, job, { wait: options.wait });
+  // Closing the warehouse before the site build releases `lock`; this second
+  // handle keeps the lock file until the build ends, so no other writer can
+  // start between the transform and the publish.
+  const publishLock = stages.includes('publish') ? lock.retain() : undefined;
   try {
     const snapshotDir = snapshotDirFor(context);
     // What a killed writer left: snapshot folders nothing points at.
@@ -76,15 +80,15 @@ export async function runStages(options: CommonOptions, job: string, stages: Sta
     if (failure) process.stderr.write(`refloop ${job}: ${printable(failure)} (see the messages above)\n`);
     if (stages.includes('publish') && !stopRequested()) {
       // The warehouse is closed first (the site's loaders read snapshots
-      // only, and readers may open it meanwhile), which releases the writer
-      // lock; the publish takes it again so no transform swaps the snapshots
-      // during the build.
+      // only, and readers may open it meanwhile); the run's lock stays held
+      // through the build, so no other job swaps the snapshots meanwhile.
       await warehouse.close();
-      await publishHoldingLock(context, options);
+      await publishHoldingLock(context, options, publishLock);
     }
     return failure ? 1 : 0;
   } finally {
     await warehouse.close();
+    await publishLock?.release();
   }
 }
 
@@ -116,12 +120,13 @@ export const runCommand: Command = {
 const snapshotDirFor = (context: Context) => join(dirname(context.dbPath), 'published');
 
 /**
- * Builds the site under the warehouse's writer lock: a second publish (or a
- * job) on the same warehouse waits with --wait or exits 1 naming the holder,
- * and no transform swaps the snapshots while the loaders read them.
+ * Builds the site under the warehouse's writer lock (the one a run already
+ * holds, or its own): a second publish (or a job) on the same warehouse waits
+ * with --wait or exits 1 naming the holder, and no transform swaps the
+ * snapshots while the loaders read them.
  */
-async function publishHoldingLock(context: Context, options: CommonOptions): Promise<void> {
-  const lock = await acquireWriterLock(context.dbPath, 'publish', { wait: options.wait });
+async function publishHoldingLock(context: Context, options: CommonOptions, held?: Lock): Promise<void> {
+  const lock = held ?? (await acquireWriterLock(context.dbPath, 'publish', { wait: options.wait }));
   try {
     await removeStaleSnapshotSets(snapshotDirFor(context));
     const siteDir = resolve('dist');

@@ -4,6 +4,7 @@
 import { DEFAULT_FRESHNESS, EXTRACT_KINDS, type RefloopConfig } from '../../config/schema.ts';
 import { printable } from '../../log.ts';
 import { holderRunning, lockPath, readLock, WarehouseBusyError } from '../../warehouse/lock.ts';
+import { emptyTableSql } from '../../warehouse/schema.ts';
 import type { Warehouse } from '../../warehouse/warehouse.ts';
 import { type Command, COMMON_OPTIONS } from '../command.ts';
 import { type CommonOptions, createContext, openForReading } from '../context.ts';
@@ -12,7 +13,12 @@ import { formatRows, localRows } from '../format.ts';
 /** status's exit while a job holds the warehouse: neither OK (0) nor NOT OK (1). */
 export const STATUS_BUSY = 3;
 
-const SECTIONS = [
+/** Tables a warehouse written by an earlier version may lack, by name: the table itself, or an empty stand-in. */
+interface Tables {
+  redeliveries: string;
+}
+
+const SECTIONS: { title: string; sql: string | ((tables: Tables) => string) }[] = [
   {
     title: 'Last runs (a run left "running" by a dead process shows as interrupted)',
     sql: `SELECT run_id, job, trigger, strftime(started_at, '%Y-%m-%d %H:%M:%S') AS started,
@@ -21,12 +27,17 @@ const SECTIONS = [
           FROM runs ORDER BY run_id DESC LIMIT 5`,
   },
   {
-    title: 'Files by source and kind (row accounting: read = loaded + skipped + quarantined)',
-    sql: `SELECT source, kind, count(*) AS files, count(DISTINCT delivery) FILTER (WHERE delivery_sha256 IS NOT NULL) AS deliveries,
-            max(file) AS latest_file, strftime(max(ingested_at), '%Y-%m-%d %H:%M') AS last_loaded,
-            sum(rows_read) AS rows_read, sum(rows_loaded) AS rows_loaded, sum(rows_skipped) AS rows_skipped, sum(rows_quarantined) AS rows_quarantined,
-            bool_and(rows_read = rows_loaded + rows_skipped + rows_quarantined) AS adds_up
-          FROM ingested_files GROUP BY ALL ORDER BY source, kind`,
+    title: 'Files by source and kind (row accounting: read = loaded + skipped + quarantined; redelivered: content already loaded, arrived under a new name)',
+    sql: (tables) => `WITH loaded AS (
+            SELECT source, kind, count(*) AS files, count(DISTINCT delivery) FILTER (WHERE delivery_sha256 IS NOT NULL) AS deliveries,
+              max(file) AS latest_file, strftime(max(ingested_at), '%Y-%m-%d %H:%M') AS last_loaded,
+              sum(rows_read) AS rows_read, sum(rows_loaded) AS rows_loaded, sum(rows_skipped) AS rows_skipped, sum(rows_quarantined) AS rows_quarantined,
+              bool_and(rows_read = rows_loaded + rows_skipped + rows_quarantined) AS adds_up
+            FROM ingested_files GROUP BY ALL
+          ), redelivered AS (SELECT source, kind, count(*) AS redelivered FROM ${tables.redeliveries} GROUP BY ALL)
+          SELECT source, kind, files, coalesce(redelivered, 0) AS redelivered, deliveries, latest_file, last_loaded,
+            rows_read, rows_loaded, rows_skipped, rows_quarantined, adds_up
+          FROM loaded LEFT JOIN redelivered USING (source, kind) ORDER BY source, kind`,
   },
   {
     title: 'Rows skipped by rule',
@@ -66,13 +77,14 @@ export const statusCommand: Command = {
     try {
       const holder = await readLock(lockPath(context.dbPath));
       const liveRun = holder && holderRunning(holder) ? holder.run_id : undefined;
+      const tables = await tablesOf(warehouse);
       for (const section of SECTIONS) {
-        const reader = await warehouse.connection.runAndReadAll(section.sql);
+        const reader = await warehouse.connection.runAndReadAll(typeof section.sql === 'string' ? section.sql : section.sql(tables));
         const rows = localRows(reader, context.config.timezone);
         for (const row of rows) if (row.status === 'running' && row.run_id !== liveRun) row.status = 'interrupted';
         process.stdout.write(`\n${section.title}\n${formatRows(reader.columnNames(), rows, 'table')}`);
       }
-      const feeds = await freshness(warehouse, context.config);
+      const feeds = await freshness(warehouse, context.config, tables);
       const columns = Object.keys(feeds[0]!);
       process.stdout.write(`\nFreshness per feed\n${formatRows(columns, feeds as never, 'table')}`);
       const problems = await healthProblems(warehouse, feeds);
@@ -84,8 +96,13 @@ export const statusCommand: Command = {
   },
 };
 
-/** Each feed's latest file and latest event, judged against its freshness thresholds. */
-async function freshness(warehouse: Warehouse, config: RefloopConfig) {
+/**
+ * Each feed's latest arrival and latest event, judged against its freshness
+ * thresholds. An arrival is a file loaded, a delivery's run that landed the
+ * kind's rows, or content already loaded that arrived again under a new name
+ * (redeliveries): an unchanged directory re-sent on time is not stale.
+ */
+async function freshness(warehouse: Warehouse, config: RefloopConfig, tables: Tables) {
   const latestEvent: Record<string, string> = {
     referrals: 'SELECT max(received_at) FROM referrals',
     referral_events: 'SELECT max(event_at) FROM referral_events',
@@ -98,13 +115,15 @@ async function freshness(warehouse: Warehouse, config: RefloopConfig) {
   const rows = [];
   for (const kind of EXTRACT_KINDS) {
     const limits = config.feeds[kind]?.freshness ?? DEFAULT_FRESHNESS[kind];
-    // A feed's last load: its latest file of that kind, or the latest run that landed its rows (a delivery's raw files feed several kinds).
+    // A feed's last arrival: its latest file of that kind, the latest run that landed its rows (a delivery's raw files feed several kinds), or its latest re-delivery.
     const [row] = await warehouse.query<{ latest_file: string | null; loaded: string | null; hours: number | null; latest_event: string | null }>(
       `WITH loads AS (
          SELECT file, ingested_at FROM ingested_files WHERE kind = '${kind}'
          UNION ALL
          SELECT (SELECT max(source_delivery) FROM "${kind}" WHERE ingest_run_id = runs.run_id), runs.started_at
          FROM runs WHERE runs.run_id = (SELECT max(ingest_run_id) FROM "${kind}" WHERE source_file NOT IN (SELECT file FROM ingested_files WHERE kind = '${kind}'))
+         UNION ALL
+         SELECT file || ' (same content as ' || same_as || ')', arrived_at FROM ${tables.redeliveries} WHERE list_contains(kinds, '${kind}')
        )
        SELECT arg_max(file, ingested_at) AS latest_file, strftime(max(ingested_at), '%Y-%m-%d %H:%M') AS loaded,
               (epoch(now()) - epoch(max(ingested_at))) / 3600 AS hours,
@@ -115,15 +134,23 @@ async function freshness(warehouse: Warehouse, config: RefloopConfig) {
     // The outreach team's log is optional: a practice that has never sent one is not stale.
     const optional = kind === 'liaison_activities';
     const state = hours === null ? (optional ? 'not used' : 'error') : hours > limits.error_hours ? 'error' : hours > limits.warn_hours ? 'warn' : 'ok';
-    rows.push({ feed: kind, latest_file: row?.latest_file ?? null, last_loaded: row?.loaded ?? null, hours_ago: hours === null ? null : Math.round(hours), latest_event: row?.latest_event ?? null, warn_after_h: limits.warn_hours, error_after_h: limits.error_hours, state });
+    rows.push({ feed: kind, latest_file: row?.latest_file ?? null, last_arrived: row?.loaded ?? null, hours_ago: hours === null ? null : Math.round(hours), latest_event: row?.latest_event ?? null, warn_after_h: limits.warn_hours, error_after_h: limits.error_hours, state });
   }
   return rows;
+}
+
+/** A reader does not migrate: until a writer has opened it, a warehouse of an earlier version lacks the newer tables. */
+async function tablesOf(warehouse: Warehouse): Promise<Tables> {
+  const [row] = await warehouse.query<{ n: number }>(
+    "SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE table_name = 'redeliveries' AND database_name = current_database()",
+  );
+  return { redeliveries: row?.n ? 'redeliveries' : emptyTableSql('redeliveries') };
 }
 
 async function healthProblems(warehouse: Warehouse, feeds: Awaited<ReturnType<typeof freshness>>): Promise<string[]> {
   const problems: string[] = [];
   for (const feed of feeds.filter((f) => f.state === 'error')) {
-    problems.push(feed.last_loaded ? `${feed.feed} is stale: last file loaded ${feed.hours_ago} h ago (error after ${feed.error_after_h} h)` : `${feed.feed}: no file loaded yet`);
+    problems.push(feed.last_arrived ? `${feed.feed} is stale: last file arrived ${feed.hours_ago} h ago (error after ${feed.error_after_h} h)` : `${feed.feed}: no file loaded yet`);
   }
   const [last] = await warehouse.query<{ run_id: number; status: string; error: string | null }>(
     'SELECT run_id, status, error FROM runs ORDER BY run_id DESC LIMIT 1',
