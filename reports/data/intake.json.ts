@@ -15,12 +15,13 @@ await runLoader('intake', async (query) => {
      FROM fct_referrals WHERE hours_to_contact IS NOT NULL AND in_scope AND ${WINDOW}
      GROUP BY ALL ORDER BY ALL`,
   );
+  // Weeks whose every referral is past the longest SLA (kpi_weekly's is_mature), so the last point is not a young week's partial verdicts.
   const slaTrend = await query(
-    `SELECT received_week::VARCHAR AS week, service_line, sum(contact_sla_due) AS due, sum(contact_sla_met) AS met
-     FROM funnel_weekly
-     WHERE received_week > (SELECT cast(as_of AS DATE) FROM config_params) - INTERVAL 104 WEEK
-       AND service_line IN (SELECT service_line FROM fct_referrals WHERE in_scope)
-     GROUP BY ALL HAVING sum(contact_sla_due) > 0 ORDER BY ALL`,
+    `SELECT week::VARCHAR AS week, service_line, value AS rate
+     FROM kpi_weekly
+     WHERE metric = 'contact_sla_met_rate' AND is_mature AND value IS NOT NULL
+       AND week > (SELECT max(week) FROM kpi_weekly WHERE is_this_week) - INTERVAL 104 WEEK
+     ORDER BY ALL`,
   );
   const documentGaps = await query(
     `SELECT dimension, value, referrals, incomplete_at_receipt, incomplete_at_receipt_rate, still_incomplete,

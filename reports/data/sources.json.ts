@@ -31,8 +31,10 @@ await runLoader('sources', async (query) => {
   const weekly = await query(
     `WITH top AS (SELECT source FROM source_quality WHERE source <> 'unknown' ORDER BY referrals DESC LIMIT 8)
      SELECT received_week::VARCHAR AS week, coalesce(q.source_name, f.source) AS name, count(*) AS referrals
-     FROM fct_referrals f JOIN top USING (source) LEFT JOIN source_quality q USING (source), config_params
-     WHERE f.received_at > as_of - INTERVAL 365 DAY
+     FROM fct_referrals f JOIN top USING (source) LEFT JOIN source_quality q USING (source)
+     -- The 52 complete weeks up to this week: no week cut short at either end.
+     WHERE f.received_week > (SELECT max(week) FROM kpi_weekly WHERE is_this_week) - INTERVAL 52 WEEK
+       AND f.received_week <= (SELECT max(week) FROM kpi_weekly WHERE is_this_week)
      GROUP BY ALL ORDER BY ALL`,
   );
   return { scorecard, concentration: concentration ?? null, weekly };

@@ -1,51 +1,83 @@
 -- Grain: one row per (week, service_line, metric); service_line 'all' is the practice overall.
 --
 -- The leaders' weekly numbers, each for the referrals received that week (a
--- cohort: later stages keep filling in as those referrals progress, so the
--- most recent weeks are not yet mature). Every week from the first referral
--- to the week of as_of is present, with zero counts where nothing arrived.
--- last_week is the same metric the week before; avg_previous_4_weeks is the
--- mean of the four weeks before this one (this week excluded, so the change
--- compares the week with its recent baseline). A week is complete once its
--- Sunday has ended before as_of.
+-- cohort). Every week from the first referral to the week of as_of is
+-- present, with zero counts where nothing arrived. last_week is the same
+-- metric the week before; avg_previous_4_weeks is the mean of the four weeks
+-- before this one (this week excluded, so the change compares the week with
+-- its recent baseline).
+--
+-- This week is the last complete Monday–Sunday week before as_of (its Sunday
+-- had ended at as_of). Later stages are counted at a fixed age, so weeks are
+-- compared at equal age: scheduled and seen within 14 days of receipt, loop
+-- closed within 30, the contact SLA once the longest SLA has passed. A week's
+-- value of such a metric is final once every referral of it has had that
+-- long (is_mature); before then a young cohort would read as a drop, so the
+-- dashboard shows each metric for its latest mature week
+-- (is_latest_mature_week), which for counts known at receipt is this week.
+-- Windows are N × 24 hours of real time, boundary included.
 --
 -- @column week: The ISO week, named by its Monday (local).
 -- @column service_line: Service line, or 'all' for the whole practice.
--- @column metric: referrals, in_scope, contacted_within_sla, contact_sla_met_rate, scheduled, completed, loop_closed, median_hours_to_contact or median_days_to_appointment.
--- @column value: The metric for the referrals received that week.
+-- @column metric: referrals, in_scope, contacted_within_sla, contact_sla_met_rate, median_hours_to_contact, scheduled_within_14_days, seen_within_14_days, loop_closed_within_30_days or median_days_to_appointment.
+-- @column value: The metric for the referrals received that week (null for a rate or median with nothing to measure).
 -- @column last_week: The same metric the week before.
 -- @column avg_previous_4_weeks: The mean of the metric over the four weeks before this one.
 -- @column change_vs_last_week: value - last_week.
 -- @column change_vs_previous_4_weeks: value - avg_previous_4_weeks.
 -- @column is_complete_week: The week had ended at as_of.
+-- @column mature_after_days: Days after receipt the metric counts: 0 for counts known at receipt, 14 or 30 for later stages, the longest contact SLA (in whole days) for the SLA.
+-- @column is_mature: Every referral of the week had been received at least mature_after_days before as_of, so the value is final and compares with earlier weeks at equal age.
+-- @column is_this_week: The week is the last complete Monday–Sunday week before as_of.
+-- @column is_latest_mature_week: The latest mature week of the metric and service line: the week the dashboard shows it for (this week for counts known at receipt).
 -- @unique week, service_line, metric
--- @not_null week, service_line, metric
+-- @not_null week, service_line, metric, mature_after_days, is_mature, is_this_week, is_latest_mature_week
+-- @accepted_values metric: referrals, in_scope, contacted_within_sla, contact_sla_met_rate, median_hours_to_contact, scheduled_within_14_days, seen_within_14_days, loop_closed_within_30_days, median_days_to_appointment
 with params as (
   select * from config_params
 ),
 referrals as (
   select * from fct_referrals
 ),
+longest_sla as (
+  select cast(ceil(max(sla_hours) / 24) as integer) as days
+  from (
+    select sla_hours from config_contact_sla
+    union all
+    select sla_hours from config_default_contact_sla
+  )
+),
+ages as (
+  select metric, age_days
+  from (values
+    ('referrals', 0), ('in_scope', 0),
+    ('median_hours_to_contact', 14), ('scheduled_within_14_days', 14), ('seen_within_14_days', 14), ('median_days_to_appointment', 14),
+    ('loop_closed_within_30_days', 30)
+  ) as fixed(metric, age_days)
+  union all
+  select sla_metric.metric, coalesce(longest_sla.days, 0)
+  from longest_sla, (values ('contacted_within_sla'), ('contact_sla_met_rate')) as sla_metric(metric)
+),
 weekly as (
   select
     received_week as week,
-    coalesce(service_line, 'all') as service_line,
+    case when grouping(service_line) = 1 then 'all' else service_line end as service_line,
     count(*)::double as referrals,
     count(*) filter (where in_scope)::double as in_scope,
     count(*) filter (where contact_sla_met)::double as contacted_within_sla,
     count(*) filter (where contact_sla_met) / nullif(count(contact_sla_met), 0) as contact_sla_met_rate,
-    count(*) filter (where is_scheduled)::double as scheduled,
-    count(*) filter (where is_completed)::double as completed,
-    count(*) filter (where is_loop_closed)::double as loop_closed,
-    median(hours_to_contact)::double as median_hours_to_contact,
-    median(days_to_appointment)::double as median_days_to_appointment
+    median(hours_to_contact) filter (where hours_to_contact <= 14 * 24)::double as median_hours_to_contact,
+    count(*) filter (where first_scheduled_at <= received_at + to_hours(14 * 24))::double as scheduled_within_14_days,
+    count(*) filter (where completed_visit_at <= received_at + to_hours(14 * 24))::double as seen_within_14_days,
+    count(*) filter (where loop_closed_at <= received_at + to_hours(30 * 24))::double as loop_closed_within_30_days,
+    median(days_to_appointment) filter (where first_scheduled_at <= received_at + to_hours(14 * 24))::double as median_days_to_appointment
   from referrals
   group by grouping sets ((received_week, service_line), (received_week))
 ),
 weeks as (
   select cast(unnest(range(min(referrals.received_week), cast(date_trunc('week', local_date(params.as_of)) as date) + 1, interval 7 day)) as date) as week
   from referrals, params
-  group by params.as_of, params.timezone
+  group by params.as_of
 ),
 lines as (
   select distinct service_line from weekly
@@ -61,18 +93,22 @@ filled as (
     coalesce(weekly.in_scope, 0) as in_scope,
     coalesce(weekly.contacted_within_sla, 0) as contacted_within_sla,
     weekly.contact_sla_met_rate,
-    coalesce(weekly.scheduled, 0) as scheduled,
-    coalesce(weekly.completed, 0) as completed,
-    coalesce(weekly.loop_closed, 0) as loop_closed,
     weekly.median_hours_to_contact,
+    coalesce(weekly.scheduled_within_14_days, 0) as scheduled_within_14_days,
+    coalesce(weekly.seen_within_14_days, 0) as seen_within_14_days,
+    coalesce(weekly.loop_closed_within_30_days, 0) as loop_closed_within_30_days,
     weekly.median_days_to_appointment
   from spine
   left join weekly on weekly.week = spine.week and weekly.service_line = spine.service_line
 ),
 long as (
-  unpivot filled
-  on referrals, in_scope, contacted_within_sla, contact_sla_met_rate, scheduled, completed, loop_closed, median_hours_to_contact, median_days_to_appointment
-  into name metric value value
+  -- A week with no rate or median keeps its row (value null), so last_week is always the week before.
+  select week, service_line, metric, value
+  from filled
+  unpivot include nulls (value for metric in (
+    referrals, in_scope, contacted_within_sla, contact_sla_met_rate, median_hours_to_contact,
+    scheduled_within_14_days, seen_within_14_days, loop_closed_within_30_days, median_days_to_appointment
+  ))
 ),
 compared as (
   select
@@ -85,12 +121,33 @@ compared as (
   from long
   window by_week as (partition by long.service_line, long.metric order by long.week)
 ),
-final as (
+aged as (
   select
     compared.*,
-    compared.value - compared.last_week as change_vs_last_week,
-    compared.value - compared.avg_previous_4_weeks as change_vs_previous_4_weeks,
-    compared.week + 7 <= local_date(params.as_of) as is_complete_week
-  from compared, params
+    ages.age_days as mature_after_days,
+    compared.week + 7 <= local_date(params.as_of) as is_complete_week,
+    -- The week's last referral came before its Sunday ended: it is N days old once as_of - N × 24 h falls on or after the Monday after.
+    local_date(params.as_of - to_hours(ages.age_days * 24)) >= compared.week + 7 as is_mature,
+    compared.week = cast(date_trunc('week', local_date(params.as_of)) as date) - 7 as is_this_week
+  from compared
+  join ages on ages.metric = compared.metric
+  cross join params
+),
+final as (
+  select
+    week,
+    service_line,
+    metric,
+    value,
+    last_week,
+    avg_previous_4_weeks,
+    value - last_week as change_vs_last_week,
+    value - avg_previous_4_weeks as change_vs_previous_4_weeks,
+    is_complete_week,
+    mature_after_days,
+    is_mature,
+    is_this_week,
+    coalesce(week = max(week) filter (where is_mature) over (partition by service_line, metric), false) as is_latest_mature_week
+  from aged
 )
 select * from final

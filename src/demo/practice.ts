@@ -1,7 +1,7 @@
 // The demo practice: a multi-specialty group (cardiology, orthopedics,
 // gastroenterology, imaging) and the clinicians who refer to it. Everything
 // here is decided up front from the seed; the day-by-day simulation reads it.
-import { dateOf, dayNumber, isHoliday, mondayOf } from './calendar.ts';
+import { dateOf, dayNumber, isHoliday, isoDate, mondayOf } from './calendar.ts';
 import { Random } from './random.ts';
 
 export type Role = 'primary_care' | 'specialist' | 'hospitalist';
@@ -37,7 +37,44 @@ export interface DemoOptions {
   end: string;
 }
 
-export const DEFAULT_DEMO: DemoOptions = { seed: 20261122, referrals: 25_000, start: '2024-11-25', end: '2026-11-22' };
+/** The demo's seed and size unless asked otherwise: the same for every end date, so one end gives one demo. */
+export const DEMO_SEED = 20261122;
+export const DEMO_REFERRALS = 25_000;
+/** A demo covers this many whole weeks by default (two years), ending on its end date's week. */
+export const DEMO_WEEKS = 104;
+
+/**
+ * The demo's first day when only its end is given: the Monday that starts
+ * DEMO_WEEKS whole weeks ending with the week of `end` (so an end on a Sunday
+ * gives exactly two years of complete Monday–Sunday weeks).
+ */
+export function demoStartFor(end: string): string {
+  return isoDate(mondayOf(dayNumber(end)) - 7 * (DEMO_WEEKS - 1));
+}
+
+/** The date before `now`'s date in `timezone` (YYYY-MM-DD): the last whole day the practice has lived. */
+export function yesterdayIn(timezone: string, now: Date = new Date()): string {
+  // en-CA formats a date as YYYY-MM-DD.
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  return isoDate(dayNumber(today) - 1);
+}
+
+/**
+ * The demo for the options given: its end defaults to yesterday in the
+ * practice's zone (so the site shows a current week), its start to two years
+ * of whole weeks before that. Pass `end` for a demo that does not depend on
+ * today's date.
+ */
+export function demoOptions(given: Partial<DemoOptions>, timezone: string, now: Date = new Date()): DemoOptions {
+  const end = given.end ?? yesterdayIn(timezone, now);
+  return { seed: given.seed ?? DEMO_SEED, referrals: given.referrals ?? DEMO_REFERRALS, start: given.start ?? demoStartFor(end), end };
+}
+
+/**
+ * The demo of `refloop demo --end 2026-11-22` (two years ending on a Sunday):
+ * fixed dates, so a test of it gives the same numbers whatever today is.
+ */
+export const DEFAULT_DEMO: DemoOptions = { seed: DEMO_SEED, referrals: DEMO_REFERRALS, start: demoStartFor('2026-11-22'), end: '2026-11-22' };
 
 export interface Office {
   name: string;
@@ -335,7 +372,8 @@ function planCapacity(random: Random, expectedPerDay: Float64Array, startDay: nu
   for (const line of SERVICE_LINES) {
     const weeks = new Map<number, number>();
     for (let monday = firstMonday; monday <= horizonEnd; monday += 7) {
-      const inRange = monday <= mondayOf(endDay);
+      // A week the demo covers only in part (its end falls midweek) is planned like the weeks after it.
+      const inRange = monday + 6 <= endDay;
       const weekly = inRange ? weekSum(expectedPerDay, startDay, monday) : recentWeekly;
       const expected = weekly * LINE_SHARE[line] * EXPECTED_CONVERSION * (line === 'orthopedics' && isSurgeWeek(monday) ? ORTHO_SURGE.factor : 1);
       let slots = Math.round(expected * 1.15 + random.normal(0, Math.sqrt(expected) * 0.2));

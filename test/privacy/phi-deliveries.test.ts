@@ -58,7 +58,7 @@ beforeAll(async () => {
   for (const [shape, { folder, needles }] of Object.entries(shapes)) {
     const dir = await mkdtemp(join(tmpdir(), `refloop-phi-${shape}-`));
     const env = { REFLOOP_PSEUDONYM_KEY: KEY, REFLOOP_LOG: 'json' };
-    expect(refloop(['demo', '--as', shape, '--referrals', '200'], { cwd: dir, env }).code).toBe(0);
+    expect(refloop(['demo', '--as', shape, '--referrals', '200', '--end', '2026-06-28'], { cwd: dir, env }).code).toBe(0);
     const deliveryRoot = join(dir, 'data/inbox', folder);
     const [delivery] = await readdir(deliveryRoot);
     const run = refloop(['run', '--settle-seconds', '0'], { cwd: dir, env });

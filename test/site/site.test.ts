@@ -2,23 +2,34 @@
 // exactly as a practice would build it: every page works in a real browser,
 // nothing is fetched from outside, every chart draws, and no PHI and no
 // referral, patient, appointment or visit id is anywhere in dist/.
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+//
+// It also looks, as a person would, on a desktop and a phone: no sideways
+// scroll, nothing drawn over the footer, no chart wider than its card, no bar
+// past its axis. The screenshots it takes are kept in test-output/screenshots/
+// (git-ignored) for a person to look at.
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveStatic } from '../../src/site/serve.ts';
 import { refloop } from '../helpers/cli.ts';
+import { CHART_MARKS, LAYOUT_PROBE, SCOPE_TITLES } from './layout-probe.ts';
 
 const PAGES = ['/', '/intake', '/sources', '/outreach', '/capacity', '/data-health', '/definitions'];
 const PAGES_WITH_CHARTS = ['/', '/intake', '/sources', '/outreach', '/capacity', '/data-health'];
+/** A desktop and a phone. */
+const WIDTHS = [1280, 390];
+const SCREENSHOTS = join(import.meta.dirname, '../../test-output/screenshots');
 let dir: string;
 let site: { url: string; close: () => Promise<void> };
 let browser: Browser;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'refloop-site-'));
+  // A fixed end and as_of: the demo's last day is Sunday 2026-11-22, numbers as of the Monday after.
   const demo = refloop(['demo', '--referrals', '4000', '--start', '2025-06-02', '--end', '2026-11-22'], { cwd: dir });
   expect(demo.code, demo.stderr).toBe(0);
   const run = refloop(['run', '--publish', '--as-of', '2026-11-23'], { cwd: dir });
@@ -28,6 +39,11 @@ beforeAll(async () => {
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+  // This run's screenshots only: a page that failed to load leaves no picture from an earlier run.
+  await rm(SCREENSHOTS, { recursive: true, force: true });
+  await mkdir(SCREENSHOTS, { recursive: true });
+  // The folder ignores itself, so screenshots are never committed.
+  if (!existsSync(join(SCREENSHOTS, '..', '.gitignore'))) await writeFile(join(SCREENSHOTS, '..', '.gitignore'), '*\n');
 }, 240_000);
 
 afterAll(async () => {
@@ -36,37 +52,121 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('every page in headless Chromium', () => {
+/** Opens a page at a width and waits until every chart has drawn its marks. */
+async function open(path: string, width: number): Promise<{ page: Page; errors: string[]; outside: string[] }> {
+  const page = await browser.newPage({ viewport: { width, height: 900 } });
+  const errors: string[] = [];
+  const outside: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('request', (r) => !r.url().startsWith(site.url) && !r.url().startsWith('data:') && outside.push(r.url()));
+  await page.goto(`${site.url}${path}`, { waitUntil: 'networkidle' });
+  // Vega draws after the page's data has loaded: wait for every chart's marks.
+  await page.waitForFunction(`${CHART_MARKS}.every((chart) => chart.marks > 0)`, undefined, { timeout: 15_000 });
+  return { page, errors, outside };
+}
+
+const shotName = (path: string, width: number) => `${path === '/' ? 'index' : path.slice(1)}-${width}.png`;
+
+describe('every page in headless Chromium, on a desktop and a phone', () => {
   for (const path of PAGES) {
-    it(`${path} loads with no console error and no request outside localhost`, async () => {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      const outside: string[] = [];
-      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-      page.on('pageerror', (e) => errors.push(String(e)));
-      page.on('request', (r) => !r.url().startsWith(site.url) && !r.url().startsWith('data:') && outside.push(r.url()));
-      await page.goto(`${site.url}${path}`, { waitUntil: 'networkidle' });
-      await page.waitForTimeout(500);
-      expect(errors).toEqual([]);
-      expect(outside).toEqual([]);
-      if (PAGES_WITH_CHARTS.includes(path)) {
-        const charts = page.locator('.refloop-chart');
-        expect(await charts.count()).toBeGreaterThan(0);
-        for (const chart of await charts.all()) {
-          await expect.poll(() => chart.locator('svg .mark-rect path, svg .mark-line path, svg .mark-symbol path, svg .mark-rect, svg .mark-line, svg .mark-symbol').count()).toBeGreaterThan(0);
+    for (const width of WIDTHS) {
+      it(`${path} at ${width} px: no console error, no request outside localhost, every chart drawn, nothing out of place`, async () => {
+        const { page, errors, outside } = await open(path, width);
+        try {
+          await page.screenshot({ path: join(SCREENSHOTS, shotName(path, width)), fullPage: true });
+          expect(errors).toEqual([]);
+          expect(outside).toEqual([]);
+          if (PAGES_WITH_CHARTS.includes(path)) expect(((await page.evaluate(CHART_MARKS)) as unknown[]).length).toBeGreaterThan(0);
+          expect(await page.evaluate(LAYOUT_PROBE)).toEqual([]);
+        } finally {
+          await page.close();
         }
-      }
-      await page.close();
-    });
+      });
+    }
   }
 
-  it('filters in the browser: choosing a service line changes the numbers', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${site.url}/`, { waitUntil: 'networkidle' });
+  it('saves a screenshot of every page at both widths for a person to look at', async () => {
+    const saved = await readdir(SCREENSHOTS);
+    expect(saved).toEqual(expect.arrayContaining(PAGES.flatMap((p) => WIDTHS.map((w) => shotName(p, w)))));
+  });
+});
+
+/** Selects the first service line of the page's filter; returns its name once the page shows it. */
+async function chooseFirstLine(page: Page): Promise<string> {
+  const select = page.locator('form select').first();
+  const line = (await select.locator('option').nth(1).textContent())!.trim();
+  await select.selectOption({ index: 1 });
+  await expect.poll(async () => ((await page.evaluate(SCOPE_TITLES)) as string[]).some((t) => t.includes(line))).toBe(true);
+  return line;
+}
+
+/** Every chart title and table heading names the line, or says it covers them all. */
+async function titlesNotNaming(page: Page, line: string): Promise<string[]> {
+  return ((await page.evaluate(SCOPE_TITLES)) as string[]).filter((t) => !t.includes(line) && !/all service lines|every service line/.test(t));
+}
+
+describe('the first page', () => {
+  let page: Page;
+  beforeAll(async () => {
+    ({ page } = await open('/', 1280));
+  });
+  afterAll(() => page?.close());
+
+  it('names this week: the last complete Monday–Sunday week before as_of', async () => {
+    // as_of is Monday 2026-11-23 00:00: the week that had just ended ran from Monday 16 to Sunday 22 November.
+    expect(await page.locator('.banner').textContent()).toContain('This week: Mon 16 Nov 2026 to Sun 22 Nov 2026');
+  });
+
+  it('shows a later stage for a week old enough, and says which', async () => {
+    const seen = page.locator('.kpi', { hasText: 'Seen within 14 days' });
+    // 2026-11-23 minus 14 days is 2026-11-09: the latest week ended by then began on Monday 2 November.
+    expect(await seen.textContent()).toContain('for the week of Mon 2 Nov 2026');
+    expect(await page.locator('.kpi', { hasText: 'Referrals received' }).textContent()).not.toContain('for the week of');
+  });
+
+  it('filters in the browser: choosing a service line changes the numbers, and every chart and table names the line or says it shows them all', async () => {
     const before = await page.locator('.kpi .big').first().textContent();
-    await page.locator('form select').first().selectOption({ index: 1 });
+    const line = await chooseFirstLine(page);
     await expect.poll(() => page.locator('.kpi .big').first().textContent()).not.toBe(before);
-    await page.close();
+    expect(await titlesNotNaming(page, line)).toEqual([]);
+  });
+});
+
+describe('the intake page', () => {
+  it('names the service line chosen in every chart and table, or says it shows them all', async () => {
+    const { page } = await open('/intake', 1280);
+    try {
+      const line = await chooseFirstLine(page);
+      expect(await titlesNotNaming(page, line)).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
+describe('the capacity page', () => {
+  it('draws the slots, and shows the chosen service line only, short weeks included', async () => {
+    const dataDir = join(dir, 'dist', '_file', 'data');
+    const capacity = JSON.parse(await readFile(join(dataDir, (await readdir(dataDir)).find((f) => f.startsWith('capacity.'))!), 'utf8'));
+    const forecast: { service_line: string; week: string; slots: number | null; is_short: boolean; is_at_risk: boolean }[] = capacity.forecast;
+    const { page } = await open('/capacity', 1280);
+    try {
+      const select = page.locator('form select').first();
+      for (const line of [...new Set(forecast.map((d) => d.service_line))]) {
+        await select.selectOption(line);
+        const weeks = forecast.filter((d) => d.service_line === line);
+        const slots = page.locator('.refloop-chart', { hasText: 'against the slots' }).locator('g.mark-rect.role-mark path');
+        await expect.poll(() => slots.count()).toBe(weeks.filter((d) => d.slots !== null).length);
+        await expect.poll(() => page.locator('h3', { hasText: 'Weeks that will run short' }).textContent()).toContain(line);
+        const short = weeks.filter((d) => d.is_short || d.is_at_risk).map((d) => d.week);
+        const listed = short.length ? await page.locator('h3:has-text("Weeks that will run short") + div table tbody tr td:first-child').allTextContents() : [];
+        expect(listed).toEqual(short);
+        expect(await titlesNotNaming(page, line)).toEqual([]);
+      }
+    } finally {
+      await page.close();
+    }
   });
 });
 
@@ -120,4 +220,50 @@ describe('publishing', () => {
     expect(result.stderr).toMatch(/data loader|site build/);
     expect(await readFile(join(dir, 'dist', 'index.html'), 'utf8')).toBe(before);
   }, 120_000);
+});
+
+describe('the layout probe', () => {
+  /** A page shaped like the site's (main column, footer, a vega-style chart), with a bar `barEnd` px long on an axis 100 px long. */
+  const shaped = (o: { barEnd: number; below?: string }) => `<!doctype html><body style="margin:0">
+    <main id="observablehq-main" style="width:300px">
+      <div class="card" style="width:200px"><div class="refloop-chart"><div class="refloop-chart-title">Share missing</div>
+        <svg width="150" height="60">
+          <g class="mark-group role-axis" aria-label="X-axis for a linear scale"><g class="mark-rule role-axis-domain"><line x1="10" y1="50" x2="110" y2="50" stroke="#888"></line></g></g>
+          <g class="mark-group role-axis" aria-label="Y-axis for a discrete scale"><g class="mark-rule role-axis-domain"><line x1="10" y1="0" x2="10" y2="50" stroke="#888"></line></g></g>
+          <g class="mark-rect role-mark"><path d="M10,10h${o.barEnd}v20h-${o.barEnd}Z"></path></g>
+        </svg></div></div>
+      ${o.below ?? ''}
+    </main>
+    <footer id="observablehq-footer" style="position:absolute; top:400px; width:300px; height:50px">footer</footer></body>`;
+
+  async function probe(html: string, width = 300): Promise<string[]> {
+    const page = await browser.newPage({ viewport: { width, height: 600 } });
+    try {
+      await page.setContent(html);
+      return (await page.evaluate(LAYOUT_PROBE)) as string[];
+    } finally {
+      await page.close();
+    }
+  }
+
+  it('passes a bar that ends at its axis and sees one that runs 2 px past it', async () => {
+    expect(await probe(shaped({ barEnd: 100 }))).toEqual([]);
+    expect(await probe(shaped({ barEnd: 102 }))).toEqual([expect.stringContaining('Share missing: a bar or band is drawn past its axis')]);
+  });
+
+  it('sees a chart wider than its card', async () => {
+    expect(await probe(shaped({ barEnd: 100 }).replace('width="150"', 'width="230"'))).toEqual([expect.stringContaining('Share missing: 230px wide, past its card')]);
+  });
+
+  it('sees rows drawn over the footer, but not rows clipped by their own scroll box', async () => {
+    const rows = Array.from({ length: 30 }, (_, i) => `<tr><td>row ${i}</td></tr>`).join('');
+    expect(await probe(shaped({ barEnd: 100, below: `<div style="max-height:100px; overflow:auto"><table>${rows}</table></div>` }))).toEqual([]);
+    expect(await probe(shaped({ barEnd: 100, below: `<div style="max-height:100px"><table>${rows}</table></div>` }))).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^<table> "row 0row 1.*" is drawn \d+px into the footer$/)]),
+    );
+  });
+
+  it('sees a page that scrolls sideways', async () => {
+    expect(await probe(shaped({ barEnd: 100, below: '<div style="width:420px">wide</div>' }))).toEqual([expect.stringMatching(/^the page scrolls sideways: 420px of content in a 300px window$/)]);
+  });
 });

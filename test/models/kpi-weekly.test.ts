@@ -1,0 +1,133 @@
+// kpi_weekly's "this week" and its equal-age rule: a later stage is counted
+// within a fixed time of receipt and shown for the latest week whose every
+// referral has had that long, so a young cohort never reads as a drop.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Warehouse } from '../../src/warehouse/warehouse.ts';
+import { buildWith, type Row } from '../helpers/models.ts';
+
+let w: Warehouse | undefined;
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+});
+
+/** Local YYYY-MM-DD of a day after 2026-01-05 (a Monday). */
+const day = (offset: number) => new Date(Date.UTC(2026, 0, 5 + offset)).toISOString().slice(0, 10);
+
+/**
+ * Two cardiology referrals each Tuesday 10:00 of the six weeks from Monday
+ * 2026-01-05 to 2026-02-09; each patient is seen 10 days after receipt and
+ * the loop closed 20 days after, which the models know only once it happened.
+ */
+function sixWeeks(): { referrals: Row[]; visits: Row[] } {
+  const referrals: Row[] = [];
+  const visits: Row[] = [];
+  for (let week = 0; week < 6; week++) {
+    for (let i = 0; i < 2; i++) {
+      const id = `W${week}-${i}`;
+      referrals.push({ referral_id: id, patient_key: id, received_at: `${day(7 * week + 1)} 10:00` });
+      visits.push({ visit_id: `V${id}`, referral_id: id, patient_key: id, visit_at: `${day(7 * week + 11)} 10:00`, summary_sent_at: `${day(7 * week + 21)} 10:00` });
+    }
+  }
+  return { referrals, visits };
+}
+
+async function reported(warehouse: Warehouse, metric: string) {
+  return warehouse.query<{ week: string; value: number; avg_previous_4_weeks: number; change_vs_previous_4_weeks: number }>(
+    `SELECT week::VARCHAR AS week, value, avg_previous_4_weeks, change_vs_previous_4_weeks FROM kpi_weekly
+     WHERE service_line = 'all' AND metric = '${metric}' AND is_latest_mature_week`,
+  );
+}
+
+async function thisWeek(warehouse: Warehouse) {
+  return warehouse.query<{ week: string }>("SELECT DISTINCT week::VARCHAR AS week FROM kpi_weekly WHERE is_this_week");
+}
+
+describe('kpi_weekly: this week', () => {
+  it('is the last Monday–Sunday week that had ended at as_of, its Sunday midnight included', async () => {
+    const { referrals } = sixWeeks();
+    // Monday 2026-02-16 00:00: the week of 2026-02-09 ended at that very moment.
+    w = await buildWith({ referrals }, '2026-02-16');
+    expect(await thisWeek(w)).toEqual([{ week: '2026-02-09' }]);
+    await w.close();
+    // A minute earlier that week has not ended: this week is the one before.
+    w = await buildWith({ referrals }, '2026-02-15 23:59');
+    expect(await thisWeek(w)).toEqual([{ week: '2026-02-02' }]);
+    await w.close();
+    // Midweek: the week in progress is not this week.
+    w = await buildWith({ referrals }, '2026-02-12 12:00');
+    expect(await thisWeek(w)).toEqual([{ week: '2026-02-02' }]);
+  });
+
+  it('shows counts known at receipt for this week', async () => {
+    w = await buildWith(sixWeeks(), '2026-02-16');
+    expect(await reported(w, 'referrals')).toEqual([{ week: '2026-02-09', value: 2, avg_previous_4_weeks: 2, change_vs_previous_4_weeks: 0 }]);
+  });
+});
+
+describe('kpi_weekly: later stages at equal age', () => {
+  it('reports seen within 14 days for the latest week 14 days old, level with the weeks before (no drop from the young cohort)', async () => {
+    w = await buildWith(sixWeeks(), '2026-02-16');
+    // 2026-02-16 minus 14 × 24 h is 2026-02-02: the weeks up to 2026-01-26 (ended 2026-02-02 00:00) are 14 days old.
+    expect(await reported(w, 'seen_within_14_days')).toEqual([{ week: '2026-01-26', value: 2, avg_previous_4_weeks: 2, change_vs_previous_4_weeks: 0 }]);
+    // The young cohorts are still in the mart, marked not mature: this week's patients have not been seen yet.
+    expect(
+      await w.query("SELECT week::VARCHAR AS week, value, is_mature FROM kpi_weekly WHERE service_line = 'all' AND metric = 'seen_within_14_days' AND week BETWEEN '2026-01-26' AND '2026-02-09' ORDER BY week"),
+    ).toEqual([
+      { week: '2026-01-26', value: 2, is_mature: true },
+      { week: '2026-02-02', value: 2, is_mature: false },
+      { week: '2026-02-09', value: 0, is_mature: false },
+    ]);
+  });
+
+  it('needs the full 14 × 24 hours: a minute short, the week before is reported', async () => {
+    w = await buildWith(sixWeeks(), '2026-02-15 23:59');
+    expect((await reported(w, 'seen_within_14_days')).map((r) => r.week)).toEqual(['2026-01-19']);
+  });
+
+  it('reports loop closed within 30 days for the latest week 30 days old', async () => {
+    w = await buildWith(sixWeeks(), '2026-02-16');
+    // 2026-02-16 minus 30 days is 2026-01-17: only the week of 2026-01-05 (ended 2026-01-12) is 30 days old.
+    expect(await reported(w, 'loop_closed_within_30_days')).toEqual([{ week: '2026-01-05', value: 2, avg_previous_4_weeks: null, change_vs_previous_4_weeks: null }]);
+  });
+
+  it('waits for the longest contact SLA before comparing the SLA rate', async () => {
+    // MODEL_CONFIG's longest SLA is the default routine 72 hours: 3 days.
+    w = await buildWith(sixWeeks(), '2026-02-16');
+    expect(await w.query("SELECT DISTINCT mature_after_days FROM kpi_weekly WHERE metric IN ('contact_sla_met_rate', 'contacted_within_sla')")).toEqual([{ mature_after_days: 3 }]);
+    // 2026-02-16 minus 3 days is 2026-02-13: the latest week ended by then is 2026-02-02.
+    expect((await reported(w, 'contact_sla_met_rate')).map((r) => r.week)).toEqual(['2026-02-02']);
+  });
+
+  it('counts a stage reached by receipt + 14 × 24 real hours, across the change to summer time', async () => {
+    // Received Monday 2026-03-02 10:00 EST; 336 hours later is 2026-03-16 11:00 EDT (clocks went forward on 2026-03-08).
+    const referrals: Row[] = ['AT', 'PAST', 'WALL'].map((id) => ({ referral_id: id, patient_key: id, received_at: '2026-03-02 10:00' }));
+    const visits: Row[] = [
+      { visit_id: 'V-AT', referral_id: 'AT', patient_key: 'AT', visit_at: '2026-03-16 11:00' },
+      { visit_id: 'V-PAST', referral_id: 'PAST', patient_key: 'PAST', visit_at: '2026-03-16 11:01' },
+      // The same wall-clock time, 10:00, is 335 real hours: within.
+      { visit_id: 'V-WALL', referral_id: 'WALL', patient_key: 'WALL', visit_at: '2026-03-16 10:00' },
+    ];
+    w = await buildWith({ referrals, visits }, '2026-04-01');
+    expect(await w.query("SELECT value FROM kpi_weekly WHERE service_line = 'all' AND metric = 'seen_within_14_days' AND week = '2026-03-02'")).toEqual([{ value: 2 }]);
+  });
+
+  it('has one reported week per metric and service line, and every metric of the page', async () => {
+    w = await buildWith(sixWeeks(), '2026-02-16');
+    expect(
+      await w.query("SELECT metric, count(*)::INTEGER AS n FROM kpi_weekly WHERE service_line = 'cardiology' AND is_latest_mature_week GROUP BY metric ORDER BY metric"),
+    ).toEqual(
+      [
+        'contact_sla_met_rate',
+        'contacted_within_sla',
+        'in_scope',
+        'loop_closed_within_30_days',
+        'median_days_to_appointment',
+        'median_hours_to_contact',
+        'referrals',
+        'scheduled_within_14_days',
+        'seen_within_14_days',
+      ].map((metric) => ({ metric, n: 1 })),
+    );
+  });
+});
