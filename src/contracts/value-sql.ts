@@ -15,9 +15,50 @@ export interface ColumnFormats {
 
 export const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
+/**
+ * The white space trimmed from both ends of a value, as an RE2 character class
+ * body: what JavaScript's `\s` matches (ASCII tab, line ends, vertical tab,
+ * form feed and space; every Unicode space separator, such as the no-break
+ * space a spreadsheet leaves and the ideographic space; the line and
+ * paragraph separators; the byte-order mark), so the SQL and the adapters'
+ * value maps trim alike.
+ */
+export const SPACE_CLASS = '\\t-\\r \\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}\\x{feff}';
+/** Unicode's control characters (C0, DEL, C1) as an RE2 class body. */
+export const CONTROL_CLASS = '\\x00-\\x1f\\x7f-\\x{9f}';
+/**
+ * The control characters a free-text value may hold inside: tab and line
+ * ends (a note written on several lines). Only the columns refloop never
+ * stores are free text (see staging-sql.ts).
+ */
+const FREE_TEXT_CONTROL_CLASS = '\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x{9f}';
+
+/**
+ * The SQL test that a trimmed value holds a control character it may not hold.
+ * A NUL in an id makes a key that looks like another; a line break in a name
+ * splits a chart label: such a value is a bad value of its column.
+ */
+export const hasControlSql = (v: string, freeText: boolean) => `regexp_matches(${v}, '[${freeText ? FREE_TEXT_CONTROL_CLASS : CONTROL_CLASS}]')`;
+
+/** Why such a value is bad, naming the first control character (a code point, never the value). */
+export const controlReasonSql = (v: string, freeText: boolean) =>
+  `('holds a control character (U+' || printf('%04X', unicode(regexp_extract(${v}, '[${freeText ? FREE_TEXT_CONTROL_CLASS : CONTROL_CLASS}]'))) || ')')`;
+
+/**
+ * The dates a timestamp or date of an extract can plausibly fall on, in the
+ * practice's local time. Before: 1900-01-01 and 1899-12-30/31 are the zero
+ * dates of SQL Server and spreadsheets, which systems write for "no date", and
+ * no living patient was born before 1901. After: 9999-12-31 and the like mean
+ * "no end", and the zone's clock changes are worked out only to 2100.
+ */
+export const PLAUSIBLE_DATES = { from: '1901-01-01', through: '2099-12-31' } as const;
+const IMPLAUSIBLE = `is outside the plausible dates ${PLAUSIBLE_DATES.from} to ${PLAUSIBLE_DATES.through}`;
+
 const TIMESTAMP_DEFAULT = '\\d{4}-\\d{2}-\\d{2}[ T]([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d)?';
-/** UTC offsets that exist: -12:00 … +14:00 (a +99:99 is not a time). */
-const OFFSET = '(Z|[+-](0\\d|1[0-4]):[0-5]\\d)';
+/** UTC offsets that exist: -12:00 … +14:00 (a +99:99 or a +14:30 is not one). */
+const OFFSET = '(Z|\\+(?:0\\d|1[0-3]):[0-5]\\d|\\+14:00|-(?:0\\d|1[01]):[0-5]\\d|-12:00)';
+/** The same range as strptime's %z writes it: ±HH, ±HHMM or ±HH:MM. */
+const STRPTIME_OFFSET = '\\+(?:0\\d|1[0-3])(?::?[0-5]\\d)?|\\+14(?::?00)?|-(?:0\\d|1[01])(?::?[0-5]\\d)?|-12(?::?00)?';
 
 /** The typed value of `v`, or NULL when it does not parse. */
 export function parseSql(type: ValueType, v: string, formats: ColumnFormats = {}): string {
@@ -45,7 +86,9 @@ export function parseSql(type: ValueType, v: string, formats: ColumnFormats = {}
       // optional '.' and up to four more characters.
       return `(CASE WHEN regexp_full_match(${v}, '[A-Za-z][0-9][0-9A-Za-z](\\.?[0-9A-Za-z]{1,4})?') THEN upper(${v}) END)`;
     case 'list':
-      return `list_filter(list_transform(string_split(${v}, ';'), x -> lower(trim(x))), x -> x <> '')`;
+      // The value is trimmed already; splitting on a regex trims each item of
+      // the same white space (trim() with a set of characters is ten times slower).
+      return `list_filter(string_split_regex(lower(${v}), '[${SPACE_CLASS}]*;[${SPACE_CLASS}]*'), x -> x <> '')`;
     case 'count':
       return `(CASE WHEN regexp_full_match(${v}, '[0-9]{1,9}') THEN CAST(${v} AS INTEGER) END)`;
   }
@@ -67,10 +110,48 @@ function parseTimestampSql(v: string, { formats, zone }: ColumnFormats): string 
     formats.map((format) => {
       if (format === 'iso') return iso;
       const parsed = `try_strptime(${v}, ${sqlString(format)})`;
-      return /%z/i.test(format) ? `CAST(${parsed} AS TIMESTAMPTZ)` : wallClock(parsed);
+      if (/%Z/.test(format)) return `CAST(${parsed} AS TIMESTAMPTZ)`;
+      if (!/%z/.test(format)) return wallClock(parsed);
+      // strptime's %z takes any two-digit hours and minutes (+99:99 moves the
+      // time by four days): the offset as written must be one that exists.
+      const offset = `regexp_extract(${v}, ${sqlString(offsetFinder(format))}, 1)`;
+      return `(CASE WHEN regexp_full_match(${offset}, '${STRPTIME_OFFSET}') THEN CAST(${parsed} AS TIMESTAMPTZ) END)`;
     }),
   );
 }
+
+/**
+ * A regex over a value written in a strptime format with %z that captures the
+ * offset as written: each other field matches lazily, literals match
+ * themselves, and a space matches any run of spaces (as strptime's does).
+ */
+export function offsetFinder(format: string): string {
+  let pattern = '';
+  for (let i = 0; i < format.length; i++) {
+    const c = format[i]!;
+    if (c === '%') {
+      let code = format[++i];
+      if (code === '-') code = format[++i];
+      if (code === '%') pattern += '%';
+      else pattern += code === 'z' ? '([+-]\\d{2}(?::?\\d{2})?)' : '.+?';
+    } else if (/\s/.test(c)) pattern += '\\s*';
+    else pattern += c.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
+  }
+  return `^${pattern}$`;
+}
+
+/**
+ * The test that a parsed timestamp or date is plausible (PLAUSIBLE_DATES), or
+ * undefined for a type that is neither. `v` is the parsed value's column.
+ */
+export function plausibleSql(type: ValueType, v: string): string | undefined {
+  if (type.kind === 'timestamp') return `refloop_plausible_instant(${v})`;
+  if (type.kind === 'date') return `(${v} BETWEEN DATE '${PLAUSIBLE_DATES.from}' AND DATE '${PLAUSIBLE_DATES.through}')`;
+  return undefined;
+}
+
+/** Why a parsed timestamp or date is not used. */
+export const implausibleReason = () => IMPLAUSIBLE;
 
 /** Why a present value of this type did not parse: "'<value>' <reason>". */
 export function parseFailureReason(type: ValueType, { formats }: ColumnFormats = {}): string {
@@ -81,8 +162,10 @@ export function parseFailureReason(type: ValueType, { formats }: ColumnFormats =
     case 'text':
     case 'list':
       return 'is not text';
-    case 'timestamp':
-      return inFormats('timestamp', 'YYYY-MM-DD HH:MM[:SS], optionally with Z or ±HH:MM');
+    case 'timestamp': {
+      const notTimestamp = inFormats('timestamp', 'YYYY-MM-DD HH:MM[:SS], optionally with Z or an offset from -12:00 to +14:00');
+      return declared.some((f) => f.includes('%z')) ? `${notTimestamp} (with an offset from -12:00 to +14:00)` : notTimestamp;
+    }
     case 'date': {
       const notDate = inFormats('date', 'YYYY-MM-DD');
       return type.mondayOnly ? `${notDate} that falls on a Monday` : notDate;
@@ -131,6 +214,12 @@ CREATE OR REPLACE TEMP MACRO refloop_local_instant(ts) AS (
     WHEN timezone(${tz}, timezone(${tz}, ts) - INTERVAL 30 MINUTE) = ts THEN timezone(${tz}, ts) - INTERVAL 30 MINUTE
     ELSE timezone(${tz}, ts)
   END
+);
+-- An instant whose local date is plausible (PLAUSIBLE_DATES in value-sql.ts);
+-- the bounds are constants, folded once.
+CREATE OR REPLACE TEMP MACRO refloop_plausible_instant(ts) AS (
+  ts >= timezone(${tz}, TIMESTAMP '${PLAUSIBLE_DATES.from} 00:00:00')
+  AND ts < timezone(${tz}, TIMESTAMP '${PLAUSIBLE_DATES.through} 00:00:00' + INTERVAL 1 DAY)
 );
 CREATE OR REPLACE TEMP MACRO refloop_parse_timestamp(v) AS (
   CASE

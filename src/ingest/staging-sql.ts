@@ -12,6 +12,13 @@
 // reads it; names and phones are read by the reader (so the record's shape is
 // checked) and never selected.
 //
+// Layer by layer: each field's text is trimmed of white space, NULL when empty
+// (texts); a value still holding a control character becomes NULL, with the
+// problem named (cleaned); each column is parsed (parsed); a timestamp or
+// date outside the plausible dates becomes NULL, with the problem named
+// (checked); values from two columns are derived (derived); and each column's
+// problem decides whether the record is quarantined or counted (typed).
+//
 // The result, `staged`, has one row per record the reader accepted, each
 // file's records in their order (the files of a batch may interleave):
 //   file_id: hash of the read path, the file the row came from (8 bytes; the
@@ -23,7 +30,18 @@
 import type { ColumnSpec, FeedConfig } from '../config/feed-schema.ts';
 import { type LandingColumn, landingColumns } from '../contracts/landing.ts';
 import type { ColumnContract, ExtractContract } from '../contracts/types.ts';
-import { type ColumnFormats, parseFailureReason, parseSql, sqlString } from '../contracts/value-sql.ts';
+import {
+  type ColumnFormats,
+  CONTROL_CLASS,
+  controlReasonSql,
+  hasControlSql,
+  implausibleReason,
+  parseFailureReason,
+  parseSql,
+  plausibleSql,
+  SPACE_CLASS,
+  sqlString,
+} from '../contracts/value-sql.ts';
 import { normalizeValue } from '../sources/value-map.ts';
 import type { ColumnSource, HeaderMapping, MappedFilter } from './header.ts';
 
@@ -59,33 +77,54 @@ export function readCsvSql(paths: readonly string[], fieldCount: number, options
 }
 
 /**
- * The value with surrounding spaces and tabs trimmed, NULL when empty. Few
- * values need trimming, and testing both ends is several times cheaper than
- * trim() (which was a third of a referral's typing).
+ * Whether a record needs care: some field it is read for starts or ends with
+ * white space (SPACE_CLASS), or holds a control character. One regex over the
+ * record's fields, joined by a noncharacter, is cheaper than testing both ends
+ * of every field for each of twenty kinds of space (and trim() was a third of
+ * a referral's typing): few records need care, and only theirs are trimmed and
+ * searched field by field. A field that itself holds U+FFFF beside a space
+ * only sends its record the careful way.
  */
-function cleanSql(field: string): string {
-  const padded = ['starts_with', 'ends_with'].flatMap((test) => [`${test}(${field}, ' ')`, `${test}(${field}, E'\\t')`]).join(' OR ');
-  return `(CASE WHEN ${padded} THEN nullif(trim(${field}, E' \\t'), '') ELSE nullif(${field}, '') END)`;
+function needsCareSql(positions: readonly number[]): string {
+  if (positions.length === 0) return 'false';
+  const joined = `concat_ws(chr(65535), ${positions.map((p) => `f${p}`).join(', ')})`;
+  return `regexp_matches(${joined}, '(^|\\x{ffff})[${SPACE_CLASS}]|[${SPACE_CLASS}](\\x{ffff}|$)|[${CONTROL_CLASS}]')`;
+}
+
+/**
+ * A field's text: trimmed of white space in a record that needs care (see
+ * needsCareSql), NULL when empty. A regex trims: trim() with a set of
+ * characters decodes the set for every value, ten times slower.
+ */
+function fieldSql(field: string, careful: boolean): string {
+  return careful ? `nullif(regexp_replace(${field}, '^[${SPACE_CLASS}]+|[${SPACE_CLASS}]+$', '', 'g'), '')` : `nullif(${field}, '')`;
 }
 
 /** A canonical column's text from its source fields or constant (see header.ts). */
-function sourceSql(source: ColumnSource): string {
+function sourceSql(source: ColumnSource, careful: boolean): string {
   if (source.from === 'value') return `${sqlString(source.value)}::VARCHAR`;
-  const fields = source.positions.map((p) => cleanSql(`f${p}`));
+  const fields = source.positions.map((p) => fieldSql(`f${p}`, careful));
   if (fields.length === 1) return fields[0]!;
   return source.combine === 'first' ? `coalesce(${fields.join(', ')})` : `nullif(concat_ws(${sqlString(source.separator)}, ${fields.join(', ')}), '')`;
 }
 
+/** The text of a source, the careful way only in the records that need it. */
+function textSql(source: ColumnSource): string {
+  const quick = sourceSql(source, false);
+  const careful = sourceSql(source, true);
+  return quick === careful ? quick : `(CASE WHEN needs_care THEN ${careful} ELSE ${quick} END)`;
+}
+
 /**
- * A value as value maps, filters and service lines compare it: lower case,
- * with Unicode spaces trimmed too (a spreadsheet's no-break space), as
- * normalizeValue does for the adapters.
+ * A value as value maps, filters and service lines compare it: lower case.
+ * It is trimmed already, of the same white space normalizeValue trims for
+ * the adapters.
  */
-const comparable = (v: string) => `lower(trim(${v}, E' \\t\u00a0\u2007\u202f\u3000'))`;
+const comparable = (v: string) => `lower(${v})`;
 
 /** A filter's test on its column's text: true keeps the row. */
 function filterSql({ position, filter }: MappedFilter): string {
-  const v = cleanSql(`f${position}`);
+  const v = textSql({ from: 'fields', positions: [position], combine: 'first', separator: ' ' });
   const list = (values: string[]) => values.map((x) => sqlString(normalizeValue(x))).join(', ');
   if (filter.in) return `coalesce(${comparable(v)} IN (${list(filter.in)}), false)`;
   if (filter.not_in) return `(${v} IS NULL OR ${comparable(v)} NOT IN (${list(filter.not_in)}))`;
@@ -96,7 +135,11 @@ interface ColumnExprs {
   column: ColumnContract;
   /** The parse of the raw text: the typed value, NULL when absent or unparseable (evaluated once, in the parsed layer). */
   parse: string;
-  /** The parsed value's column, which every later layer reads. */
+  /** The parse's column: `value`, unless the parsed value is checked further. */
+  parsed: string;
+  /** The check of the parsed value (a plausible date), evaluated in the checked layer. */
+  check?: string;
+  /** The value's column, which every later layer reads. */
   value: string;
   /** Why the value is a problem, NULL when it is not. */
   problem: string;
@@ -113,10 +156,26 @@ export function stagingSql(
   read: ReadOptions,
   options: { keepShown?: boolean } = {},
 ): string {
-  const cleaned = contract.columns.map((column) => {
+  // Each column's text, trimmed (the texts layer); then NULL if it holds a
+  // control character, which its control column names (the cleaned layer).
+  const texts = contract.columns.map((column) => {
     const mapped = header.columns.get(column.name);
-    return `${mapped ? sourceSql(mapped.source) : 'NULL::VARCHAR'} AS ${quoted(column.name)}`;
+    return `${mapped ? textSql(mapped.source) : 'NULL::VARCHAR'} AS ${quoted(`${column.name}__text`)}`;
   });
+  // The search stays inside the branch of the records that need care: the
+  // optimizer hoists a condition written twice (needs_care AND search) into a
+  // layer of its own, where it ran for every record.
+  const cleaned = contract.columns.flatMap((column) => {
+    const text = quoted(`${column.name}__text`);
+    const freeText = isFreeText(column);
+    const search = hasControlSql(text, freeText);
+    return [
+      `(CASE WHEN needs_care THEN (CASE WHEN ${search} THEN NULL ELSE ${text} END) ELSE ${text} END) AS ${quoted(column.name)}`,
+      `(CASE WHEN needs_care THEN (CASE WHEN ${search} THEN ${controlReasonSql(text, freeText)} END) END) AS ${quoted(`${column.name}__control`)}`,
+    ];
+  });
+  const fieldsRead = [...header.columns.values()].flatMap(({ source }) => (source.from === 'fields' ? source.positions : []));
+  const needsCare = needsCareSql([...new Set([...fieldsRead, ...header.filters.map((f) => f.position)])].sort((a, b) => a - b));
   const skipRule = header.filters.length
     ? `CASE ${header.filters.map((f) => `WHEN NOT ${filterSql(f)} THEN ${sqlString(f.name)}`).join(' ')} END`
     : 'NULL::VARCHAR';
@@ -128,7 +187,9 @@ export function stagingSql(
   // Each column is parsed once, in its own layer (DuckDB evaluates every
   // occurrence of an expression, and a parse appears in the value, the
   // problem and the quarantine columns); later layers read the parsed column.
-  const parsed = exprs.map((e) => `${e.parse} AS ${e.value}`);
+  const parsed = exprs.map((e) => `${e.parse} AS ${e.parsed}`);
+  // Checks of a parsed value read its column, so the parse is not repeated.
+  const checked = exprs.filter((e) => e.check).map((e) => `${e.check} AS ${e.value}`);
   // Values derived from two parsed columns, once per row (a macro repeats its
   // argument wherever it is used: the age band's seven comparisons re-parsed
   // the receipt timestamp seven times, 43 µs a referral).
@@ -152,14 +213,20 @@ FROM (
   SELECT
     ${['file_id', 'skip_rule', 'origin_file', 'origin_line', ...oneOfMissing(contract, exprs), ...landed, ...problems, ...exprs.map((e) => `${e.shown} AS ${quoted(`${e.column.name}__shown`)}`)].join(',\n    ')}
   FROM (
-    SELECT parsed.*${derived.length ? `, ${derived.join(', ')}` : ''}
+    SELECT checked.*${derived.length ? `, ${derived.join(', ')}` : ''}
     FROM (
-      SELECT cleaned.*, ${parsed.join(', ')}
+      SELECT parsed.*${checked.length ? `, ${checked.join(', ')}` : ''}
       FROM (
-        SELECT hash(filename) AS file_id, ${skipRule} AS skip_rule, ${[...origin, ...cleaned].join(', ')}
-        FROM ${readCsvSql(readPaths, header.sourceNames.length, read)}
-      ) AS cleaned
-    ) AS parsed
+        SELECT cleaned.*, ${parsed.join(', ')}
+        FROM (
+          SELECT file_id, skip_rule, origin_file, origin_line, ${cleaned.join(', ')}
+          FROM (
+            SELECT hash(filename) AS file_id, ${skipRule} AS skip_rule, ${[...origin, ...texts].join(', ')}, needs_care
+            FROM (SELECT *, ${needsCare} AS needs_care FROM ${readCsvSql(readPaths, header.sourceNames.length, read)}) AS fields
+          ) AS texts
+        ) AS cleaned
+      ) AS parsed
+    ) AS checked
   ) AS derived
 ) AS typed`;
 }
@@ -236,9 +303,19 @@ function serviceLineSql(v: string, lines: ReadOptions['serviceLines']): string {
   return `(CASE ${comparable(v)} ${lines.map((l) => `WHEN ${sqlString(l.value)} THEN ${sqlString(l.id)}`).join(' ')} ELSE ${v} END)`;
 }
 
+/**
+ * Free text may hold tabs and line breaks inside (a note on several lines).
+ * The columns refloop never stores are the free text of an extract (a note, a
+ * name or phone as typed); every stored value is one line of text.
+ */
+const isFreeText = (column: ColumnContract) => column.phi === 'never_store';
+
 function columnExprs(column: ColumnContract, contract: ExtractContract, spec: ColumnSpec | undefined, feed: FeedConfig | undefined, read: ReadOptions): ColumnExprs {
   const v = quoted(column.name);
   const value = quoted(`${column.name}__value`);
+  const plausible = plausibleSql(column.type, quoted(`${column.name}__parsed`));
+  const parsed = plausible ? quoted(`${column.name}__parsed`) : value;
+  const control = quoted(`${column.name}__control`);
   const map = spec ? valueMapSql(v, spec) : undefined;
   const text = column.name === 'service_line' ? serviceLineSql(map?.mapped ?? v, read.serviceLines) : (map?.mapped ?? v);
   const formats = formatsOf(column, spec, feed);
@@ -256,13 +333,23 @@ function columnExprs(column: ColumnContract, contract: ExtractContract, spec: Co
       : '';
   const rejectsUnmapped = map && (spec?.unmapped === 'null' || spec?.unmapped === 'quarantine');
   const problem = `(CASE ${[
+    `WHEN ${control} IS NOT NULL THEN ${control}`,
     column.required ? `WHEN ${v} IS NULL THEN ${sqlString(MISSING)}` : '',
     read.replacementChars ? `WHEN contains(${v}, '\uFFFD') THEN ${sqlString(NOT_TEXT)}` : '',
     rejectsUnmapped ? `WHEN ${map.unmapped} THEN ${sqlString(UNMAPPED)}` : '',
-    `WHEN ${text} IS NOT NULL AND ${value} IS NULL THEN ${failure}`,
+    `WHEN ${text} IS NOT NULL AND ${parsed} IS NULL THEN ${failure}`,
+    plausible ? `WHEN ${parsed} IS NOT NULL AND ${value} IS NULL THEN ${sqlString(implausibleReason())}` : '',
     afterReceipt,
   ].join(' ')} END)`;
-  return { column, parse, value, problem, shown: column.phi ? 'NULL::VARCHAR' : v };
+  return {
+    column,
+    parse,
+    parsed,
+    ...(plausible ? { check: `(CASE WHEN ${plausible} THEN ${parsed} END)` } : {}),
+    value,
+    problem,
+    shown: column.phi ? 'NULL::VARCHAR' : v,
+  };
 }
 
 /**
