@@ -4,14 +4,18 @@
 // and layout (load-batch.ts). Each delivery of a table adapter (Epic, FHIR,
 // NPPES) is loaded wholly or not at all (load-delivery.ts). Whatever cannot
 // be loaded is left where it lies and named; the rest still loads, and the
-// job reports failure.
+// job reports failure. Raw rows are read in the job's staging instance (a
+// DuckDB in a process of its own: staging-instance.ts), never in the
+// warehouse's.
 import type { RefloopConfig } from '../src/config/schema.ts';
 import { type DeliveryUnit, discover, type InboxFile } from '../src/ingest/discover.ts';
-import { loadBatch, PSEUDONYMS } from '../src/ingest/load-batch.ts';
+import { loadBatch } from '../src/ingest/load-batch.ts';
 import { appliedOrder } from '../src/ingest/applied-order.ts';
 import { knownDeliveries, loadDelivery } from '../src/ingest/load-delivery.ts';
 import { type FileOutcome, inboxFileRequest, KnownFiles, prepareFile, type ReadyFile } from '../src/ingest/prepare-file.ts';
+import { type StagingInstance, stagingFor } from '../src/ingest/staging-instance.ts';
 import { closeWorkDir, openWorkDir } from '../src/ingest/work-dir.ts';
+import { type FileRedelivery, recordDeliveryRedelivery, recordFileRedeliveries } from '../src/ingest/redeliveries.ts';
 import { log, progress } from '../src/log.ts';
 import { stopRequested } from '../src/shutdown.ts';
 import { adapterFor } from '../src/sources/registry.ts';
@@ -57,15 +61,27 @@ export function settleSeconds(): number {
 export async function ingestInbox(warehouse: Warehouse, config: RefloopConfig, inboxDir: string, runId: number, options: IngestOptions): Promise<IngestSummary> {
   const leftovers = await openWorkDir(options.workDir);
   if (leftovers) log('ingest.work_dir_cleaned', `ingest: removed ${leftovers} private cop${leftovers === 1 ? 'y' : 'ies'} a stopped job had left in ${options.workDir}`, { removed: leftovers });
+  // Started when the first file is ready to load: a run with nothing new starts no process.
+  const staging = stagingFor(warehouse, options.workDir);
   try {
-    return await ingest(warehouse, config, inboxDir, runId, options);
+    return await ingest(warehouse, staging, config, inboxDir, runId, options);
   } finally {
-    await warehouse.run(`DROP TABLE IF EXISTS ${PSEUDONYMS}`);
-    await closeWorkDir(options.workDir);
+    try {
+      await staging.close();
+    } finally {
+      await closeWorkDir(options.workDir);
+    }
   }
 }
 
-async function ingest(warehouse: Warehouse, config: RefloopConfig, inboxDir: string, runId: number, options: IngestOptions): Promise<IngestSummary> {
+async function ingest(
+  warehouse: Warehouse,
+  staging: StagingInstance,
+  config: RefloopConfig,
+  inboxDir: string,
+  runId: number,
+  options: IngestOptions,
+): Promise<IngestSummary> {
   const found = await discover(config, inboxDir, adapterFor);
   const summary: IngestSummary = {
     filesLoaded: 0,
@@ -92,13 +108,14 @@ async function ingest(warehouse: Warehouse, config: RefloopConfig, inboxDir: str
     log('ingest.ignored', `ingest: ignored ${found.ignored.length}: ${found.ignored.map((i) => `${i.file} (${i.reason})`).join('; ')}`, { ignored: found.ignored.length });
   }
   const settleBefore = Date.now() - (options.settleSeconds ?? settleSeconds()) * 1000;
-  await ingestFiles(warehouse, config, found.files, runId, options, summary, settleBefore);
-  if (!summary.stoppedBy) await ingestDeliveries(warehouse, config, found.deliveries, runId, options, summary, settleBefore);
+  await ingestFiles(warehouse, staging, config, found.files, runId, options, summary, settleBefore);
+  if (!summary.stoppedBy) await ingestDeliveries(warehouse, staging, config, found.deliveries, runId, options, summary, settleBefore);
   return summary;
 }
 
 async function ingestFiles(
   warehouse: Warehouse,
+  staging: StagingInstance,
   config: RefloopConfig,
   files: InboxFile[],
   runId: number,
@@ -114,11 +131,15 @@ async function ingestFiles(
   let batch: ReadyFile[] = [];
   let batchBytes = 0;
 
+  const byName = new Map(files.map((file) => [file.file, file]));
+  /** Content loaded before under another name: recorded once every batch has landed (one writer on the connection). */
+  const redelivered: FileRedelivery[] = [];
   const record = (outcome: FileOutcome, seconds?: string) => {
     const label = counter(outcome.kind, outcome.file);
     switch (outcome.status) {
       case 'already_loaded':
         summary.filesAlreadyLoaded++;
+        if (outcome.sameAs !== outcome.file) redelivered.push({ file: byName.get(outcome.file)!, kind: outcome.kind, sameAs: outcome.sameAs });
         break;
       case 'refused':
         summary.refused.push({ file: outcome.file, reason: outcome.reason });
@@ -160,7 +181,7 @@ async function ingestFiles(
     loadingLabel = label;
     let outcomes: FileOutcome[];
     try {
-      outcomes = await loadBatch(warehouse, pending, runId, { onProgress: (stage) => progress(`${label}: ${stage}…`) });
+      outcomes = await loadBatch(warehouse, staging, pending, runId, { onProgress: (stage) => progress(`${label}: ${stage}…`) });
     } catch (error) {
       // Nothing of the batch was written; its hashes are free again.
       for (const ready of pending) {
@@ -229,6 +250,7 @@ async function ingestFiles(
     const ready = prepared.ready;
     if (batch.length > 0 && (batch[0]!.layout !== ready.layout || batchBytes + ready.lines.bytes > BATCH_BYTES)) await flush();
     known.claim(kind.kind, ready.sha256, ready.file);
+    staging.warm();
     batch.push(ready);
     batchBytes += ready.lines.bytes;
   }
@@ -241,11 +263,19 @@ async function ingestFiles(
         : outcome,
     );
   }
+  for (const again of await recordFileRedeliveries(warehouse, redelivered, runId)) {
+    log('ingest.file_redelivered', `${again.file.file}: the same content as ${again.sameAs}, already loaded as ${again.kind}; recorded as a re-delivery (its feed counts as delivered), nothing loaded again`, {
+      file: again.file.file,
+      kind: again.kind,
+      same_as: again.sameAs,
+    });
+  }
 }
 
 /** Deliveries in order of name, then source; NPPES last, so the referrers it keeps include this run's. */
 async function ingestDeliveries(
   warehouse: Warehouse,
+  staging: StagingInstance,
   config: RefloopConfig,
   deliveries: DeliveryUnit[],
   runId: number,
@@ -277,6 +307,7 @@ async function ingestDeliveries(
     try {
       outcome = await loadDelivery(warehouse, config, unit, runId, {
         workDir: options.workDir,
+        staging,
         known,
         onProgress: (stage, fraction) => progress(`${label}: ${stage}${fraction === undefined ? '…' : ` ${Math.min(100, Math.round(fraction * 100))}%`}`),
       });
@@ -285,6 +316,12 @@ async function ingestDeliveries(
     }
     if (outcome.status === 'already_loaded') {
       summary.filesAlreadyLoaded++;
+      if (await recordDeliveryRedelivery(warehouse, unit, outcome.sameAs, runId)) {
+        log('ingest.delivery_redelivered', `${label}: the same files and content as ${outcome.sameAs}, already loaded; recorded as a re-delivery, nothing loaded again`, {
+          delivery: unit.label,
+          same_as: outcome.sameAs,
+        });
+      }
       continue;
     }
     if (outcome.status === 'refused') {

@@ -1,8 +1,11 @@
 // Loads one delivery of a table adapter (a folder of Epic tables, a FHIR
 // export, an NPPES file) wholly or not at all: the adapter turns its raw rows
 // into canonical CSVs in the private work folder, each canonical kind goes
-// through the canonical load (validation, quarantine, pseudonyms, upsert),
-// and everything lands in one transaction with the raw files' accounting.
+// through the canonical load (validation, quarantine, pseudonyms, upsert;
+// raw rows in the staging instance, never the warehouse's DuckDB), and
+// everything lands in one transaction with the raw files' accounting. The
+// adapters parse patient tables in Node; only NPPES, a public directory with
+// no patient in it, is read by the warehouse's DuckDB.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { RefloopConfig } from '../config/schema.ts';
@@ -15,6 +18,7 @@ import type { Warehouse } from '../warehouse/warehouse.ts';
 import type { DeliveryUnit } from './discover.ts';
 import { LOADED_ORIGINS, loadBatch } from './load-batch.ts';
 import { adapterOutputRequest, type FileOutcome, KnownFiles, prepareFile, type ReadyFile } from './prepare-file.ts';
+import { type StagingInstance, stagingFor } from './staging-instance.ts';
 import { scratchDir } from './work-dir.ts';
 
 export type DeliveryOutcome =
@@ -56,7 +60,13 @@ export async function loadDelivery(
   config: RefloopConfig,
   unit: DeliveryUnit,
   runId: number,
-  options: { workDir: string; known: Map<string, string>; onProgress: (stage: string, fraction?: number) => void },
+  options: {
+    workDir: string;
+    known: Map<string, string>;
+    onProgress: (stage: string, fraction?: number) => void;
+    /** The job's staging instance; without one the delivery starts its own and closes it. */
+    staging?: StagingInstance;
+  },
 ): Promise<DeliveryOutcome> {
   const label = unit.label;
   options.onProgress('hashing');
@@ -64,6 +74,9 @@ export async function loadDelivery(
   const sameAs = options.known.get(hashes.sha256);
   if (sameAs) return { status: 'already_loaded', label, sameAs };
 
+  const staging = options.staging ?? stagingFor(warehouse, options.workDir);
+  // Started while the adapter reads, so it is ready when the canonical rows are.
+  staging.warm();
   const scratch = await scratchDir(options.workDir, `delivery-${unit.source.name}`);
   const ready: ReadyFile[] = [];
   try {
@@ -90,7 +103,7 @@ export async function loadDelivery(
       await warehouse.run(`CREATE OR REPLACE TEMP TABLE delivery_loaded_origins (origin_file VARCHAR, origin_line INTEGER)`);
       for (const file of ready) {
         options.onProgress(`loading ${file.contract.kind}`);
-        const [outcome] = (await loadBatch(warehouse, [file], runId, { inTransaction: true })) as FileOutcome[];
+        const [outcome] = (await loadBatch(warehouse, staging, [file], runId, { inTransaction: true })) as FileOutcome[];
         if (outcome?.status !== 'loaded') throw new Error(`its ${file.contract.kind} rows could not be loaded`);
       }
       await addContributions(warehouse, emitter);
@@ -104,6 +117,7 @@ export async function loadDelivery(
   } finally {
     await warehouse.run(`DROP TABLE IF EXISTS ${LOADED_ORIGINS}`);
     await Promise.all(ready.map((r) => r.cleanup()));
+    if (!options.staging) await staging.close();
     await scratch.remove();
   }
 }

@@ -1,9 +1,10 @@
 // Patient identity reaches the warehouse only as a keyed pseudonym:
-// HMAC-SHA256(key, patient_id), computed inside DuckDB so no MRN passes
-// through Node. The key comes from REFLOOP_PSEUDONYM_KEY or, failing that, a
-// key file made once beside the warehouse (mode 0600, git-ignored). Whoever
-// holds the key can recompute the pseudonym of any MRN, so a weak or exposed
-// key is refused rather than used.
+// HMAC-SHA256(key, patient_id), computed in SQL by the staging DuckDB (a
+// process of its own: ingest/staging-instance.ts), so no MRN is handed to
+// Node row by row or ever held by the warehouse's DuckDB. The key comes from
+// REFLOOP_PSEUDONYM_KEY or, failing that, a key file made once beside the
+// warehouse (mode 0600, git-ignored). Whoever holds the key can recompute the
+// pseudonym of any MRN, so a weak or exposed key is refused rather than used.
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { type FileHandle, link, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';

@@ -1,10 +1,18 @@
 // The one module that opens the warehouse. Every job opens, works and closes:
 // DuckDB lets one process hold a database file read-write, so nothing keeps it
 // open longer than its work, and a writer checkpoints before it lets go.
-import { mkdir } from 'node:fs/promises';
+//
+// A writer spills into the warehouse's private work folder (work-dir.ts), not
+// DuckDB's default `<db>.tmp` beside the file (made with the umask's modes):
+// emptied when a writer opens, removed when it closes, so spill files a killed
+// job left are gone by the end of the next job's open. Raw patient rows never
+// reach the warehouse's DuckDB (an ingest stages them in a process of its
+// own: ingest/staging-instance.ts), so what it spills is pseudonymized.
+import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { sessionMacrosSql, sqlString } from '../contracts/value-sql.ts';
+import { emptyWorkDir, privateDir, removeIfEmpty, warehouseSpillDir, workDirFor } from '../ingest/work-dir.ts';
 import { keyFingerprint, pseudonymMacroSql } from '../privacy/pseudonym.ts';
 import { SCHEMA_VERSION, schemaSql } from './schema.ts';
 
@@ -24,25 +32,76 @@ export interface OpenOptions {
   pseudonymKey?: Buffer;
   /** Called after the warehouse is closed (releases the writer lock). */
   onClose?: () => Promise<void>;
+  /**
+   * Where DuckDB spills when a query outgrows the memory limit, for an
+   * in-memory database (the caller's folder, made private here, removed by
+   * the caller). A writer of a warehouse file always spills into its work
+   * folder; a reader keeps DuckDB's default.
+   */
+  tempDirectory?: string;
 }
 
 export class WarehouseKeyError extends Error {}
 
+/** What another DuckDB needs to type rows as the warehouse does (staging-instance.ts). */
+export interface WarehouseSession {
+  timezone: string;
+  pseudonymKey?: Buffer | undefined;
+}
+
+/** Kept beside the object rather than on it, so no log or JSON of a warehouse can carry the key. */
+const sessions = new WeakMap<Warehouse, WarehouseSession>();
+
+export function sessionOf(warehouse: Warehouse): WarehouseSession | undefined {
+  return sessions.get(warehouse);
+}
+
+/** The memory DuckDB may take before spilling to disk: 4 GB, or REFLOOP_MEMORY_LIMIT (e.g. 512MB). */
+export function memoryLimit(): string {
+  return process.env.REFLOOP_MEMORY_LIMIT ?? '4GB';
+}
+
+/** The statements that give a connection the practice's time zone and refloop's macros (the pseudonym's with a key). */
+export function sessionStatements(session: WarehouseSession): string[] {
+  return [
+    `SET TimeZone = ${sqlString(session.timezone)};`,
+    sessionMacrosSql(session.timezone),
+    ...(session.pseudonymKey ? [pseudonymMacroSql(session.pseudonymKey)] : []),
+  ];
+}
+
 export async function openWarehouse(options: OpenOptions): Promise<Warehouse> {
-  if (!options.readOnly && options.path !== ':memory:') await mkdir(dirname(options.path), { recursive: true });
-  const instance = await DuckDBInstance.create(options.path, options.readOnly ? { access_mode: 'READ_ONLY' } : {});
+  const writesFile = !options.readOnly && options.path !== ':memory:';
+  const spill = writesFile ? warehouseSpillDir(options.path) : options.tempDirectory;
+  if (writesFile) {
+    await mkdir(dirname(options.path), { recursive: true });
+    await privateDir(workDirFor(options.path));
+    // Only a writer (one at a time: the writer lock) spills here, so what
+    // lies in it now is a killed writer's.
+    await rm(spill!, { recursive: true, force: true });
+  }
+  if (spill) await privateDir(spill);
+  const instance = await DuckDBInstance.create(options.path, {
+    ...(options.readOnly ? { access_mode: 'READ_ONLY' } : {}),
+    ...(spill ? { temp_directory: spill } : {}),
+  });
   const connection = await instance.connect();
-  const warehouse = wrap(instance, connection, !options.readOnly, options.onClose);
+  const removeFolders = writesFile ? () => removeWriterFolders(options.path) : undefined;
+  const warehouse = wrap(instance, connection, !options.readOnly, options.onClose, removeFolders);
+  sessions.set(warehouse, { timezone: options.timezone, pseudonymKey: options.pseudonymKey });
   try {
-    await warehouse.run(`SET TimeZone = ${sqlString(options.timezone)};`);
+    // DuckDB holds the file now, so no other job of this warehouse runs: what
+    // its work folder and the spill folder of older versions hold is left
+    // over from one that was killed.
+    if (writesFile) await removeLeftovers(options.path);
     // DuckDB checkpoints whenever the WAL passes 16 MB, rewriting every row
     // group a load touched: a quarter of a large ingest went to that. A writer
     // lets the WAL grow to 1 GB and checkpoints once when it closes.
     if (!options.readOnly) await warehouse.run(`SET checkpoint_threshold = '1GB'`);
-    // DuckDB would take 80% of the machine's memory before spilling to disk
-    // (<db>.tmp); a bound keeps a large warehouse's jobs beside other work.
-    await warehouse.run(`SET memory_limit = ${sqlString(process.env.REFLOOP_MEMORY_LIMIT ?? '4GB')}`);
-    await warehouse.run(sessionMacrosSql(options.timezone));
+    // DuckDB would take 80% of the machine's memory before spilling to disk;
+    // a bound keeps a large warehouse's jobs beside other work.
+    await warehouse.run(`SET memory_limit = ${sqlString(memoryLimit())}`);
+    for (const statement of sessionStatements({ timezone: options.timezone })) await warehouse.run(statement);
     if (!options.readOnly) await ensureSchema(warehouse);
     if (options.pseudonymKey) {
       await checkKey(warehouse, options.pseudonymKey);
@@ -53,6 +112,18 @@ export async function openWarehouse(options: OpenOptions): Promise<Warehouse> {
     throw error;
   }
   return warehouse;
+}
+
+/** A killed job's copies in the work folder, and DuckDB's default spill folder `<db>.tmp` (older versions spilled there). */
+async function removeLeftovers(dbPath: string): Promise<void> {
+  await emptyWorkDir(workDirFor(dbPath));
+  await rm(`${dbPath}.tmp`, { recursive: true, force: true });
+}
+
+/** After the writer closes: its spill folder, and the work folder once nothing else is in it. */
+async function removeWriterFolders(dbPath: string): Promise<void> {
+  await rm(warehouseSpillDir(dbPath), { recursive: true, force: true });
+  await removeIfEmpty(workDirFor(dbPath));
 }
 
 /**
@@ -97,7 +168,7 @@ export async function lockDownReader(warehouse: Warehouse): Promise<void> {
   }
 }
 
-function wrap(instance: DuckDBInstance, connection: DuckDBConnection, writable: boolean, onClose?: () => Promise<void>): Warehouse {
+function wrap(instance: DuckDBInstance, connection: DuckDBConnection, writable: boolean, onClose?: () => Promise<void>, afterClose?: () => Promise<void>): Warehouse {
   let closed = false;
   return {
     connection,
@@ -116,7 +187,11 @@ function wrap(instance: DuckDBInstance, connection: DuckDBConnection, writable: 
       } finally {
         connection.closeSync();
         instance.closeSync();
-        await onClose?.();
+        try {
+          await afterClose?.();
+        } finally {
+          await onClose?.();
+        }
       }
     },
   };

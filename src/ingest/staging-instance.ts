@@ -1,0 +1,241 @@
+// The staging instance: where raw extract rows are read, checked, marked,
+// counted and pseudonymized (load-batch.ts), in a DuckDB of its own that runs
+// in a process of its own. The warehouse's DuckDB never holds an MRN: what
+// crosses to it is rows whose patient identifier is already its pseudonym
+// (and whose never-stored columns are gone), in a Parquet file in the private
+// work folder, plus counts, lines and reasons.
+//
+// Why a process and not only a second DuckDB beside the warehouse's: DuckDB
+// can write the unused tail of a compressed string segment from memory it
+// never initialised (reported for 1.5 as duckdb/duckdb#23382), and two
+// DuckDBs in one process draw on one allocator, so memory that held staged
+// MRNs could reach a warehouse block. Memory of another process cannot.
+//
+// One instance per ingest job, opened when the first file is ready to load
+// (a run with nothing new opens none). It spills and writes only in its own
+// folder of the work folder (mode 0700), removed when it closes; the job's
+// pseudonym cache lives in it. Its process may serve the next job of the same
+// parent (it waits between jobs with no instance open). Killed with its
+// parent, it stops when the IPC channel closes, and the next job empties the
+// work folder.
+import { type ChildProcess, fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KEY_ENV } from '../privacy/pseudonym.ts';
+import { memoryLimit, sessionOf, sessionStatements, type Warehouse, type WarehouseSession } from '../warehouse/warehouse.ts';
+import { scratchDir } from './work-dir.ts';
+
+/** The staging instance as load-batch.ts uses it: SQL in, JSON-safe rows out. */
+export interface StagingInstance extends Warehouse {
+  /** Starts the process if it is not running (so it is ready when the first batch is); a failure shows on first use. */
+  warm(): void;
+  /**
+   * A new path in the instance's private folder for a file it writes and the
+   * warehouse reads. The caller removes it (else it goes with the folder).
+   */
+  transferPath(name: string): Promise<string>;
+}
+
+/** What the staging process is asked (staging-worker.mjs), one at a time, in order. */
+type StagingMessage =
+  | { op: 'open'; config: Record<string, string>; setup: string[] }
+  | { op: 'run' | 'query'; sql: string }
+  | { op: 'close' | 'exit' };
+type StagingRequest = StagingMessage & { id: number };
+type StagingReply = { id: number; rows?: unknown[] } | { id: number; error: string };
+
+type Pending = { resolve: (rows: unknown[]) => void; reject: (error: Error) => void };
+
+/** One staging process. */
+class StagingProcess {
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private readonly exited: Promise<void>;
+  ended: string | undefined;
+
+  constructor(private readonly child: ChildProcess) {
+    child.on('message', (message) => {
+      const reply = message as StagingReply;
+      const waiting = this.pending.get(reply.id);
+      if (!waiting) return;
+      this.pending.delete(reply.id);
+      if ('error' in reply) waiting.reject(new Error(reply.error));
+      else waiting.resolve(reply.rows ?? []);
+    });
+    this.exited = new Promise((resolve) => {
+      child.on('exit', (code, signal) => {
+        this.ended = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+        for (const waiting of this.pending.values()) waiting.reject(new Error(`the staging process ${this.ended}`));
+        this.pending.clear();
+        resolve();
+      });
+    });
+    child.on('error', () => {
+      // Reported through 'exit' (a failed spawn) or the request that could not be sent.
+    });
+  }
+
+  static spawn(): StagingProcess {
+    return new StagingProcess(
+      fork(WORKER, [], {
+        execArgv: [],
+        // The key reaches the process in a message, not in its environment.
+        env: Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== KEY_ENV)),
+        // It writes nothing: its errors come back as replies.
+        stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+      }),
+    );
+  }
+
+  request(message: StagingMessage): Promise<unknown[]> {
+    if (this.ended) return Promise.reject(new Error(`the staging process ${this.ended}`));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.child.send({ ...message, id } satisfies StagingRequest, (error) => {
+        if (!error) return;
+        this.pending.delete(id);
+        reject(new Error(`the staging process could not be reached: ${error.message}`));
+      });
+    });
+  }
+
+  /** While it waits between jobs it keeps neither the parent alive nor a job's instance. */
+  hold(waiting: boolean): void {
+    if (waiting) {
+      this.child.unref();
+      this.child.channel?.unref();
+    } else {
+      this.child.ref();
+      this.child.channel?.ref();
+    }
+  }
+
+  async exit(): Promise<void> {
+    if (!this.ended) {
+      await this.request({ op: 'exit' }).catch(() => undefined);
+      const stuck = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+      await this.exited;
+      clearTimeout(stuck);
+    }
+  }
+}
+
+/**
+ * A staging process between jobs, its instance closed: the next job of this
+ * process (a test file's many ingests, the scheduler's runs) opens its
+ * instance in it rather than waiting for a new process and DuckDB to load.
+ */
+let waiting: StagingProcess | undefined;
+
+/** The job's instance in a staging process, with the folder it spills and writes into. */
+interface Opened {
+  process: StagingProcess;
+  folder: { dir: string; remove: () => Promise<void> };
+}
+
+async function open(session: WarehouseSession, workDir: string): Promise<Opened> {
+  const folder = await scratchDir(workDir, 'staging');
+  try {
+    const spill = join(folder.dir, 'spill');
+    await mkdir(spill, { mode: 0o700 });
+    await chmod(spill, 0o700);
+    const reused = waiting && !waiting.ended ? waiting : undefined;
+    waiting = undefined;
+    const staging = reused ?? StagingProcess.spawn();
+    staging.hold(false);
+    try {
+      await staging.request({ op: 'open', config: { temp_directory: spill, memory_limit: memoryLimit() }, setup: sessionStatements(session) });
+    } catch (error) {
+      await staging.exit();
+      throw new Error(`the staging instance could not start: ${(error as Error).message}`);
+    }
+    return { process: staging, folder };
+  } catch (error) {
+    await folder.remove();
+    throw error;
+  }
+}
+
+/** Closes the job's instance and removes its folder; the process waits for the next job, or exits if one already waits. */
+async function release({ process: staging, folder }: Opened): Promise<void> {
+  try {
+    if (!staging.ended) await staging.request({ op: 'close' });
+    if (!staging.ended && !waiting) {
+      staging.hold(true);
+      waiting = staging;
+    } else {
+      await staging.exit();
+    }
+  } catch {
+    await staging.exit();
+  } finally {
+    await folder.remove();
+  }
+}
+
+export function stagingFor(warehouse: Warehouse, workDir: string): StagingInstance {
+  const session = sessionOf(warehouse);
+  if (!session) throw new Error('the staging instance needs a warehouse opened by openWarehouse');
+  return new LazyStaging(session, workDir);
+}
+
+/** Opened on first use; a process that died is replaced at the next batch (its folder removed), so one crash fails one batch. */
+class LazyStaging implements StagingInstance {
+  private current: Promise<Opened> | undefined;
+  private transfers = 0;
+
+  constructor(
+    private readonly session: WarehouseSession,
+    private readonly workDir: string,
+  ) {}
+
+  get connection(): never {
+    throw new Error('the staging instance runs in another process: it has no connection here (use run and query)');
+  }
+
+  warm(): void {
+    this.opened().catch(() => undefined);
+  }
+
+  async query<T>(sql: string, params?: Record<string, unknown>): Promise<T[]> {
+    if (params) throw new Error('the staging instance takes no parameters: put values in the SQL');
+    return (await (await this.opened()).process.request({ op: 'query', sql })) as T[];
+  }
+
+  async run(sql: string): Promise<void> {
+    await (await this.opened()).process.request({ op: 'run', sql });
+  }
+
+  async transferPath(name: string): Promise<string> {
+    const { folder } = await this.opened();
+    return join(folder.dir, `${name.replace(/[^A-Za-z0-9_-]/g, '_')}-${++this.transfers}.parquet`);
+  }
+
+  async close(): Promise<void> {
+    const current = this.current;
+    this.current = undefined;
+    const opened = await current?.catch(() => undefined);
+    if (opened) await release(opened);
+  }
+
+  private async opened(): Promise<Opened> {
+    const current = this.current;
+    if (current) {
+      const opened = await current.catch(() => undefined);
+      if (opened && !opened.process.ended) return opened;
+      if (this.current === current) {
+        this.current = undefined;
+        if (opened) await release(opened);
+      }
+    }
+    this.current ??= open(this.session, this.workDir);
+    return this.current;
+  }
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The worker: beside this file, or (when this runs from the bundle in build/) in the source tree. */
+const WORKER = [join(here, 'staging-worker.mjs'), join(here, '../src/ingest/staging-worker.mjs')].find((path) => existsSync(path)) ?? join(here, 'staging-worker.mjs');

@@ -1,0 +1,81 @@
+// The staging process (started by staging-instance.ts, which defines the
+// messages): one in-memory DuckDB that runs the SQL its parent sends and
+// answers with rows (counts, lines, reasons: never a raw value of a PHI
+// column) or the error's message. Plain JavaScript that loads nothing but
+// DuckDB, so it starts in the time Node and DuckDB take (a TypeScript loader
+// would double that); its settings and macros come in the first message.
+import { DuckDBInstance } from '@duckdb/node-api';
+
+// Every file this process makes (DuckDB's spill files, the rows it hands to
+// the warehouse) is its user's alone: DuckDB would otherwise follow the
+// umask (0644).
+process.umask(0o077);
+
+/** @type {import('@duckdb/node-api').DuckDBInstance | undefined} */
+let instance;
+/** @type {import('@duckdb/node-api').DuckDBConnection | undefined} */
+let connection;
+
+// A stop asked of the job (Ctrl-C reaches the whole process group, SIGTERM a
+// service's) is the parent's to handle: it finishes the batch in hand, which
+// needs this process, then closes it.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {});
+// The parent is gone (killed, or done while this process waited between
+// jobs): stop at once, in the middle of a query if need be. The spill files
+// left behind lie in the work folder, which the next job empties.
+process.on('disconnect', () => (connection ? process.kill(process.pid, 'SIGKILL') : process.exit(0)));
+
+// One request at a time, in order: a DuckDB connection runs one query at once.
+let queue = Promise.resolve();
+process.on('message', (request) => {
+  queue = queue.then(() => handle(request));
+});
+
+async function handle(request) {
+  let reply;
+  try {
+    reply = { id: request.id, ...(await answer(request)) };
+  } catch (error) {
+    reply = { id: request.id, error: String(error?.message ?? error) };
+  }
+  // Asked to exit: the reply is the last message, then the channel (which ends the process).
+  process.send?.(reply, () => {
+    if (request.op === 'exit') process.disconnect?.();
+  });
+}
+
+function closeInstance() {
+  connection?.closeSync();
+  instance?.closeSync();
+  connection = undefined;
+  instance = undefined;
+}
+
+async function answer(request) {
+  switch (request.op) {
+    case 'open':
+      // A new job (the process waits between the jobs of one parent): a new instance.
+      closeInstance();
+      instance = await DuckDBInstance.create(':memory:', request.config);
+      connection = await instance.connect();
+      for (const statement of request.setup) await connection.run(statement);
+      return {};
+    case 'run':
+      await open().run(request.sql);
+      return {};
+    case 'query':
+      return { rows: (await open().runAndReadAll(request.sql)).getRowObjectsJson() };
+    case 'close':
+    case 'exit':
+      closeInstance();
+      return {};
+    default:
+      throw new Error(`the staging process has no operation ${String(request.op)}`);
+  }
+}
+
+function open() {
+  if (!connection) throw new Error('the staging instance is not open');
+  return connection;
+}
