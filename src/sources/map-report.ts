@@ -53,7 +53,8 @@ export async function mapReport(config: RefloopConfig, inboxDir: string, workDir
   const found = await discover(config, inboxDir, adapterFor);
   await openWorkDir(workDir);
   // A throwaway database: nothing is loaded, and nothing of the files outlives the report.
-  const db = await openWarehouse({ path: ':memory:', timezone: config.timezone });
+  // Raw rows are read here: whatever DuckDB spills stays in the private work folder (never ./.tmp).
+  const db = await openWarehouse({ path: ':memory:', timezone: config.timezone, tempDirectory: join(workDir, 'spill') });
   const reports: FileReport[] = [];
   try {
     const known = await KnownFiles.read(db);
