@@ -22,6 +22,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { sqlString } from '../src/contracts/value-sql.ts';
 import { log, progress } from '../src/log.ts';
 import { readSnapshotSet } from '../src/models/snapshots.ts';
+import { keepBundles, seedBundles } from '../src/site/bundle-cache.ts';
 
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PAGES = ['index', 'intake', 'sources', 'outreach', 'capacity', 'data-health', 'definitions'];
@@ -40,11 +41,14 @@ export async function publishSite(options: PublishOptions): Promise<{ seconds: n
   const set = await readSnapshotSet(options.snapshotDir);
   await refuseOnFailedChecks(set.dir);
   await prepareSourceRoot(options.sourceRoot);
+  await seedBundles(PROJECT_ROOT, options.sourceRoot);
   const building = join(dirname(options.siteDir), `.site-building-${process.pid}`);
   await rm(building, { recursive: true, force: true });
   try {
     const output = await runFrameworkBuild(building, { ...options, snapshotDir: set.dir });
     await verifySite(building, output);
+    // Only a cache: a publish that cannot keep it has still published.
+    await keepBundles(PROJECT_ROOT, options.sourceRoot).catch((error: Error) => log('publish.bundle_cache', `publish: package bundles not kept for the next build (${error.message})`));
     const previous = `${options.siteDir}.previous-${process.pid}`;
     if (existsSync(options.siteDir)) await rename(options.siteDir, previous);
     await rename(building, options.siteDir);

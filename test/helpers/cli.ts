@@ -4,8 +4,10 @@ import { join } from 'node:path';
 
 const BIN = join(import.meta.dirname, '../../bin/refloop.js');
 
-export function refloop(args: string[], options: { cwd: string; env?: Record<string, string> }) {
-  const result = spawnSync(process.execPath, [BIN, ...args], {
+/** `prefix` runs it under another command (`unshare -rn`: with no network). */
+export function refloop(args: string[], options: { cwd: string; env?: Record<string, string>; prefix?: string[] }) {
+  const [command, ...prefixArgs] = [...(options.prefix ?? []), process.execPath];
+  const result = spawnSync(command!, [...prefixArgs, BIN, ...args], {
     cwd: options.cwd,
     encoding: 'utf8',
     env: { ...process.env, REFLOOP_LOG: 'text', REFLOOP_PSEUDONYM_KEY: 'cli-test-key-of-at-least-thirty-two-bytes', ...options.env },
