@@ -1,8 +1,8 @@
 // A failed transform changes nothing: the models, the config tables, the
 // forecast, the checks and their model_runs / check_results rows commit
 // together or not at all, and the published snapshot set stays the one
-// before. Checked by failing a transform late (an as_of the forecast cannot
-// take; a check that errors, the last step) and comparing every table's and
+// before. Checked by failing a transform late (a forecast step that cannot
+// write its table; a check that errors, the last step) and comparing every table's and
 // view's contents, row counts and comments before and after.
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -78,20 +78,33 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('a transform that fails', () => {
-  it('at as_of 9999-12-31 (the forecast step fails, after every model was built) leaves every table, view and comment as it was, and the published set', async () => {
-    const before = await readOnlyFingerprint();
-    const published = await publishedState();
-    expect(Object.keys(before.tables)).toEqual(expect.arrayContaining(['fct_referrals', 'kpi_weekly', 'config_params', 'capacity_forecast', 'model_runs', 'check_results']));
-    const result = refloop(['transform', '--as-of', '9999-12-31'], { cwd: dir, env: { REFLOOP_PSEUDONYM_KEY: KEY } });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/refloop transform failed: .+\n$/);
-    expect(await readOnlyFingerprint()).toEqual(before);
-    expect(await publishedState()).toEqual(published);
-    const w = await openWarehouse({ path: dbPath(), timezone: 'America/New_York', readOnly: true });
-    const [last] = await w.query<{ job: string; status: string }>('SELECT job, status FROM runs ORDER BY run_id DESC LIMIT 1');
-    await w.close();
-    expect(last).toEqual({ job: 'transform', status: 'failed' });
-  }, 600_000);
+  it('in its forecast step (after every model was built) leaves every table, view and comment as it was, and the published set', async () => {
+    // The fault: capacity_forecast is a view, which the forecast step cannot replace with its table.
+    // It runs after every SQL model, so everything the models built must roll back with it.
+    const setup = await openWarehouse({ path: dbPath(), timezone: 'America/New_York' });
+    await setup.run('DROP TABLE capacity_forecast; CREATE VIEW capacity_forecast AS SELECT 1 AS planted_fault');
+    await setup.close();
+    try {
+      const before = await readOnlyFingerprint();
+      const published = await publishedState();
+      expect(Object.keys(before.tables)).toEqual(expect.arrayContaining(['fct_referrals', 'kpi_weekly', 'config_params', 'model_runs', 'check_results']));
+      const result = refloop(['transform', '--as-of', '2026-07-20'], { cwd: dir, env: { REFLOOP_PSEUDONYM_KEY: KEY, REFLOOP_LOG: 'json' } });
+      expect(result.code).toBe(1);
+      // It failed in the forecast step (the only one that writes capacity_forecast), after every model.
+      expect(result.stderr).toMatch(/refloop transform failed: .*capacity_forecast.*\n$/);
+      expect(await readOnlyFingerprint()).toEqual(before);
+      expect(await publishedState()).toEqual(published);
+      const w = await openWarehouse({ path: dbPath(), timezone: 'America/New_York', readOnly: true });
+      const [last] = await w.query<{ job: string; status: string }>('SELECT job, status FROM runs ORDER BY run_id DESC LIMIT 1');
+      await w.close();
+      expect(last).toEqual({ job: 'transform', status: 'failed' });
+    } finally {
+      // Take the fault away again for the next test.
+      const restore = await openWarehouse({ path: dbPath(), timezone: 'America/New_York' });
+      await restore.run('DROP VIEW capacity_forecast');
+      await restore.close();
+    }
+  }, 240_000);
 
   it('in its last step (a check that errors) leaves every table, view and comment as it was; the same transform without the failure changes them', async () => {
     const sqlDir = join(dir, 'sql');
@@ -104,16 +117,16 @@ describe('a transform that fails', () => {
     const config = await loadConfig(join(dir, 'refloop.config.json'));
     const w = await openWarehouse({ path: dbPath(), timezone: config.timezone });
     try {
-      const before = await fingerprint(w);
-      await expect(transform(w, config, { asOf: '2026-07-20', runId: 1000, sqlDir })).rejects.toThrow('injected failure in the last step');
-      expect(await fingerprint(w)).toEqual(before);
+        const before = await fingerprint(w);
+        await expect(transform(w, config, { asOf: '2026-07-20', runId: 1000, sqlDir })).rejects.toThrow('injected failure in the last step');
+        expect(await fingerprint(w)).toEqual(before);
 
-      await rm(join(sqlDir, 'checks', 'zz_injected_failure.sql'));
-      await transform(w, config, { asOf: '2026-07-20', runId: 1001, sqlDir });
-      const after = await fingerprint(w);
-      for (const changed of ['config_params', 'fct_referrals', 'kpi_weekly', 'capacity_forecast', 'model_runs', 'check_results']) {
-        expect(after.tables[changed], `${changed} is rebuilt by a transform that succeeds`).not.toEqual(before.tables[changed]);
-      }
+        await rm(join(sqlDir, 'checks', 'zz_injected_failure.sql'));
+        await transform(w, config, { asOf: '2026-07-20', runId: 1001, sqlDir });
+        const after = await fingerprint(w);
+        for (const changed of ['config_params', 'fct_referrals', 'kpi_weekly', 'capacity_forecast', 'model_runs', 'check_results']) {
+          expect(after.tables[changed], `${changed} is rebuilt by a transform that succeeds`).not.toEqual(before.tables[changed]);
+        }
     } finally {
       await w.close();
     }
