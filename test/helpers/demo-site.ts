@@ -54,7 +54,8 @@ export function demoSite(): Promise<DemoSite> {
 export async function copyOfDemoSite(): Promise<DemoSite> {
   const site = await demoSite();
   const copy = await mkdtemp(join(tmpdir(), 'refloop-site-copy-'));
-  await cp(site.dir, copy, { recursive: true });
+  // verbatimSymlinks: data/published is a relative link; rewritten to an absolute one it would point back into the shared site.
+  await cp(site.dir, copy, { recursive: true, verbatimSymlinks: true });
   return { ...site, dir: copy, dist: join(copy, 'dist') };
 }
 
@@ -68,8 +69,12 @@ async function buildOnce(): Promise<DemoSite> {
   await takeLock(lock);
   try {
     if (existsSync(done)) return site();
-    // Another fingerprint's site is out of date: keep only this one.
-    for (const entry of await readdir(CACHE)) if (!entry.endsWith('.lock') && join(CACHE, entry) !== root) await rm(join(CACHE, entry), { recursive: true, force: true });
+    // Another fingerprint's site is out of date; it goes once no run can still be reading it (an hour old, no lock).
+    for (const entry of await readdir(CACHE)) {
+      const other = join(CACHE, entry);
+      if (entry.endsWith('.lock') || other === root || existsSync(`${other}.lock`)) continue;
+      if (Date.now() - (await stat(other)).mtimeMs > 60 * 60_000) await rm(other, { recursive: true, force: true });
+    }
     await rm(root, { recursive: true, force: true });
     await mkdir(root, { recursive: true });
     const demo = refloop(['demo', '--referrals', String(DEMO_SITE.referrals), '--start', DEMO_SITE.start, '--end', DEMO_SITE.end], { cwd: root });
