@@ -44,19 +44,19 @@ export const IMPLICIT_LIBRARY_VERSIONS = [
   'topojson-client@3.1.0',
 ];
 
-/** The _node folder of a Framework source root's cache. */
-const nodeBundles = (sourceRoot: string) => join(sourceRoot, '.observablehq', 'cache', '_node');
+/** A folder of a Framework source root's cache: _node (package bundles) or _npm (npm versions). */
+const cacheFolder = (sourceRoot: string, name: '_node' | '_npm') => join(sourceRoot, '.observablehq', 'cache', name);
 
 /** Copies the kept package bundles into a fresh source root's cache, when there are any, and the implicit libraries' versions. */
 export async function seedBundles(projectRoot: string, sourceRoot: string): Promise<void> {
   const kept = join(projectRoot, BUNDLE_CACHE);
-  if (existsSync(kept)) await cp(kept, nodeBundles(sourceRoot), { recursive: true });
-  for (const library of IMPLICIT_LIBRARY_VERSIONS) await mkdir(join(sourceRoot, '.observablehq', 'cache', '_npm', library), { recursive: true });
+  if (existsSync(kept)) await cp(kept, cacheFolder(sourceRoot, '_node'), { recursive: true });
+  for (const library of IMPLICIT_LIBRARY_VERSIONS) await mkdir(join(cacheFolder(sourceRoot, '_npm'), library), { recursive: true });
 }
 
 /** After a build that succeeded: keeps its package bundles when they hold a package the kept copy lacks. */
 export async function keepBundles(projectRoot: string, sourceRoot: string): Promise<void> {
-  const built = nodeBundles(sourceRoot);
+  const built = cacheFolder(sourceRoot, '_node');
   if (!existsSync(built)) return;
   const kept = join(projectRoot, BUNDLE_CACHE);
   const keptNames = new Set(existsSync(kept) ? await readdir(kept, { recursive: true }) : []);

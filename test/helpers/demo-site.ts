@@ -23,6 +23,7 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { isAlive } from '../../src/warehouse/lock.ts';
 import { refloop } from './cli.ts';
 
 const REPO = join(import.meta.dirname, '../..');
@@ -112,15 +113,6 @@ function withoutNetwork(): true | string {
   const probe = spawnSync('unshare', ['-rn', 'true'], { encoding: 'utf8' });
   if (probe.error) return `unshare is not available (${probe.error.message})`;
   return probe.status === 0 ? true : `unshare -rn is refused here: ${probe.stderr.trim()}`;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** A hash over the names and bytes of every file that builds the site (dot-folders such as Framework's cache left out). */
