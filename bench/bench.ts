@@ -11,12 +11,14 @@
 //    warehouse), and an ingest with nothing new (what any run costs).
 // 4. The same practice as an Epic EHI delivery and as a FHIR bulk export
 //    (`demo --as`), each ingested through its adapter beside the canonical
-//    ingest (`--no-adapters` leaves them out).
+//    ingest (`--no-adapters` leaves them out; `--reuse-deliveries` ingests
+//    the deliveries an earlier run left in --dir instead of writing them
+//    again).
 // 5. Ratios last: ingest / floor, (ingest + transform) / floor, the
 //    incremental day as a share of the full ingest, each adapter's ingest
 //    against the canonical one.
 import { spawnSync } from 'node:child_process';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,7 +28,13 @@ import { DEFAULT_DEMO } from '../src/demo/practice.ts';
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin/refloop.js');
 const { values } = parseArgs({
-  options: { referrals: { type: 'string', default: '1000000' }, dir: { type: 'string' }, keep: { type: 'boolean' }, 'no-adapters': { type: 'boolean' } },
+  options: {
+    referrals: { type: 'string', default: '1000000' },
+    dir: { type: 'string' },
+    keep: { type: 'boolean' },
+    'no-adapters': { type: 'boolean' },
+    'reuse-deliveries': { type: 'boolean' },
+  },
 });
 const referrals = Number(values.referrals);
 const dir = resolve(values.dir ?? `/tmp/refloop-bench-${referrals}`);
@@ -37,21 +45,31 @@ const env: NodeJS.ProcessEnv = { ...process.env, REFLOOP_LOG: 'silent', REFLOOP_
 interface Measure {
   phase: string;
   seconds: number;
+  /** User + system CPU of the phase's process, all its threads. */
+  cpuSeconds: number;
   peakMb: number;
+  /** The machine's 1-minute load average when the phase ended: on a shared machine, what the wall times were measured under. */
+  load: number;
 }
 const results: Measure[] = [];
 
 /** Runs one phase in its own process under GNU time: wall time and peak resident memory. */
 function timed(phase: string, args: string[], cwd = dir): Measure {
   process.stderr.write(`bench: ${phase}…\n`);
-  const child = spawnSync('/usr/bin/time', ['-f', 'BENCH %e %M', process.execPath, ...args], { cwd, env, encoding: 'utf8', maxBuffer: 1 << 26 });
-  const match = /BENCH ([\d.]+) (\d+)/.exec(child.stderr ?? '');
+  const child = spawnSync('/usr/bin/time', ['-f', 'BENCH %e %M %U %S', process.execPath, ...args], { cwd, env, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const match = /BENCH ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(child.stderr ?? '');
   if (!match) throw new Error(`${phase} did not run: ${child.stderr}`);
   // A non-zero exit (a refused file) still ran every file it could: keep the measurement, say so.
   if (child.status !== 0) process.stderr.write(`bench: ${phase} exited ${child.status}: ${(child.stderr ?? '').replace(/BENCH .*/, '').trim().split('\n').at(-1)}\n`);
-  const result = { phase, seconds: Number(match[1]), peakMb: Math.round(Number(match[2]) / 1024) };
+  const result = {
+    phase,
+    seconds: Number(match[1]),
+    cpuSeconds: Number(match[3]) + Number(match[4]),
+    peakMb: Math.round(Number(match[2]) / 1024),
+    load: loadavg()[0]!,
+  };
   results.push(result);
-  process.stderr.write(`bench: ${phase}: ${result.seconds.toFixed(1)} s, peak ${result.peakMb} MB\n`);
+  process.stderr.write(`bench: ${phase}: ${result.seconds.toFixed(1)} s (CPU ${result.cpuSeconds.toFixed(1)} s, load ${result.load.toFixed(1)}), peak ${result.peakMb} MB\n`);
   return result;
 }
 
@@ -113,8 +131,24 @@ c.closeSync(); db.closeSync();
   return path;
 }
 
+const SHAPES = ['epic-ehi', 'fhir-r4'] as const;
+
+/** Empties the bench folder; with --reuse-deliveries, keeps the vendor deliveries a previous run generated (a 1M FHIR export takes long to write) but not their warehouses. */
+async function clearDir(): Promise<void> {
+  if (values.keep) return;
+  if (!values['reuse-deliveries']) return rm(dir, { recursive: true, force: true });
+  for (const entry of await readdir(dir).catch(() => [] as string[])) {
+    if (!(SHAPES as readonly string[]).includes(entry)) await rm(join(dir, entry), { recursive: true, force: true });
+  }
+  for (const shape of SHAPES) {
+    for (const entry of await readdir(join(dir, shape, 'data')).catch(() => [] as string[])) {
+      if (entry !== 'inbox') await rm(join(dir, shape, 'data', entry), { recursive: true, force: true });
+    }
+  }
+}
+
 async function main() {
-  if (!values.keep) await rm(dir, { recursive: true, force: true });
+  await clearDir();
   await mkdir(dir, { recursive: true });
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   timed('generate demo', [BIN, 'demo', '--referrals', String(referrals)]);
@@ -134,11 +168,13 @@ async function main() {
   const dayTransform = timed('incremental day (transform)', [BIN, 'transform', '--as-of', nextDay]);
   const adapters: { shape: string; ingest: Measure }[] = [];
   if (!values['no-adapters']) {
-    for (const shape of ['epic-ehi', 'fhir-r4']) {
+    for (const shape of SHAPES) {
       // Its own folder, config and warehouse: the same practice (same seed) in the vendor's shape.
       const shapeDir = join(dir, shape);
       await mkdir(shapeDir, { recursive: true });
-      timed(`generate demo as ${shape}`, [BIN, 'demo', '--as', shape, '--referrals', String(referrals)], shapeDir);
+      const generated = values['reuse-deliveries'] && (await readdir(join(shapeDir, 'data', 'inbox')).catch(() => [])).length > 0;
+      if (generated) process.stderr.write(`bench: reusing the ${shape} delivery in ${shapeDir}\n`);
+      else timed(`generate demo as ${shape}`, [BIN, 'demo', '--as', shape, '--referrals', String(referrals)], shapeDir);
       adapters.push({ shape, ingest: timed(`refloop ingest of the ${shape} delivery`, [BIN, 'ingest', '--settle-seconds', '0'], shapeDir) });
     }
   }
@@ -146,9 +182,9 @@ async function main() {
     '',
     `refloop benchmark: ${referrals.toLocaleString('en-US')} referrals on ${machine}`,
     '',
-    '| phase | wall time (s) | peak memory (MB) |',
-    '|---|---:|---:|',
-    ...results.map((r) => `| ${r.phase} | ${r.seconds.toFixed(1)} | ${r.peakMb.toLocaleString('en-US')} |`),
+    '| phase | wall time (s) | CPU time (s) | peak memory (MB) | load after |',
+    '|---|---:|---:|---:|---:|',
+    ...results.map((r) => `| ${r.phase} | ${r.seconds.toFixed(1)} | ${r.cpuSeconds.toFixed(1)} | ${r.peakMb.toLocaleString('en-US')} | ${r.load.toFixed(1)} |`),
     '',
     `ingest / floor: ${(ingest.seconds / floor.seconds).toFixed(2)} (target ≤ 1.5)`,
     `(ingest + transform) / floor: ${((ingest.seconds + transform.seconds) / floor.seconds).toFixed(2)} (target ≤ 2.5)`,

@@ -7,11 +7,11 @@
 // adapters parse patient tables in Node; only NPPES, a public directory with
 // no patient in it, is read by the warehouse's DuckDB.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import type { RefloopConfig } from '../config/schema.ts';
 import { sqlString } from '../contracts/value-sql.ts';
 import { adapterContext } from '../sources/context.ts';
 import { CanonicalEmitter, type RawFileTally } from '../sources/emitter.ts';
+import { hashFiles } from '../sources/hash-files.ts';
 import { serviceLineAliases } from '../sources/service-lines.ts';
 import { withTransaction } from '../warehouse/sql.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
@@ -40,13 +40,13 @@ import { appliedOrder } from './applied-order.ts';
 export async function deliveryHash(unit: DeliveryUnit): Promise<{ sha256: string; files: Map<string, string> }> {
   const whole = createHash('sha256');
   const files = new Map<string, string>();
-  for (const file of unit.delivery.files) {
-    const hash = createHash('sha256');
-    for await (const chunk of createReadStream(file.path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-    const digest = hash.digest('hex');
+  // A big delivery's files are hashed in two threads (hash-files.ts).
+  const digests = await hashFiles(unit.delivery.files);
+  unit.delivery.files.forEach((file, i) => {
+    const digest = digests[i]!;
     files.set(file.name, digest);
     whole.update(`${file.name}\u0000${digest}\n`);
-  }
+  });
   return { sha256: whole.digest('hex'), files };
 }
 

@@ -77,9 +77,30 @@ export interface AdapterOutput {
   issue(file: string, column: string, reason: string): void;
   /** For long reads: what is being done, and how far (0–1) when known. */
   progress(stage: string, fraction?: number): void;
+  /** Present when part of a delivery may be read in a worker thread (parallel.ts); absent, the adapter reads it all in this thread. */
+  parallel?: ParallelOutput;
 }
 
-export interface AdapterContext {
+/**
+ * How a worker thread writes part of a delivery's output: into a private
+ * folder of its own (`partDir`), through an emitter of its own; what that
+ * emitter wrote and counted is then handed to `adopt`, as if emitted here,
+ * after the rows this thread emitted of each kind.
+ */
+export interface ParallelOutput {
+  /**
+   * A new private sub-folder of the output's own (readable by this user
+   * only, removed with it), and the prefix of raw file names: for a
+   * worker's canonical files, or anything of the raw rows a read must keep
+   * meanwhile (removed with the job's work folder).
+   */
+  partDir(): { dir: string; prefix: string };
+  /** Takes in what an emitter of `partDir` wrote and counted (CanonicalEmitter.part). */
+  adopt(part: unknown): void;
+}
+
+/** What an adapter reads with; a worker thread has this much (no warehouse). */
+export interface ReadingContext {
   config: RefloopConfig;
   source: SourceConfig;
   /** The practice's IANA zone: the wall-clock zone of local times. */
@@ -91,6 +112,9 @@ export interface AdapterContext {
   serviceLineOf(value: string | null | undefined): string | undefined;
   /** A value map: the adapter's default merged with the source's `maps` from the config (config entries win). */
   map(name: string): ValueMap;
+}
+
+export interface AdapterContext extends ReadingContext {
   /** The warehouse, read-only use: for adapters that filter against what is loaded (NPPES keeps referrers only). */
   warehouse: Warehouse;
 }

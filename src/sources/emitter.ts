@@ -2,11 +2,18 @@
 // private work folder (its rows hold PHI until they are pseudonymized), each
 // row naming the raw file and line it came from; and the tally of every raw
 // row, so the ingest can prove rows_read = emitted + skipped + quarantined.
-import { closeSync, openSync, writeSync } from 'node:fs';
+//
+// An adapter may read part of a delivery in a worker thread (parallel.ts):
+// the worker writes through an emitter of its own into a sub-folder, and
+// this one adopts what it wrote (`adopt`): the worker's rows of a kind come
+// after this thread's rows of that kind, in one file per kind, and its
+// tallies join these. Raw files are read by one thread or the other, never
+// both.
+import { closeSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { contractOf } from '../contracts/extracts.ts';
 import { ORIGIN_FILE, ORIGIN_LINE } from '../ingest/header.ts';
-import type { AdapterOutput, CanonicalKind, CanonicalRow, Origin } from './adapter.ts';
+import type { AdapterOutput, CanonicalKind, CanonicalRow, Origin, ParallelOutput } from './adapter.ts';
 
 const FLUSH_CHARS = 1 << 20;
 
@@ -15,11 +22,12 @@ const cell = (value: string) => (NEEDS_QUOTES.test(value) ? `"${value.replaceAll
 
 class CanonicalFile {
   private readonly fd: number;
-  private buffer: string[] = [];
-  private buffered = 0;
+  private pending = '';
   rows = 0;
   readonly columns: string[];
   private readonly known: Set<string>;
+  /** Files of the same kind written by workers, appended at close. */
+  private readonly parts: { path: string; rows: number }[] = [];
 
   constructor(
     readonly path: string,
@@ -28,45 +36,69 @@ class CanonicalFile {
     this.columns = contractOf(kind).columns.map((c) => c.name);
     this.known = new Set(this.columns);
     this.fd = openSync(path, 'wx', 0o600);
-    this.push([...this.columns, ORIGIN_FILE, ORIGIN_LINE].join(','));
+    this.pending = `${headerOf(kind)}\n`;
   }
 
-  write(row: CanonicalRow, origin: Origin): void {
+  /** `originCell` is the raw file's name as a CSV field, with the comma before the line. */
+  write(row: CanonicalRow, originCell: string, line: number): void {
     for (const name in row) {
       if (!this.known.has(name)) throw new Error(`the adapter emitted a ${this.kind} column ${name} that the contract does not have`);
     }
     // Millions of rows pass here: one string built in a loop, no intermediate arrays.
-    let line = '';
-    for (const name of this.columns) {
-      const value = row[name];
-      line += value === null || value === undefined || value === '' ? ',' : `${cell(value)},`;
+    let text = '';
+    const columns = this.columns;
+    for (let i = 0; i < columns.length; i++) {
+      const value = row[columns[i]!];
+      text += value === null || value === undefined || value === '' ? ',' : `${cell(value)},`;
     }
-    line += `${cell(origin.file)},${origin.line}`;
-    this.push(line);
+    this.pending += `${text}${originCell}${line}\n`;
     this.rows++;
+    if (this.pending.length > FLUSH_CHARS) this.flush();
   }
 
-  private push(line: string) {
-    this.buffer.push(line, '\n');
-    this.buffered += line.length + 1;
-    if (this.buffered > FLUSH_CHARS) this.flush();
+  addPart(path: string, rows: number): void {
+    this.parts.push({ path, rows });
   }
 
   private flush() {
-    if (this.buffer.length) writeSync(this.fd, this.buffer.join(''));
-    this.buffer = [];
-    this.buffered = 0;
+    if (this.pending.length) writeSync(this.fd, this.pending);
+    this.pending = '';
   }
 
   close() {
     this.flush();
+    for (const part of this.parts) {
+      appendWithoutHeader(part.path, this.fd, Buffer.byteLength(`${headerOf(this.kind)}\n`));
+      this.rows += part.rows;
+    }
     closeSync(this.fd);
   }
 }
 
+function headerOf(kind: CanonicalKind): string {
+  return [...contractOf(kind).columns.map((c) => c.name), ORIGIN_FILE, ORIGIN_LINE].join(',');
+}
+
+function appendWithoutHeader(path: string, fd: number, headerBytes: number): void {
+  const source = openSync(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(1 << 20);
+    let position = headerBytes;
+    for (;;) {
+      const n = readSync(source, buffer, 0, buffer.length, position);
+      if (n === 0) break;
+      writeSync(fd, buffer, 0, n);
+      position += n;
+    }
+  } finally {
+    closeSync(source);
+  }
+  rmSync(path, { force: true });
+}
+
 /** A set of line numbers as a bitmap: a raw file may have millions of rows. */
 export class LineSet {
-  private bits = new Uint8Array(1024);
+  private bits: Uint8Array = new Uint8Array(1024);
   size = 0;
 
   add(line: number): void {
@@ -87,6 +119,18 @@ export class LineSet {
     const byte = line >> 3;
     return byte < this.bits.length && (this.bits[byte]! & (1 << (line & 7))) !== 0;
   }
+
+  /** Its bits, to send to another thread (a structured clone keeps the data, not the class). */
+  toData(): { bits: Uint8Array; size: number } {
+    return { bits: this.bits, size: this.size };
+  }
+
+  static fromData(data: { bits: Uint8Array; size: number }): LineSet {
+    const set = new LineSet();
+    set.bits = data.bits;
+    set.size = data.size;
+    return set;
+  }
 }
 
 /** What became of one raw file's rows. */
@@ -103,9 +147,19 @@ export interface RawFileTally {
   issues: Map<string, { column: string; reason: string; rows: number }>;
 }
 
+/** What a worker's emitter wrote and counted, as it crosses threads (see CanonicalEmitter.part). */
+export interface EmitterPart {
+  files: { kind: CanonicalKind; path: string; rows: number }[];
+  tallies: (Omit<RawFileTally, 'emitted' | 'skippedLines'> & { emitted: ReturnType<LineSet['toData']>; skippedLines: ReturnType<LineSet['toData']> })[];
+  contributions: CanonicalEmitter['contributions'];
+}
+
 export class CanonicalEmitter implements AdapterOutput {
   private readonly files = new Map<CanonicalKind, CanonicalFile>();
   readonly tallies = new Map<string, RawFileTally>();
+  /** The raw file of the last row, its name as an origin cell, and its tally: rows come in runs of one file. */
+  private last: { file: string; originCell: string; tally: RawFileTally } | undefined;
+  private parts = 0;
 
   /**
    * @param dir the private folder the canonical files are written to
@@ -132,8 +186,13 @@ export class CanonicalEmitter implements AdapterOutput {
       file = new CanonicalFile(join(this.dir, `${kind}.csv`), kind);
       this.files.set(kind, file);
     }
-    file.write(row, { file: this.rawName(origin.file), line: origin.line });
-    this.tally(origin.file).emitted.add(origin.line);
+    let last = this.last;
+    if (last?.file !== origin.file) {
+      last = { file: origin.file, originCell: `${cell(this.rawName(origin.file))},`, tally: this.tally(origin.file) };
+      this.last = last;
+    }
+    file.write(row, last.originCell, origin.line);
+    last.tally.emitted.add(origin.line);
   }
 
   /** Raw rows that went into another raw row's canonical rows: (file, line) → (file, line), names relative to the inbox. */
@@ -182,6 +241,47 @@ export class CanonicalEmitter implements AdapterOutput {
 
   rawName(file: string): string {
     return this.prefix ? `${this.prefix}/${file}` : file;
+  }
+
+  /** A worker may write part of the delivery's canonical rows: into its own sub-folder of this one's, taken in by `adopt`. */
+  readonly parallel: ParallelOutput = {
+    partDir: () => {
+      const dir = join(this.dir, `part-${++this.parts}`);
+      mkdirSync(dir, { mode: 0o700 });
+      return { dir, prefix: this.prefix };
+    },
+    adopt: (part) => this.adopt(part as EmitterPart),
+  };
+
+  /** What this emitter wrote and counted, closed, to hand to the emitter of the thread that started the worker. */
+  part(): EmitterPart {
+    const files = this.close();
+    const tallies = [...this.tallies.values()].map((t) => ({ ...t, emitted: t.emitted.toData(), skippedLines: t.skippedLines.toData() }));
+    return { files, tallies, contributions: this.contributions };
+  }
+
+  /** Takes in a worker's part: its rows come after this thread's, its raw files' tallies join these. */
+  adopt(part: EmitterPart): void {
+    for (const tally of part.tallies) {
+      if (this.tallies.has(tally.file)) throw new Error(`${tally.file} was read by two threads: a defect of the adapter`);
+      this.tallies.set(tally.file, { ...tally, emitted: LineSet.fromData(tally.emitted), skippedLines: LineSet.fromData(tally.skippedLines) });
+    }
+    this.last = undefined;
+    const c = part.contributions;
+    for (let i = 0; i < c.file.length; i++) {
+      this.contributions.file.push(c.file[i]!);
+      this.contributions.line.push(c.line[i]!);
+      this.contributions.toFile.push(c.toFile[i]!);
+      this.contributions.toLine.push(c.toLine[i]!);
+    }
+    for (const { kind, path, rows } of part.files) {
+      let file = this.files.get(kind);
+      if (!file) {
+        file = new CanonicalFile(join(this.dir, `${kind}.csv`), kind);
+        this.files.set(kind, file);
+      }
+      file.addPart(path, rows);
+    }
   }
 
   /** Closes the canonical files; returns them by kind. */

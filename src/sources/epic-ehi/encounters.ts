@@ -1,7 +1,9 @@
-// PAT_ENC into appointments, visits and contact events. Read twice: a first
-// pass finds each referral's first completed visit (the only one that gets
-// REFERRAL_2.RPT_SENT_DATE as its summary_sent_at, so one summary never
-// closes the loop twice), the second emits.
+// PAT_ENC into appointments, visits and contact events, in one pass. A
+// referral's first completed visit is the only one that gets
+// REFERRAL_2.RPT_SENT_DATE as its summary_sent_at (so one summary never
+// closes the loop twice), and it may come after the referral's other visits
+// in the table: so the visits are held (a few values each) and emitted once
+// every row has been read, in the order they came.
 import type { CanonicalRow, Origin } from '../adapter.ts';
 import type { EpicRun } from './run.ts';
 import { serviceLineFrom } from './service-line.ts';
@@ -78,23 +80,14 @@ function encounterReader(run: EpicRun, header: Header) {
   };
 }
 
-/** First pass: each referral's first completed visit. */
-async function findFirstVisits(run: EpicRun): Promise<Map<string, VisitPlace>> {
-  const first = new Map<string, VisitPlace>();
-  await run.tables.prepass('PAT_ENC', (header, file) => {
-    const enc = encounterReader(run, header);
-    return (fields: Row, origin: Origin) => {
-      if (enc.statusOf(fields) !== 'completed') return;
-      const csn = enc.csn(fields);
-      const referralId = enc.referralOf(fields, csn);
-      if (referralId === null) return;
-      const at = enc.startOf(csn, fields);
-      if (at === null || parseEpicTime(at) === undefined) return;
-      const current = first.get(referralId);
-      if (!current || isEarlier(at, current.at, run.timezone)) first.set(own(referralId), { at, file: file.name, line: origin.line });
-    };
-  });
-  return first;
+/** A completed visit, held until the referral's first visit is known. */
+interface HeldVisit {
+  csn: string | null;
+  referralId: string | null;
+  patientId: string | null;
+  serviceLine: string | null;
+  startAt: string | null;
+  origin: Origin;
 }
 
 /**
@@ -105,17 +98,18 @@ async function findFirstVisits(run: EpicRun): Promise<Map<string, VisitPlace>> {
  */
 export async function readEncounters(run: EpicRun): Promise<void> {
   if (!run.tables.has('PAT_ENC')) return;
-  const firstVisits = await findFirstVisits(run);
   const { output, lookups } = run;
+  const firstVisits = new Map<string, VisitPlace>();
+  const visits: HeldVisit[] = [];
+  const keep = (text: string | null) => (text === null ? null : own(text));
 
   await run.tables.read('PAT_ENC', (header, file) => {
     const enc = encounterReader(run, header);
-    const summaryOf = (referralId: string | null, line: number) => {
-      if (referralId === null) return null;
-      const first = firstVisits.get(referralId);
-      if (!first || first.file !== file.name || first.line !== line) return null;
-      const sent = lookups.referralDetails.get(referralId)?.reportSentDate ?? null;
-      return sent === null ? null : canonicalTime(sent, 'RPT_SENT_DATE');
+    /** The referral's first visit is the completed one with the earliest start (the first of them in the table on ties). */
+    const offerFirstVisit = (referralId: string | null, startAt: string | null, line: number) => {
+      if (referralId === null || startAt === null || parseEpicTime(startAt) === undefined) return;
+      const current = firstVisits.get(referralId);
+      if (!current || isEarlier(startAt, current.at, run.timezone)) firstVisits.set(own(referralId), { at: own(startAt), file: file.name, line });
     };
 
     return (fields: Row, origin: Origin) => {
@@ -144,19 +138,31 @@ export async function readEncounters(run: EpicRun): Promise<void> {
       };
       output.emit('appointments', appointment, origin);
       if (status !== 'completed') return;
-      output.emit(
-        'visits',
-        {
-          visit_id: csn,
-          referral_id: referralId,
-          appointment_id: csn,
-          patient_id: patientId,
-          service_line: serviceLine,
-          visit_at: startAt,
-          summary_sent_at: summaryOf(referralId, origin.line),
-        },
-        origin,
-      );
+      offerFirstVisit(referralId, startAt, origin.line);
+      visits.push({ csn: keep(csn), referralId: keep(referralId), patientId: keep(patientId), serviceLine: keep(serviceLine), startAt: keep(startAt), origin });
     };
   });
+
+  const summaryOf = (visit: HeldVisit) => {
+    if (visit.referralId === null) return null;
+    const first = firstVisits.get(visit.referralId);
+    if (!first || first.file !== visit.origin.file || first.line !== visit.origin.line) return null;
+    const sent = lookups.referralDetails.get(visit.referralId)?.reportSentDate ?? null;
+    return sent === null ? null : canonicalTime(sent, 'RPT_SENT_DATE');
+  };
+  for (const visit of visits) {
+    output.emit(
+      'visits',
+      {
+        visit_id: visit.csn,
+        referral_id: visit.referralId,
+        appointment_id: visit.csn,
+        patient_id: visit.patientId,
+        service_line: visit.serviceLine,
+        visit_at: visit.startAt,
+        summary_sent_at: summaryOf(visit),
+      },
+      visit.origin,
+    );
+  }
 }

@@ -49,10 +49,27 @@ export class Lookups {
   }
 }
 
-export async function readLookups(tables: DeliveryTables): Promise<Lookups> {
-  const lookups = new Lookups();
+/**
+ * How a lookup table is read: with its accounting (every row counted,
+ * skipped as 'lookup'), only gathered (another thread accounts for it:
+ * parallel.ts), or not at all (only another thread needs it).
+ */
+export type LookupReading = 'account' | 'gather' | 'none';
 
-  await tables.readLookup('PATIENT', (header) => {
+export type LookupTable = 'PATIENT' | 'CLARITY_DEP' | 'REFERRAL_2' | 'PAT_ENC_APPT' | 'ASSOCIATED_REFERRALS';
+
+/** The lookups only PAT_ENC needs, all read one way. */
+export const ENCOUNTER_LOOKUPS = (how: LookupReading) => ({ PAT_ENC_APPT: how, ASSOCIATED_REFERRALS: how });
+
+/** The lookups of a delivery; each table read as `reading` says (by default, with its accounting). */
+export async function readLookups(tables: DeliveryTables, reading: Partial<Record<LookupTable, LookupReading>> = {}): Promise<Lookups> {
+  const lookups = new Lookups();
+  const table: DeliveryTables['readLookup'] = (name, reader) => {
+    const how = reading[name as LookupTable] ?? 'account';
+    return how === 'account' ? tables.readLookup(name, reader) : how === 'gather' ? tables.prepass(name, reader) : Promise.resolve();
+  };
+
+  await table('PATIENT', (header) => {
     const patId = header.index('PAT_ID');
     const mrn = header.index('PAT_MRN_ID');
     if (mrn < 0) return () => {};
@@ -64,7 +81,7 @@ export async function readLookups(tables: DeliveryTables): Promise<Lookups> {
     };
   });
 
-  await tables.readLookup('CLARITY_DEP', (header) => {
+  await table('CLARITY_DEP', (header) => {
     const id = header.index('DEPARTMENT_ID');
     const name = header.index('DEPARTMENT_NAME');
     return (fields) => {
@@ -74,7 +91,7 @@ export async function readLookups(tables: DeliveryTables): Promise<Lookups> {
     };
   });
 
-  await tables.readLookup('REFERRAL_2', (header) => {
+  await table('REFERRAL_2', (header) => {
     const id = header.index('REFERRAL_ID');
     const received = header.index('RFL_RECEIVED_DATE');
     const reject = header.index('REJECT_REASON_C_NAME');
@@ -89,11 +106,11 @@ export async function readLookups(tables: DeliveryTables): Promise<Lookups> {
     };
   });
 
-  await tables.readLookup('PAT_ENC_APPT', (header) =>
+  await table('PAT_ENC_APPT', (header) =>
     lowestLine(lookups.appointmentStart, header.index('PAT_ENC_CSN_ID'), header.index('LINE'), header.index('PROV_START_TIME')),
   );
 
-  await tables.readLookup('ASSOCIATED_REFERRALS', (header) =>
+  await table('ASSOCIATED_REFERRALS', (header) =>
     lowestLine(lookups.associatedReferral, header.index('PAT_ENC_CSN_ID'), header.index('LINE'), header.index('ASSOCIATED_REFERRAL_ID')),
   );
 

@@ -8,7 +8,7 @@
 // the first keyword the value contains (case-insensitively) wins. In every
 // map an entry whose canonical value is "" switches that source value (or
 // keyword) off, so a practice can remove a default.
-import type { AdapterContext, ValueMap } from '../adapter.ts';
+import type { ReadingContext, ValueMap } from '../adapter.ts';
 import { normalizeValue } from '../value-map.ts';
 import { own } from './tsv.ts';
 import { DECLINE_KEYWORDS } from '../decline-keywords.ts';
@@ -119,7 +119,7 @@ export interface EpicMaps {
   pendReason: KeywordRule;
 }
 
-export function epicMaps(context: AdapterContext): EpicMaps {
+export function epicMaps(context: ReadingContext): EpicMaps {
   return {
     urgency: lookup(context.map('urgency')),
     referralType: lookup(context.map('referral_type')),

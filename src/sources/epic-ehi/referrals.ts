@@ -1,6 +1,7 @@
 // REFERRAL_HIST into referral events (and each referral's receipt time), then
 // REFERRAL into referrals.
 import type { Origin } from '../adapter.ts';
+import type { ProviderDirectory } from './providers.ts';
 import type { EpicRun } from './run.ts';
 import { quoted } from './run.ts';
 import { serviceLineFrom } from './service-line.ts';
@@ -82,8 +83,8 @@ export async function readReferralHistory(run: EpicRun): Promise<Map<string, Rec
 }
 
 /** Emits one referral per REFERRAL row; returns the referring provider ids they name. */
-export async function readReferrals(run: EpicRun, receipts: ReadonlyMap<string, Receipt>): Promise<Set<string>> {
-  const { maps, output, lookups, providers } = run;
+export async function readReferrals(run: EpicRun, providers: ProviderDirectory, receipts: ReadonlyMap<string, Receipt>): Promise<Set<string>> {
+  const { maps, output, lookups } = run;
   const named = new Set<string>();
 
   await run.tables.read('REFERRAL', (header, file) => {

@@ -7,7 +7,7 @@
 // the group's other Slots went into that row.
 import type { Origin } from '../adapter.ts';
 import { contributed, CONTRIBUTED_RULES } from './accounting.ts';
-import { conceptValues, elements, firstMapped, text } from './elements.ts';
+import type { SlotFields } from './fields.ts';
 import type { Row, Run } from './run.ts';
 import { dayText, mondayOf } from './zone.ts';
 
@@ -25,18 +25,17 @@ export class Capacity {
 
   constructor(private readonly run: Run) {}
 
-  add(row: Row): void {
+  add(row: Row<SlotFields>): void {
     const { run } = this;
-    const { resource, origin } = row;
-    if (!COUNTED_STATUSES.has(text(resource.status) ?? '')) return run.output.skip(origin, 'not free or busy');
-    const typeMap = run.maps.get('appointment_type');
-    if (firstMapped(elements(resource.appointmentType), (v) => typeMap.get(v)) === 'follow_up') return run.output.skip(origin, 'follow-up slot');
-    const scheduleKey = run.refs.find(resource.schedule, 'Schedule');
-    const serviceLine = run.serviceLineOf(conceptValues(elements(resource.serviceType))) ?? (scheduleKey === undefined ? undefined : run.state.schedules.get(scheduleKey)?.serviceLine);
+    const { fields, origin } = row;
+    if (!COUNTED_STATUSES.has(fields.status ?? '')) return run.output.skip(origin, 'not free or busy');
+    if (fields.appointmentType === 'follow_up') return run.output.skip(origin, 'follow-up slot');
+    const scheduleKey = run.refs.resolve(fields.schedule);
+    const serviceLine = fields.serviceLine ?? (scheduleKey === undefined ? undefined : run.state.schedules.get(scheduleKey)?.serviceLine);
     if (serviceLine === undefined) return run.output.skip(origin, 'no service line');
-    const start = run.instant(resource.start);
-    if (start?.ms === undefined) return run.output.skip(origin, 'no start');
-    const monday = mondayOf(run.zone.localDay(start.ms));
+    const startMs = fields.startMs;
+    if (startMs === undefined) return run.output.skip(origin, 'no start');
+    const monday = mondayOf(run.zone.localDay(startMs));
     const id = `${serviceLine}\u0000${monday}`;
     const week = this.weeks.get(id);
     if (week) {

@@ -11,7 +11,7 @@
 //   referral, a status note) does not close the loop; while the referral has
 //   no visit in the delivery, none does.
 import { contributed, CONTRIBUTED_RULES } from './accounting.ts';
-import { elements, meta, text } from './elements.ts';
+import type { CommunicationFields, Indexed } from './fields.ts';
 import { isRequester } from './lookups.ts';
 import { compareRefs } from './record-ref.ts';
 import { typeOfKey } from './references.ts';
@@ -21,20 +21,16 @@ import { LoopClosure, SummaryCandidate } from './state.ts';
 
 const CLINICIAN_TYPES = new Set(['Practitioner', 'PractitionerRole']);
 
-export function indexCommunication(run: Run, row: Row): void {
-  const { resource } = row;
-  if (text(resource.status) !== 'completed') return;
-  const sent = run.instant(resource.sent);
+export function indexCommunication(run: Run, row: Row<Indexed<'Communication'>>): void {
+  const { fields } = row;
+  if (fields.status !== 'completed') return;
+  const sent = fields.sent;
   if (sent?.ms === undefined) return;
-  const sentMs = sent.ms;
-  const recipients = elements(resource.recipient)
-    .map((r) => run.refs.keyOf(r))
-    .filter((k): k is string => k !== undefined && (typeOfKey(k) === undefined || CLINICIAN_TYPES.has(typeOfKey(k)!)));
+  const recipients = fields.recipients.filter((k) => typeOfKey(k) === undefined || CLINICIAN_TYPES.has(typeOfKey(k)!));
   if (recipients.length === 0) return;
-  const candidate = new SummaryCandidate(row.ref, recipients.length === 1 ? recipients[0]! : recipients, sent.raw, sentMs);
-  for (const reference of elements(resource.basedOn)) {
-    const key = run.refs.keyOf(reference, 'ServiceRequest');
-    if (key !== undefined && (typeOfKey(key) === 'ServiceRequest' || typeOfKey(key) === undefined)) run.state.summaries.add(run.state.sharedRequestKey(run.refs.resolve(key)!), candidate);
+  const candidate = new SummaryCandidate(row.ref, recipients.length === 1 ? recipients[0]! : recipients, sent, sent.ms);
+  for (const key of fields.basedOn) {
+    if (typeOfKey(key) === 'ServiceRequest' || typeOfKey(key) === undefined) run.state.summaries.add(run.state.sharedRequestKey(run.refs.resolve(key)!), candidate);
   }
 }
 
@@ -51,32 +47,32 @@ export function decideLoopClosure(run: Run): void {
       if (c.sentMs < visit.ms || !recipients.some((r) => isRequester(run, r, facts.requester))) continue;
       if (!best || c.sentMs < best.sentMs || (c.sentMs === best.sentMs && compareRefs(c, best) < 0)) best = c;
     }
-    if (best) state.loopClosure.set(key, new LoopClosure(best.sentRaw, best.file, best.ordinal, visit));
+    if (best) state.loopClosure.set(key, new LoopClosure(best.sent, best.file, best.ordinal, visit));
   }
   // Only the chosen ones are needed from here on.
   state.summaries.clear();
 }
 
-export function emitCommunication(run: Run, row: Row): void {
-  const { resource, origin } = row;
+export function emitCommunication(run: Run, row: Row<CommunicationFields>): void {
+  const { fields, origin } = row;
   const { output, state } = run;
-  const referral = referralOf(run, resource.basedOn);
+  const referral = referralOf(run, fields.basedOn);
   if (!referral) {
     output.skip(origin, 'not a referral communication');
     return;
   }
-  const status = text(resource.status);
-  const recipients = elements(resource.recipient).map((r) => run.refs.find(r));
+  const status = fields.status;
+  const recipients = fields.recipients.map((r) => run.refs.resolve(r));
   const subject = run.refs.resolve(referral.facts?.subject);
   const toPatient = recipients.some((r) => typeOfKey(r) === 'Patient' && (subject === undefined || r === subject));
   const toRequester = referral.facts !== undefined && recipients.some((r) => isRequester(run, r, referral.facts!.requester));
 
-  const contact = toPatient ? run.maps.get('communication_status').get(status) : undefined;
+  const contact = toPatient ? fields.contact : undefined;
   if (contact !== undefined) {
-    const sent = text(resource.sent);
+    const sent = fields.sent;
     output.emit(
       'referral_events',
-      { referral_id: referral.id, event_type: contact, event_at: run.timeText(contact === 'contact_made' ? sent : (sent ?? meta(resource).lastUpdated), origin, 'event_at') },
+      { referral_id: referral.id, event_type: contact, event_at: run.timeText(contact === 'contact_made' ? sent : (sent ?? fields.lastUpdated), origin, 'event_at') },
       origin,
     );
     return;
@@ -89,13 +85,18 @@ export function emitCommunication(run: Run, row: Row): void {
   output.skip(origin, notUsedBecause(run, row, referral.key, { toPatient, toRequester, status, absent: referral.facts === undefined }));
 }
 
-function notUsedBecause(run: Run, row: Row, referralKey: string, c: { toPatient: boolean; toRequester: boolean; status?: string; absent: boolean }): string {
+function notUsedBecause(
+  run: Run,
+  row: Row<CommunicationFields>,
+  referralKey: string,
+  c: { toPatient: boolean; toRequester: boolean; status?: string | undefined; absent: boolean },
+): string {
   if (c.toPatient) return 'not a funnel event';
   if (c.toRequester) {
     if (c.status !== 'completed') return 'not a funnel event';
     const visit = run.state.visitByRequest.get(referralKey);
     if (!visit) return 'summary without a visit';
-    const sent = run.instant(row.resource.sent)?.ms;
+    const sent = row.fields.sent?.ms;
     if (sent === undefined) return 'summary without sent time';
     if (sent < visit.ms) return 'sent before the first visit';
     return 'not the first summary';

@@ -44,7 +44,6 @@ interface Parts {
   precision: 'year' | 'month' | 'day' | 'time';
 }
 
-const PATTERN = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
@@ -54,29 +53,82 @@ function daysInMonth(year: number, month: number): number {
   return DAYS_IN_MONTH[month - 1]!;
 }
 
-function parse(raw: string): Parts | undefined {
-  const m = PATTERN.exec(raw);
-  if (!m) return undefined;
-  const year = Number(m[1]);
-  const month = m[2] === undefined ? 1 : Number(m[2]);
-  const day = m[3] === undefined ? 1 : Number(m[3]);
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
-  if (m[4] === undefined) return { year, month, day, hour: 0, minute: 0, second: 0, precision: m[3] !== undefined ? 'day' : m[2] !== undefined ? 'month' : 'year' };
-  const hour = Number(m[4]);
-  const minute = Number(m[5]);
-  const second = m[6] === undefined ? 0 : Number(m[6]);
-  if (hour > 23 || minute > 59 || second > 59) return undefined;
-  const zone = m[7];
-  let offsetMs: number | undefined;
-  if (zone === 'Z') offsetMs = 0;
-  else if (zone !== undefined) {
-    const oh = Number(zone.slice(1, 3));
-    const om = Number(zone.slice(4, 6));
-    if (oh > 14 || om > 59) return undefined;
-    offsetMs = (zone[0] === '-' ? -1 : 1) * (oh * 60 + om) * 60_000;
+/** The number written by `count` ASCII digits at `at`, or -1. */
+function digits(raw: string, at: number, count: number): number {
+  let n = 0;
+  for (let i = at; i < at + count; i++) {
+    const d = raw.charCodeAt(i) - 0x30;
+    if (!(d >= 0 && d <= 9)) return -1;
+    n = n * 10 + d;
   }
-  return { year, month, day, hour, minute, second, offsetMs, precision: 'time' };
+  return n;
 }
+
+/**
+ * `YYYY`, `YYYY-MM`, `YYYY-MM-DD`, or `YYYY-MM-DDThh:mm[:ss[.f…]][Z|±hh:mm]`,
+ * read one character at a time (this runs for several values of millions of
+ * resources). `exact` says the text needs no rewriting: it has seconds, no
+ * fraction.
+ */
+function parse(raw: string): (Parts & { exact: boolean }) | undefined {
+  const length = raw.length;
+  const year = digits(raw, 0, 4);
+  if (year < 0 || length < 4) return undefined;
+  let month = 1;
+  let day = 1;
+  let precision: Parts['precision'] = 'year';
+  if (length > 4) {
+    if (raw.charCodeAt(4) !== DASH || length < 7) return undefined;
+    month = digits(raw, 5, 2);
+    precision = 'month';
+    if (length > 7) {
+      if (raw.charCodeAt(7) !== DASH || length < 10) return undefined;
+      day = digits(raw, 8, 2);
+      precision = 'day';
+    }
+  }
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (length <= 10) return { year, month, day, hour: 0, minute: 0, second: 0, precision, exact: true };
+  if (raw.charCodeAt(10) !== T || length < 16 || raw.charCodeAt(13) !== COLON) return undefined;
+  const hour = digits(raw, 11, 2);
+  const minute = digits(raw, 14, 2);
+  if (hour < 0 || minute < 0) return undefined;
+  let at = 16;
+  let second = 0;
+  let exact = false;
+  if (raw.charCodeAt(at) === COLON) {
+    second = digits(raw, at + 1, 2);
+    if (second < 0) return undefined;
+    at += 3;
+    exact = true;
+    if (raw.charCodeAt(at) === DOT) {
+      const start = ++at;
+      while (at < length && raw.charCodeAt(at) >= 0x30 && raw.charCodeAt(at) <= 0x39) at++;
+      if (at === start) return undefined;
+      exact = false;
+    }
+  }
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  let offsetMs: number | undefined;
+  if (at < length) {
+    const sign = raw.charCodeAt(at);
+    if (sign === Z && at + 1 === length) offsetMs = 0;
+    else if ((sign === PLUS || sign === DASH) && at + 6 === length && raw.charCodeAt(at + 3) === COLON) {
+      const oh = digits(raw, at + 1, 2);
+      const om = digits(raw, at + 4, 2);
+      if (oh < 0 || om < 0 || oh > 14 || om > 59) return undefined;
+      offsetMs = (sign === DASH ? -1 : 1) * (oh * 60 + om) * 60_000;
+    } else return undefined;
+  }
+  return { year, month, day, hour, minute, second, offsetMs, precision: 'time', exact };
+}
+
+const DASH = 0x2d;
+const PLUS = 0x2b;
+const COLON = 0x3a;
+const DOT = 0x2e;
+const T = 0x54;
+const Z = 0x5a;
 
 function instantOf(p: Parts, zone: Zone): number {
   if (p.offsetMs === undefined) return zone.instantOf(p.year, p.month, p.day, p.hour, p.minute, p.second);
@@ -95,13 +147,14 @@ export function fhirTime(value: unknown, zone: Zone): FhirTime | undefined {
   if (raw === undefined) return undefined;
   const p = parse(raw);
   if (!p) return { text: raw, partial: false };
-  const date = `${raw.slice(0, 4)}-${pad2(p.month)}-${pad2(p.day)}`;
   const ms = instantOf(p, zone);
-  if (p.precision !== 'time') return { text: `${date} 00:00:00`, ms, partial: p.precision !== 'day' };
-  const time = `${pad2(p.hour)}:${pad2(p.minute)}:${pad2(p.second)}`;
-  if (p.offsetMs === undefined) return { text: `${date} ${time}`, ms, partial: false };
-  const zoneText = raw.endsWith('Z') ? 'Z' : raw.slice(-6);
-  return { text: `${date}T${time}${zoneText}`, ms, partial: false };
+  if (p.precision === 'day') return { text: `${raw} 00:00:00`, ms, partial: false };
+  if (p.precision !== 'time') return { text: `${raw.slice(0, 4)}-${pad2(p.month)}-${pad2(p.day)} 00:00:00`, ms, partial: true };
+  // Written with seconds and no fraction, an instant is its own canonical text; a local time has a space for the T.
+  if (p.exact) return { text: p.offsetMs === undefined ? `${raw.slice(0, 10)} ${raw.slice(11)}` : raw, ms, partial: false };
+  const text = `${raw.slice(0, 10)}${p.offsetMs === undefined ? ' ' : 'T'}${raw.slice(11, 16)}:${pad2(p.second)}`;
+  if (p.offsetMs === undefined) return { text, ms, partial: false };
+  return { text: `${text}${raw.endsWith('Z') ? 'Z' : raw.slice(-6)}`, ms, partial: false };
 }
 
 /** A FHIR date/dateTime as a Moment to keep; undefined for an absent or empty value. */

@@ -10,33 +10,21 @@
 // The type is the first `type` coding the documents map knows (LOINC
 // defaults), else the first code as written.
 import { contributed, CONTRIBUTED_RULES } from './accounting.ts';
-import { conceptValues, element, elements, firstMapped, meta, text } from './elements.ts';
+import type { DocumentReferenceFields, Indexed } from './fields.ts';
 import { idOfKey, typeOfKey } from './references.ts';
 import { requestStanding } from './requests.ts';
 import type { Row, Run } from './run.ts';
 
-export function indexDocument(run: Run, row: Row): void {
-  const { resource, key } = row;
+export function indexDocument(run: Run, row: Row<Indexed<'DocumentReference'>>): void {
+  const { fields, key } = row;
   if (key === undefined) return;
-  const type = documentType(run, resource.type);
-  run.state.documents.set(key, { ms: run.instant(resource.date)?.ms, type: type.value, mapped: type.mapped });
-  for (const requestKey of relatedRequests(run, resource)) run.state.relatedDocuments.add(run.state.sharedRequestKey(run.refs.resolve(requestKey)!), key);
+  run.state.documents.set(key, { ms: fields.date?.ms, type: fields.documentType, mapped: fields.mapped });
+  for (const requestKey of relatedRequests(fields)) run.state.relatedDocuments.add(run.state.sharedRequestKey(run.refs.resolve(requestKey)!), key);
 }
 
-function relatedRequests(run: Run, resource: Row['resource']): string[] {
-  const out: string[] = [];
-  for (const reference of elements(element(resource.context)?.related)) {
-    const key = run.refs.keyOf(reference, 'ServiceRequest');
-    if (key !== undefined && (typeOfKey(key) === 'ServiceRequest' || typeOfKey(key) === undefined)) out.push(key);
-  }
-  return out;
-}
-
-function documentType(run: Run, concept: unknown): { value?: string; mapped: boolean } {
-  const map = run.maps.get('documents');
-  const mapped = firstMapped([concept], (v) => map.get(v));
-  if (mapped !== undefined) return { value: mapped, mapped: true };
-  return { value: conceptValues([concept])[0], mapped: false };
+/** The requests context.related names (keys as written). */
+function relatedRequests(fields: Pick<DocumentReferenceFields, 'related'>): string[] {
+  return fields.related.filter((key) => typeOfKey(key) === 'ServiceRequest' || typeOfKey(key) === undefined);
 }
 
 function unmappedIssue(run: Run, file: string, column: string, type: string): void {
@@ -44,10 +32,10 @@ function unmappedIssue(run: Run, file: string, column: string, type: string): vo
 }
 
 /** The document types that came with a referral: its linked documents dated at or before receipt, each type once. */
-export function documentsAtReceipt(run: Run, requestKey: string, supportingInfo: unknown, receivedMs: number | undefined): string[] {
+export function documentsAtReceipt(run: Run, requestKey: string, supporting: readonly string[], receivedMs: number | undefined): string[] {
   const keys = new Set<string>();
-  for (const info of elements(supportingInfo)) {
-    const key = run.refs.find(info, 'DocumentReference');
+  for (const written of supporting) {
+    const key = run.refs.resolve(written);
     if (key !== undefined) keys.add(key);
   }
   for (const key of run.state.relatedDocuments.get(requestKey)) keys.add(key);
@@ -63,11 +51,11 @@ export function documentsAtReceipt(run: Run, requestKey: string, supportingInfo:
   return types;
 }
 
-export function emitDocument(run: Run, row: Row): void {
-  const { resource, key, origin } = row;
+export function emitDocument(run: Run, row: Row<DocumentReferenceFields>): void {
+  const { fields, key, origin } = row;
   const { state, output } = run;
   const doc = key === undefined ? undefined : state.documents.get(key);
-  const linked = new Set<string>([...(key === undefined ? [] : state.supportingDocuments.get(key)), ...relatedRequests(run, resource).map((k) => run.refs.resolve(k)!)]);
+  const linked = new Set<string>([...(key === undefined ? [] : state.supportingDocuments.get(key)), ...relatedRequests(fields).map((k) => run.refs.resolve(k)!)]);
   let emitted = false;
   let packetOf: Row['ref'] | undefined;
   for (const requestKey of linked) {
@@ -85,7 +73,7 @@ export function emitDocument(run: Run, row: Row): void {
       {
         referral_id: idOfKey(requestKey),
         event_type: 'doc_received',
-        event_at: run.timeText(text(resource.date) ?? meta(resource).lastUpdated, origin, 'event_at'),
+        event_at: run.timeText(fields.date ?? fields.lastUpdated, origin, 'event_at'),
         detail: doc?.type,
       },
       origin,

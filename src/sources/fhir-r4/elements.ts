@@ -43,23 +43,38 @@ export function codings(concept: unknown): Coding[] {
 /**
  * The values a list of CodeableConcepts offers, in order: each coding's code,
  * then its display, then the concept's text. This is the order in which a
- * service line, a document type or a status code is looked up.
+ * service line, a document type or a status code is looked up. An item of
+ * the list may itself be a list of concepts (a repeating element).
  */
-export function conceptValues(concepts: unknown[]): string[] {
+export function conceptValues(concepts: readonly unknown[]): string[] {
   const out: string[] = [];
-  for (const concept of concepts.flatMap(elements)) {
-    for (const coding of codings(concept)) {
-      if (coding.code) out.push(coding.code);
-      if (coding.display) out.push(coding.display);
-    }
-    const t = text(concept.text);
-    if (t) out.push(t);
+  // Loops rather than elements() and codings(): this runs for millions of resources.
+  for (const value of concepts) {
+    if (Array.isArray(value)) {
+      for (const item of value) if (isElement(item)) addConceptValues(item, out);
+    } else if (isElement(value)) addConceptValues(value, out);
   }
   return out;
 }
 
+function addConceptValues(concept: Element, out: string[]): void {
+  const coding = concept.coding;
+  if (Array.isArray(coding)) {
+    for (const item of coding) if (isElement(item)) addCodingValues(item, out);
+  } else if (isElement(coding)) addCodingValues(coding, out);
+  const t = text(concept.text);
+  if (t) out.push(t);
+}
+
+function addCodingValues(coding: Element, out: string[]): void {
+  const code = text(coding.code);
+  if (code) out.push(code);
+  const display = text(coding.display);
+  if (display) out.push(display);
+}
+
 /** The first value of `concepts` (conceptValues order) that `lookup` knows, with what it maps to. */
-export function firstMapped<T>(concepts: unknown[], lookup: (value: string) => T | undefined): T | undefined {
+export function firstMapped<T>(concepts: readonly unknown[], lookup: (value: string) => T | undefined): T | undefined {
   for (const value of conceptValues(concepts)) {
     const mapped = lookup(value);
     if (mapped !== undefined) return mapped;

@@ -5,7 +5,7 @@
 // its own value as written; visit_at
 // period.start. The referral's first visit (earliest period.start) carries
 // the loop-closing summary's sent time (communications.ts).
-import { element, elements, text } from './elements.ts';
+import type { EncounterFields, Indexed } from './fields.ts';
 import { patientIdOf } from './lookups.ts';
 import { idOfKey, typeOfKey } from './references.ts';
 import { sameRef } from './record-ref.ts';
@@ -14,19 +14,18 @@ import type { Row, Run } from './run.ts';
 import { earlierVisit, VisitCandidate } from './state.ts';
 
 /** Returns whether the Encounter is read again (finished). */
-export function indexEncounter(run: Run, row: Row): boolean {
-  const { resource, key } = row;
+export function indexEncounter(run: Run, row: Row<Indexed<'Encounter'>>): boolean {
+  const { fields, key } = row;
   const { state } = run;
   const requests: string[] = [];
-  for (const reference of elements(resource.basedOn)) {
-    const k = run.refs.keyOf(reference, 'ServiceRequest');
-    if (k !== undefined && (typeOfKey(k) === 'ServiceRequest' || typeOfKey(k) === undefined)) requests.push(noteReferenced(run, k));
+  for (const k of fields.basedOn) {
+    if (typeOfKey(k) === 'ServiceRequest' || typeOfKey(k) === undefined) requests.push(noteReferenced(run, k));
   }
-  if (text(resource.status) !== 'finished') {
+  if (fields.status !== 'finished') {
     run.output.skip(row.origin, 'not finished');
     return false;
   }
-  const ms = run.instant(element(resource.period)?.start)?.ms;
+  const ms = fields.periodStart?.ms;
   if (ms === undefined || key === undefined) return true;
   const candidate = new VisitCandidate(row.ref, ms);
   if (requests.length > 0) {
@@ -35,7 +34,7 @@ export function indexEncounter(run: Run, row: Row): boolean {
       state.visitByRequest.set(k, prior ? earlierVisit(prior, candidate) : candidate);
     }
   } else {
-    const appointment = run.refs.keyOf(elements(resource.appointment)[0], 'Appointment');
+    const appointment = fields.appointment;
     if (appointment !== undefined) {
       const prior = state.visitByAppointment.get(appointment);
       state.visitByAppointment.set(appointment, prior ? earlierVisit(prior, candidate) : candidate);
@@ -55,10 +54,10 @@ export function foldVisitsOfAppointments(run: Run): void {
   }
 }
 
-export function emitEncounter(run: Run, row: Row): void {
-  const { resource, key, origin } = row;
-  const appointmentKey = run.refs.find(elements(resource.appointment)[0], 'Appointment');
-  const referral = referralOf(run, resource.basedOn) ?? referralOfAppointment(run, appointmentKey);
+export function emitEncounter(run: Run, row: Row<EncounterFields>): void {
+  const { fields, key, origin } = row;
+  const appointmentKey = run.refs.resolve(fields.appointment);
+  const referral = referralOf(run, fields.basedOn) ?? referralOfAppointment(run, appointmentKey);
   const closure = referral ? run.state.loopClosure.get(referral.key) : undefined;
   const isFirstVisit = closure !== undefined && sameRef(closure.visit, row.ref);
   run.output.emit(
@@ -67,10 +66,10 @@ export function emitEncounter(run: Run, row: Row): void {
       visit_id: idOfKey(key),
       referral_id: referral?.id,
       appointment_id: typeOfKey(appointmentKey) === 'Appointment' ? idOfKey(appointmentKey) : undefined,
-      patient_id: patientIdOf(run, resource.subject),
-      service_line: run.serviceLineWithReferral([...elements(resource.serviceType), ...elements(resource.type)], referral?.facts),
-      visit_at: run.timeText(element(resource.period)?.start, origin, 'visit_at'),
-      summary_sent_at: isFirstVisit ? run.timeText(closure.sentRaw, origin, 'summary_sent_at') : undefined,
+      patient_id: patientIdOf(run, fields.subject),
+      service_line: run.serviceLineWithReferral(fields.serviceLine, referral?.facts),
+      visit_at: run.timeText(fields.periodStart, origin, 'visit_at'),
+      summary_sent_at: isFirstVisit ? run.timeText(closure.sent, origin, 'summary_sent_at') : undefined,
     },
     origin,
   );

@@ -4,75 +4,44 @@
 // Schedule (the service line of its Slots). They are indexed in the first
 // pass and skipped as 'lookup' (Practitioners are emitted as providers:
 // providers.ts).
-import { conceptValues, elements, humanName, identifierOfType, identifierValue, NPI_SYSTEM, officeZip, postalCode, text, type Resource } from './elements.ts';
+import { NPI_SYSTEM } from './elements.ts';
+import type { Fields, IdentifierField, IndexedFields } from './fields.ts';
 import { identifierOfKey, idOfKey, typeOfKey } from './references.ts';
 import type { Row, Run } from './run.ts';
 
-export const LOOKUP_TYPES = new Set(['Patient', 'PractitionerRole', 'Organization', 'Location', 'Schedule']);
-
 /** Indexes a lookup resource (or a Practitioner). */
-export function indexLookup(run: Run, row: Row): void {
-  const { resource, key } = row;
+export function indexLookup(run: Run, row: Row<IndexedFields>): void {
+  const { fields, key } = row;
   if (key === undefined) return;
   const { state } = run;
-  switch (resource.resourceType) {
-    case 'Patient': {
-      const mrn = identifierOfType(resource.identifier, 'MR');
-      state.patients.set(key, {
-        mrn,
-        birthDate: text(resource.birthDate),
-        zip: postalCode(resource.address),
-        gender: text(resource.gender),
-      });
-      if (mrn !== undefined) for (const id of elements(resource.identifier)) if (text(id.value) === mrn) run.refs.addIdentifier('Patient', text(id.system), mrn, key);
+  switch (fields.type) {
+    case 'Patient':
+      state.patients.set(key, { mrn: fields.mrn, birthDate: fields.birthDate, zip: fields.zip, gender: fields.gender });
+      for (const id of fields.mrnIdentifiers) run.refs.addIdentifier('Patient', id.system, id.value, key);
       return;
-    }
     case 'Practitioner':
-      state.practitioners.set(key, {
-        id: idOfKey(key)!,
-        npi: identifierValue(resource.identifier, NPI_SYSTEM),
-        name: humanName(resource.name),
-        zip: officeZip(postalCode(resource.address, { skipHome: true })),
-      });
+      state.practitioners.set(key, { id: idOfKey(key)!, npi: fields.npi, name: fields.name, zip: fields.zip });
       break;
     case 'PractitionerRole':
-      state.roles.set(key, {
-        practitioner: run.refs.keyOf(resource.practitioner, 'Practitioner'),
-        organization: run.refs.keyOf(resource.organization, 'Organization'),
-        location: run.refs.keyOf(elements(resource.location)[0], 'Location'),
-        specialty: firstCode(resource.specialty),
-      });
+      state.roles.set(key, { practitioner: fields.practitioner, organization: fields.organization, location: fields.location, specialty: fields.specialty });
       break;
     case 'Organization':
-      state.organizations.set(key, { name: text(resource.name), zip: officeZip(postalCode(resource.address)) });
+      state.organizations.set(key, { name: fields.name, zip: fields.zip });
       break;
     case 'Location':
-      state.locations.set(key, { zip: officeZip(postalCode(resource.address)) });
+      state.locations.set(key, { zip: fields.zip });
       break;
     case 'Schedule':
-      state.schedules.set(key, { serviceLine: run.serviceLineOf(conceptValues([...elements(resource.serviceType), ...elements(resource.specialty)])) });
+      state.schedules.set(key, { serviceLine: fields.serviceLine });
       return;
     default:
       return;
   }
-  registerIdentifiers(run, resource, key);
+  registerIdentifiers(run, fields.type, fields.identifiers, key);
 }
 
-function registerIdentifiers(run: Run, resource: Resource, key: string): void {
-  for (const id of elements(resource.identifier)) {
-    const value = text(id.value);
-    if (value !== undefined) run.refs.addIdentifier(resource.resourceType, text(id.system), value, key);
-  }
-}
-
-function firstCode(concepts: unknown): string | undefined {
-  for (const concept of elements(concepts)) {
-    for (const coding of elements(concept.coding)) {
-      const code = text(coding.code);
-      if (code) return code;
-    }
-  }
-  return undefined;
+function registerIdentifiers(run: Run, type: Fields['type'], identifiers: readonly IdentifierField[], key: string): void {
+  for (const { system, value } of identifiers) run.refs.addIdentifier(type, system, value, key);
 }
 
 /** After the first pass: each Practitioner's first PractitionerRole, in delivery order. */
@@ -83,9 +52,9 @@ export function linkRoles(run: Run): void {
   }
 }
 
-/** The patient_id of a Patient reference: its MR identifier, else its id. */
-export function patientIdOf(run: Run, reference: unknown): string | undefined {
-  const key = run.refs.find(reference, 'Patient');
+/** The patient_id of a Patient reference (its key as written): its MR identifier, else its id. */
+export function patientIdOf(run: Run, written: string | undefined): string | undefined {
+  const key = run.refs.resolve(written);
   if (key === undefined || typeOfKey(key) !== 'Patient') return undefined;
   const facts = run.state.patients.get(key);
   if (facts?.mrn !== undefined) return facts.mrn;

@@ -4,7 +4,7 @@
 // matched case-insensitively after trimming). In every map an entry whose
 // value is "" switches that source value (or keyword) off, as in the Epic
 // adapter's maps.
-import type { AdapterContext, ValueMap } from '../adapter.ts';
+import type { ReadingContext, ValueMap } from '../adapter.ts';
 import { normalizeValue } from '../value-map.ts';
 import { DECLINE_KEYWORDS } from '../decline-keywords.ts';
 
@@ -97,7 +97,7 @@ export class Maps {
   private readonly cache = new Map<MapName, ValueMap>();
   private keywordList: [string, string][] | undefined;
 
-  constructor(private readonly context: AdapterContext) {}
+  constructor(private readonly context: ReadingContext) {}
 
   get(name: MapName): ValueMap {
     let map = this.cache.get(name);

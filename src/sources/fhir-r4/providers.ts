@@ -4,7 +4,7 @@
 // and organization (the role's Organization name), zip (the role's Location,
 // else its Organization, else the practitioner's own office address; a home
 // address is never used). Others are skipped as 'not a referrer'.
-import { identifierValue, humanName, NPI_SYSTEM } from './elements.ts';
+import type { PractitionerFields } from './fields.ts';
 import { idOfKey, typeOfKey } from './references.ts';
 import type { Row, Run } from './run.ts';
 
@@ -22,10 +22,10 @@ export function collectRequesters(run: Run): void {
   }
 }
 
-export function emitPractitioner(run: Run, row: Row): void {
-  const { resource, key, origin } = row;
+export function emitPractitioner(run: Run, row: Row<PractitionerFields>): void {
+  const { fields, key, origin } = row;
   const { state, refs } = run;
-  const npi = identifierValue(resource.identifier, NPI_SYSTEM);
+  const npi = fields.npi;
   if (npi === undefined && (key === undefined || !state.requesters.has(key))) {
     run.output.skip(origin, 'not a referrer');
     return;
@@ -42,7 +42,7 @@ export function emitPractitioner(run: Run, row: Row): void {
     {
       npi,
       provider_id: idOfKey(key),
-      name: humanName(resource.name),
+      name: fields.name,
       specialty: role?.specialty,
       practice: organization?.name,
       organization: organization?.name,

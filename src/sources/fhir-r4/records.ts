@@ -43,26 +43,55 @@ export async function readRecords(file: DeliveryFile, onRecord: (record: RawReco
 
 const NEWLINE = 0x0a;
 
-async function readNdjson(path: string, onRecord: (record: RawRecord) => void, wanted?: (ordinal: number) => boolean): Promise<number> {
-  let ordinal = 0;
-  let line = 0;
-  let carry: Buffer | undefined;
-  const handle = (bytes: Buffer, start: number, end: number) => {
-    line += 1;
+/**
+ * NDJSON lines into rows: counts physical lines and rows, passes over blank
+ * lines (and a BOM on a file's first line), and parses the rest.
+ */
+export class NdjsonRows {
+  /** Physical lines taken. */
+  line = 0;
+  /** Rows (non-blank lines) taken. */
+  ordinal = 0;
+
+  /** @param startsFile the first line taken is the file's first (where a BOM may be) */
+  constructor(
+    private readonly onRecord: (record: RawRecord) => void,
+    private readonly wanted?: (ordinal: number) => boolean,
+    private readonly startsFile = true,
+  ) {}
+
+  /** One line: bytes [start, end), its LF left out. */
+  take(bytes: Buffer, start: number, end: number): void {
+    this.line += 1;
     if (end > start && bytes[end - 1] === 0x0d) end -= 1;
-    if (line === 1 && end - start >= 3 && bytes[start] === 0xef && bytes[start + 1] === 0xbb && bytes[start + 2] === 0xbf) start += 3;
+    if (this.startsFile && this.line === 1 && end - start >= 3 && bytes[start] === 0xef && bytes[start + 1] === 0xbb && bytes[start + 2] === 0xbf) start += 3;
     if (isBlank(bytes, start, end)) return;
-    const at = ordinal++;
-    if (wanted && !wanted(at)) return;
-    onRecord(parseRecord(bytes.toString('utf8', start, end), at, line));
-  };
+    const at = this.ordinal++;
+    if (this.wanted && !this.wanted(at)) return;
+    this.onRecord(parseRecord(bytes.toString('utf8', start, end), at, this.line));
+  }
+
+  /** Every line of bytes [start, end): each ends with an LF, but the last may not. */
+  takeAll(bytes: Buffer, start: number, end: number): void {
+    let from = start;
+    for (let newline = bytes.indexOf(NEWLINE, from); newline >= 0 && newline < end; newline = bytes.indexOf(NEWLINE, from)) {
+      this.take(bytes, from, newline);
+      from = newline + 1;
+    }
+    if (from < end) this.take(bytes, from, end);
+  }
+}
+
+async function readNdjson(path: string, onRecord: (record: RawRecord) => void, wanted?: (ordinal: number) => boolean): Promise<number> {
+  const rows = new NdjsonRows(onRecord, wanted);
+  let carry: Buffer | undefined;
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
     let start = 0;
     let newline = chunk.indexOf(NEWLINE);
     if (carry !== undefined && newline >= 0) {
       const joined = Buffer.concat([carry, chunk.subarray(0, newline)]);
       carry = undefined;
-      handle(joined, 0, joined.length);
+      rows.take(joined, 0, joined.length);
       start = newline + 1;
       newline = chunk.indexOf(NEWLINE, start);
     }
@@ -71,14 +100,14 @@ async function readNdjson(path: string, onRecord: (record: RawRecord) => void, w
       continue;
     }
     while (newline >= 0) {
-      handle(chunk, start, newline);
+      rows.take(chunk, start, newline);
       start = newline + 1;
       newline = chunk.indexOf(NEWLINE, start);
     }
     if (start < chunk.length) carry = Buffer.from(chunk.subarray(start));
   }
-  if (carry !== undefined) handle(carry, 0, carry.length);
-  return ordinal;
+  if (carry !== undefined) rows.take(carry, 0, carry.length);
+  return rows.ordinal;
 }
 
 function isBlank(bytes: Buffer, start: number, end: number): boolean {

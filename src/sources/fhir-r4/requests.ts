@@ -4,43 +4,31 @@
 // code (SNOMED 3457005, referral_category map). Any status counts; a revoked
 // referral also gives a `cancelled` event at its meta.lastUpdated.
 import { documentsAtReceipt } from './documents.ts';
-import { element, elements, firstMapped, ICD10CM_SYSTEM, meta, text } from './elements.ts';
+import type { Indexed, IndexedFields, ServiceRequestFields } from './fields.ts';
 import { clinicianOf, patientIdOf } from './lookups.ts';
 import { idOfKey, typeOfKey } from './references.ts';
 import type { Row, Run } from './run.ts';
 import { RequestFacts } from './state.ts';
 
-const REFERRAL_INTENTS = new Set(['order', 'original-order', 'plan']);
-
-/** The concepts a referral's service line is read from, in order: performerType, code, category. */
-function serviceLineConcepts(row: Row): unknown[] {
-  const r = row.resource;
-  return [...elements(r.performerType), ...elements(r.code), ...elements(r.category)];
-}
-
-export function indexRequest(run: Run, row: Row): void {
-  const { resource, key } = row;
+export function indexRequest(run: Run, row: Row<Indexed<'ServiceRequest'>>): void {
+  const { fields, key } = row;
   if (key === undefined) return;
-  const category = run.maps.get('referral_category');
-  const service = run.serviceLineFrom(serviceLineConcepts(row));
-  const requester = element(resource.requester);
-  const authoredOn = run.instant(resource.authoredOn);
+  const service = fields.serviceLine;
   const facts = new RequestFacts(
     key,
     row.ref,
-    REFERRAL_INTENTS.has(text(resource.intent) ?? ''),
-    firstMapped(elements(resource.category), (v) => (category.get(v) === 'referral' ? true : undefined)) === true,
-    authoredOn !== undefined,
-    authoredOn?.ms,
-    run.state.sharedRequester(run.refs.keyOf(requester)),
-    run.refs.keyOf(resource.subject, 'Patient'),
+    fields.referralIntent,
+    fields.referralCategory,
+    fields.authoredOn !== undefined,
+    fields.authoredOn?.ms,
+    run.state.sharedRequester(fields.requester),
+    fields.subject,
     service.line ?? service.written,
     service.line !== undefined,
   );
   run.state.requests.set(key, facts);
-  for (const info of elements(resource.supportingInfo)) {
-    const docKey = run.refs.keyOf(info, 'DocumentReference');
-    if (docKey !== undefined && (typeOfKey(docKey) === 'DocumentReference' || typeOfKey(docKey) === undefined)) run.state.supportingDocuments.add(docKey, key);
+  for (const docKey of fields.supporting) {
+    if (typeOfKey(docKey) === 'DocumentReference' || typeOfKey(docKey) === undefined) run.state.supportingDocuments.add(docKey, key);
   }
 }
 
@@ -54,7 +42,7 @@ export function noteReferenced(run: Run, written: string): string {
 }
 
 /** An entered-in-error request is known, so that what points at it is not taken for a referral of an earlier delivery. */
-export function indexVoidedRequest(run: Run, row: Row): void {
+export function indexVoidedRequest(run: Run, row: Row<IndexedFields>): void {
   if (row.key === undefined) return;
   run.state.requests.set(row.key, new RequestFacts(row.key, row.ref, false, false, false, undefined, undefined, undefined, undefined, false));
 }
@@ -65,7 +53,7 @@ export function decideReferrals(run: Run): void {
   for (const [key, facts] of state.requests) {
     facts.isReferral = facts.eligible && (facts.referralCategory || facts.referenced || state.referencedRequests.has(key));
     if (facts.hasAuthoredOn || !facts.isReferral) state.taskAuthored.delete(key);
-    else facts.receivedMs = run.instant(state.taskAuthored.get(key))?.ms;
+    else facts.receivedMs = state.taskAuthored.get(key)?.ms;
   }
   for (const key of state.taskAuthored.keys()) if (!state.requests.has(key)) state.taskAuthored.delete(key);
 }
@@ -79,13 +67,13 @@ export function requestStanding(run: Run, key: string | undefined): 'referral' |
 }
 
 /**
- * The referral a list of references names: the first ServiceRequest that is a
+ * The referral a list of references (keys as written) names: the first ServiceRequest that is a
  * referral of this delivery or one the delivery does not hold (a referral
  * delivered earlier); undefined when none.
  */
-export function referralOf(run: Run, references: unknown): { key: string; id: string; facts?: RequestFacts } | undefined {
-  for (const reference of elements(references)) {
-    const key = run.refs.find(reference, 'ServiceRequest');
+export function referralOf(run: Run, keys: readonly string[]): { key: string; id: string; facts?: RequestFacts } | undefined {
+  for (const written of keys) {
+    const key = run.refs.resolve(written);
     const standing = requestStanding(run, key);
     if (standing === 'not a referral') continue;
     return { key: key!, id: idOfKey(key)!, facts: run.state.requests.get(key!) };
@@ -93,25 +81,25 @@ export function referralOf(run: Run, references: unknown): { key: string; id: st
   return undefined;
 }
 
-export function emitRequest(run: Run, row: Row): void {
-  const { resource, key, origin } = row;
+export function emitRequest(run: Run, row: Row<ServiceRequestFields>): void {
+  const { fields, key, origin } = row;
   const facts = key === undefined ? undefined : run.state.requests.get(key);
   if (!facts?.isReferral) {
     run.output.skip(origin, 'not a referral');
     return;
   }
   const { output } = run;
-  const received = facts.hasAuthoredOn ? resource.authoredOn : run.state.taskAuthored.get(key!);
+  const received = facts.hasAuthoredOn ? fields.authoredOn : run.state.taskAuthored.get(key!);
   if (!facts.hasAuthoredOn && received !== undefined) output.issue(origin.file, 'received_at', 'no authoredOn: the earliest Task.authoredOn');
   const patientKey = run.refs.resolve(facts.subject);
   const patient = patientKey === undefined ? undefined : run.state.patients.get(patientKey);
-  const clinician = clinicianOf(run, facts.requester, text(element(resource.requester)?.display));
+  const clinician = clinicianOf(run, facts.requester, fields.requesterDisplay);
   output.emit(
     'referrals',
     {
       referral_id: idOfKey(key),
       received_at: run.timeText(received, origin, 'received_at'),
-      patient_id: patientIdOf(run, resource.subject),
+      patient_id: patientIdOf(run, fields.subject),
       patient_birth_date: birthDate(run, patient?.birthDate, origin.file),
       patient_zip: patient?.zip,
       patient_sex: mapped(run, 'gender', patient?.gender, origin.file, 'patient_sex', 'gender is not in the gender map: left empty'),
@@ -120,26 +108,21 @@ export function emitRequest(run: Run, row: Row): void {
       referring_name: clinician.name,
       referring_practice: clinician.practice,
       service_line: facts.serviceLine,
-      urgency: urgency(run, text(resource.priority), origin.file),
-      reason_code: reasonCode(resource.reasonCode),
-      documents: documentsAtReceipt(run, key!, resource.supportingInfo, facts.receivedMs).join(';') || undefined,
+      urgency: urgency(run, fields, origin.file),
+      reason_code: fields.reasonCode,
+      documents: documentsAtReceipt(run, key!, fields.supporting, facts.receivedMs).join(';') || undefined,
     },
     origin,
   );
-  if (text(resource.status) === 'revoked') {
-    output.emit(
-      'referral_events',
-      { referral_id: idOfKey(key), event_type: 'cancelled', event_at: run.timeText(meta(resource).lastUpdated, origin, 'event_at') },
-      origin,
-    );
+  if (fields.status === 'revoked') {
+    output.emit('referral_events', { referral_id: idOfKey(key), event_type: 'cancelled', event_at: run.timeText(fields.lastUpdated, origin, 'event_at') }, origin);
   }
 }
 
-function urgency(run: Run, priority: string | undefined, file: string): string | undefined {
-  if (priority === undefined) return undefined;
-  const value = run.maps.get('priority').get(priority);
-  if (value !== undefined) return value;
-  run.output.issue(file, 'urgency', `priority '${priority}' is not in the priority map: routine`);
+function urgency(run: Run, fields: ServiceRequestFields, file: string): string | undefined {
+  if (fields.priority === undefined) return undefined;
+  if (fields.urgency !== undefined) return fields.urgency;
+  run.output.issue(file, 'urgency', `priority '${fields.priority}' is not in the priority map: routine`);
   return 'routine';
 }
 
@@ -157,13 +140,4 @@ function birthDate(run: Run, value: string | undefined, file: string): string | 
     return undefined;
   }
   return value;
-}
-
-function reasonCode(concepts: unknown): string | undefined {
-  for (const concept of elements(concepts)) {
-    for (const coding of elements(concept.coding)) {
-      if (text(coding.system) === ICD10CM_SYSTEM && text(coding.code)) return text(coding.code);
-    }
-  }
-  return undefined;
 }

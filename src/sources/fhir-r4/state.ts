@@ -3,6 +3,7 @@
 // export of a million referrals is several million resources). Each entry is
 // kept small (a few strings and numbers, a row's place in the delivery
 // rather than the row), since there are millions.
+import type { TimeField } from './fields.ts';
 import { compareRefs, type RecordRef } from './record-ref.ts';
 import type { References } from './references.ts';
 
@@ -89,10 +90,10 @@ export class VisitCandidate implements RecordRef {
   }
 }
 
-/** The Communication that closes a referral's loop (its sent time as written, where it is) and the visit that carries it. */
+/** The Communication that closes a referral's loop (its sent time, where it is) and the visit that carries it. */
 export class LoopClosure {
   constructor(
-    readonly sentRaw: string,
+    readonly sent: TimeField,
     readonly summaryFile: number,
     readonly summaryOrdinal: number,
     readonly visit: VisitCandidate,
@@ -112,7 +113,7 @@ export class SummaryCandidate implements RecordRef {
     ref: RecordRef,
     /** Recipient keys as written (one, or several). */
     readonly recipients: string | string[],
-    readonly sentRaw: string,
+    readonly sent: TimeField,
     readonly sentMs: number,
   ) {
     this.file = ref.file;
@@ -153,6 +154,17 @@ export class MultiMap<V extends object | string> {
     for (const key of this.map.keys()) yield [key, this.get(key)];
   }
 
+  keys(): IterableIterator<string> {
+    return this.map.keys();
+  }
+
+  *values(): IterableIterator<V> {
+    for (const value of this.map.values()) {
+      if (Array.isArray(value)) yield* value;
+      else yield value;
+    }
+  }
+
   /** Rewrites keys (and values) through `resolve`. */
   rekey(resolve: (key: string) => string, resolveValue: (value: V) => V = (v) => v): void {
     const old = [...this.entries()];
@@ -177,8 +189,8 @@ export class DeliveryState {
   readonly requests = new Map<string, RequestFacts>();
   /** ServiceRequests named by a Task.focus, an Appointment.basedOn or an Encounter.basedOn before the request itself was read. */
   referencedRequests = new Set<string>();
-  /** ServiceRequest without authoredOn (or not yet read) → the earliest authoredOn, as written, of a Task focused on it. */
-  taskAuthored = new Map<string, string>();
+  /** ServiceRequest without authoredOn (or not yet read) → the earliest authoredOn of a Task focused on it. */
+  taskAuthored = new Map<string, TimeField>();
   /** Task key → how many versions of it the delivery holds. */
   readonly taskVersions = new Map<string, number>();
   /** Appointment → the ServiceRequest it is based on (its key as sharedRequestKey gives it). */
@@ -223,18 +235,30 @@ export class DeliveryState {
    * Rewrites the keys gathered while some aliases were not yet known
    * (`urn:uuid:…` full URLs, references by identifier) to `Type/id`.
    */
-  resolveKeys(refs: References, isEarlier: (a: string, b: string) => boolean): void {
+  resolveKeys(refs: References, isEarlier: (a: TimeField, b: TimeField) => boolean): void {
     if (!refs.hasAliases) return;
     const r = (key: string) => refs.resolve(key) ?? key;
-    this.referencedRequests = new Set([...this.referencedRequests].map(r));
-    this.taskAuthored = rekey(this.taskAuthored, r, (a, b) => (isEarlier(b, a) ? b : a));
-    this.appointmentRequest = new Map([...this.appointmentRequest].map(([k, v]) => [r(k), r(v)]));
-    this.visitByRequest = rekey(this.visitByRequest, r, earlierVisit);
-    this.visitByAppointment = rekey(this.visitByAppointment, r, earlierVisit);
-    this.summaries.rekey(r);
-    this.supportingDocuments.rekey(r, r);
-    this.relatedDocuments.rekey(r, r);
+    // A million referrals' indexes hold millions of keys: only those that
+    // hold a key resolve could change are rebuilt (rebuilt unchanged, they
+    // would come out the same, in the same order).
+    if (anyUnresolved(this.referencedRequests)) this.referencedRequests = new Set([...this.referencedRequests].map(r));
+    if (anyUnresolved(this.taskAuthored.keys())) this.taskAuthored = rekey(this.taskAuthored, r, (a, b) => (isEarlier(b, a) ? b : a));
+    if (anyUnresolved(this.appointmentRequest.keys()) || anyUnresolved(this.appointmentRequest.values())) {
+      this.appointmentRequest = new Map([...this.appointmentRequest].map(([k, v]) => [r(k), r(v)]));
+    }
+    if (anyUnresolved(this.visitByRequest.keys())) this.visitByRequest = rekey(this.visitByRequest, r, earlierVisit);
+    if (anyUnresolved(this.visitByAppointment.keys())) this.visitByAppointment = rekey(this.visitByAppointment, r, earlierVisit);
+    if (anyUnresolved(this.summaries.keys())) this.summaries.rekey(r);
+    for (const map of [this.supportingDocuments, this.relatedDocuments]) {
+      if (anyUnresolved(map.keys()) || anyUnresolved(map.values())) map.rekey(r, r);
+    }
   }
+}
+
+/** Whether any key is one `References.resolve` may rewrite: a `urn:` full URL or a reference by identifier. */
+function anyUnresolved(keys: Iterable<string>): boolean {
+  for (const key of keys) if (key.startsWith('urn:') || key.includes('?')) return true;
+  return false;
 }
 
 export function earlierVisit(a: VisitCandidate, b: VisitCandidate): VisitCandidate {

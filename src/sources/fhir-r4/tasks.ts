@@ -17,24 +17,24 @@
 // meta.lastUpdated, else as they come, and give one event per change: a
 // version whose event is the previous version's is 'unchanged version'; a
 // versionId seen before is 'duplicate version'.
-import { codings, element, meta, text, type Resource } from './elements.ts';
+import type { Origin } from '../adapter.ts';
+import type { Indexed, TaskFields, TimeField } from './fields.ts';
 import { compareRefs, type RecordRef } from './record-ref.ts';
 import { idOfKey, typeOfKey } from './references.ts';
 import { noteReferenced, requestStanding } from './requests.ts';
 import type { Row, Run } from './run.ts';
-import type { Origin } from '../adapter.ts';
 
-export function indexTask(run: Run, row: Row): void {
-  const { resource, key } = row;
-  const focus = run.refs.keyOf(resource.focus);
+export function indexTask(run: Run, row: Row<Indexed<'Task'>>): void {
+  const { fields, key } = row;
+  const focus = fields.focus;
   if (focus !== undefined && (typeOfKey(focus) === 'ServiceRequest' || typeOfKey(focus) === undefined)) {
     const { state } = run;
     const request = noteReferenced(run, focus);
-    const authored = run.instant(resource.authoredOn);
+    const authored = fields.authoredOn;
     // Only needed while the request is not known to have its own authoredOn.
     if (authored?.ms !== undefined && !state.requests.get(request)?.hasAuthoredOn) {
-      const earliest = run.instant(state.taskAuthored.get(request))?.ms;
-      if (earliest === undefined || authored.ms < earliest) state.taskAuthored.set(request, authored.raw);
+      const earliest = state.taskAuthored.get(request)?.ms;
+      if (earliest === undefined || authored.ms < earliest) state.taskAuthored.set(request, authored);
     }
   }
   if (key !== undefined) run.state.taskVersions.set(key, (run.state.taskVersions.get(key) ?? 0) + 1);
@@ -47,7 +47,7 @@ interface TaskVersion {
   lastUpdatedMs?: number;
   /** The referral it is focused on; undefined when not a referral. */
   referralId?: string;
-  event?: { type: string; detail?: string; at?: string };
+  event?: { type: string; detail?: string; at?: TimeField };
 }
 
 /** The versions of multi-version Tasks, held until the last one is read. */
@@ -56,7 +56,7 @@ export class TaskVersions {
 
   constructor(private readonly run: Run) {}
 
-  add(row: Row): void {
+  add(row: Row<TaskFields>): void {
     const version = readVersion(this.run, row);
     const count = row.key === undefined ? 1 : (this.run.state.taskVersions.get(row.key) ?? 1);
     if (count <= 1) {
@@ -120,43 +120,16 @@ function numeric(value: string | undefined): number | undefined {
   return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
 }
 
-function readVersion(run: Run, row: Row): TaskVersion {
-  const { resource } = row;
-  const m = meta(resource);
-  const focus = run.refs.find(resource.focus);
+function readVersion(run: Run, row: Row<TaskFields>): TaskVersion {
+  const { fields } = row;
+  const focus = run.refs.resolve(fields.focus);
   const standing = requestStanding(run, focus);
   return {
     ref: row.ref,
     origin: row.origin,
-    versionId: m.versionId,
-    lastUpdatedMs: run.instant(m.lastUpdated)?.ms,
+    versionId: fields.versionId,
+    lastUpdatedMs: fields.lastUpdatedMs,
     referralId: standing === 'not a referral' ? undefined : idOfKey(focus),
-    event: taskEvent(run, resource),
+    event: fields.event,
   };
-}
-
-function taskEvent(run: Run, resource: Resource): TaskVersion['event'] {
-  const { maps } = run;
-  const byStatus = maps.get('task_status').get(text(resource.status));
-  let type = byStatus;
-  if (byStatus !== 'declined' && byStatus !== 'cancelled') {
-    const bser = maps.get('bser_business_status');
-    let byBusiness: string | undefined;
-    for (const coding of codings(resource.businessStatus)) {
-      byBusiness = bser.get(coding.code) ?? bser.get(coding.display);
-      if (byBusiness !== undefined) break;
-    }
-    type = byBusiness ?? byStatus;
-  }
-  if (type === undefined) return undefined;
-  const at = text(element(resource.executionPeriod)?.start) ?? text(resource.lastModified) ?? meta(resource).lastUpdated;
-  return { type, at, detail: type === 'declined' ? maps.declineDetail(reasonText(resource.statusReason)) : undefined };
-}
-
-/** A statusReason as words to look for keywords in: its text, else its codings' display and code. */
-function reasonText(concept: unknown): string | undefined {
-  const written = text(element(concept)?.text);
-  if (written) return written;
-  const words = codings(concept).flatMap((c) => [c.display, c.code]).filter((w): w is string => w !== undefined);
-  return words.length > 0 ? words.join(' ') : undefined;
 }
