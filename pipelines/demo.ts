@@ -190,6 +190,8 @@ export function demoConfig(shape: DemoShape = 'csv') {
       ? { feeds: { appointments: { columns: APPOINTMENT_EHR_COLUMNS, timestamp_format: APPOINTMENT_TIMESTAMP_FORMAT } } }
       : { sources: [VENDOR_SOURCES[shape]] }),
     schedule: { ingest: '15 * * * *', publish: '0 6 * * 1' },
+    // The practice's own targets, drawn on This week's charts and judged on its cards.
+    targets: { contacted_within_sla_share: 0.6, days_to_first_appointment: 21, loop_closure_rate: 0.85 },
   };
 }
 

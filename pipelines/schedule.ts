@@ -8,7 +8,10 @@
 // tick that fires while a job is still running is skipped, not queued.
 //
 // Jobs: 'run' (ingest, then transform) on schedule.ingest; 'publish'
-// (transform as of now, then the site) on schedule.publish.
+// (transform as of now, then the site) on schedule.publish. After each
+// publish that succeeds, the weekly digest of the week just ended is written
+// (data/digests/<week>/); a digest that fails is logged and does not fail
+// the publish, and the next publish writes it again.
 import { CronExpressionParser } from 'cron-parser';
 import cron from 'node-cron';
 import type { RefloopConfig } from '../src/config/schema.ts';
@@ -46,6 +49,21 @@ export interface SchedulerDeps {
   /** Start time of the latest successful run of a job, from the run records. */
   lastSuccess: (job: string) => Promise<Date | undefined>;
   execute: (job: ScheduledJob['job'], trigger: Trigger) => Promise<number>;
+  /** Writes the weekly digest; called after each publish that succeeded. */
+  digest?: () => Promise<void>;
+}
+
+/** Runs a job; after a publish that succeeded, writes the digest. Returns the job's exit code. */
+export async function runJob(deps: SchedulerDeps, job: ScheduledJob['job'], trigger: Trigger): Promise<number> {
+  const code = await deps.execute(job, trigger);
+  if (job === 'publish' && code === 0 && deps.digest && !stopRequested()) {
+    try {
+      await deps.digest();
+    } catch (error) {
+      log('schedule.digest_failed', `schedule: the weekly digest was not written: ${(error as Error).message.split('\n')[0]}`, { job });
+    }
+  }
+  return code;
 }
 
 /** At start: run each job that is due, once, as a catch-up. Returns the jobs caught up. */
@@ -55,7 +73,7 @@ export async function catchUp(deps: SchedulerDeps): Promise<string[]> {
     if (stopRequested()) break;
     if (!isDue(job.cron, deps.config.timezone, deps.now(), await deps.lastSuccess(job.job))) continue;
     log('schedule.catch_up', `schedule: ${job.job} missed its ${latestTick(job.cron, deps.config.timezone, deps.now()).toISOString()} run; catching up now`, { job: job.job });
-    await deps.execute(job.job, 'catch-up');
+    await runJob(deps, job.job, 'catch-up');
     caughtUp.push(job.job);
   }
   return caughtUp;
@@ -72,7 +90,7 @@ export async function runScheduler(deps: SchedulerDeps): Promise<void> {
     running = job.job;
     try {
       if (isDue(job.cron, deps.config.timezone, deps.now(), await deps.lastSuccess(job.job))) {
-        const code = await deps.execute(job.job, trigger);
+        const code = await runJob(deps, job.job, trigger);
         log('schedule.done', `schedule: ${job.job} ${code === 0 ? 'succeeded' : 'failed'} (${trigger})`, { job: job.job, trigger, exit: code });
       }
     } catch (error) {

@@ -70,10 +70,23 @@ export function el(tag: string, attributes: Record<string, string> = {}, ...chil
   return element;
 }
 
-/** A plain table for small result sets (no row-level data ever reaches a page). */
-export function table(rows: Record<string, unknown>[], columns: { key: string; label: string; format?: (v: unknown) => string }[]): HTMLElement {
+/** A name (a clinician, an office) with what identifies it shown on hover: the NPI, or an office's clinicians and their NPIs. */
+export const named = (name: string, hover: string | null | undefined) => (hover ? el('span', { class: 'refloop-name', title: hover }, name) : el('span', {}, name));
+
+/**
+ * A plain table for small result sets (no row-level data ever reaches a page).
+ * A column with `hover` shows that text of its row on hover (a name's NPI).
+ */
+export function table(
+  rows: Record<string, unknown>[],
+  columns: { key: string; label: string; format?: (v: unknown) => string; hover?: (row: Record<string, unknown>) => string | null | undefined }[],
+): HTMLElement {
   const head = el('tr', {}, ...columns.map((c) => el('th', {}, c.label)));
-  const body = rows.map((row) => el('tr', {}, ...columns.map((c) => el('td', {}, c.format ? c.format(row[c.key]) : String(row[c.key] ?? '—')))));
+  const cell = (row: Record<string, unknown>, c: (typeof columns)[number]) => {
+    const text = c.format ? c.format(row[c.key]) : String(row[c.key] ?? '—');
+    return c.hover ? named(text, c.hover(row)) : text;
+  };
+  const body = rows.map((row) => el('tr', {}, ...columns.map((c) => el('td', {}, cell(row, c)))));
   // A wide table scrolls inside its own box rather than widening the page on a phone.
   return el('div', { class: 'refloop-table-scroll' }, el('table', { class: 'refloop-table' }, el('thead', {}, head), el('tbody', {}, ...body)));
 }

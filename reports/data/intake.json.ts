@@ -7,13 +7,10 @@ import { minCellSize, runLoader } from '../../src/site/loader.ts';
 const WINDOW = "received_at > (SELECT as_of FROM config_params) - INTERVAL 182 DAY";
 
 await runLoader('intake', async (query) => {
+  // The buckets come from duration_buckets (their edges and labels are the config's); the page orders them by bucket_order.
   const contactHours = await query(
-    `SELECT service_line, urgency,
-       CASE WHEN hours_to_contact < 4 THEN '0–4 h' WHEN hours_to_contact < 24 THEN '4–24 h' WHEN hours_to_contact < 48 THEN '1–2 days'
-            WHEN hours_to_contact < 72 THEN '2–3 days' WHEN hours_to_contact < 120 THEN '3–5 days' ELSE 'over 5 days' END AS bucket,
-       count(*) AS referrals
-     FROM fct_referrals WHERE hours_to_contact IS NOT NULL AND in_scope AND ${WINDOW}
-     GROUP BY ALL ORDER BY ALL`,
+    `SELECT service_line, urgency, bucket, bucket_order, referrals FROM duration_buckets
+     WHERE measure = 'hours_to_contact' ORDER BY service_line, urgency, bucket_order`,
   );
   // Weeks whose every referral is past the longest SLA (kpi_weekly's is_mature), so the last point is not a young week's partial verdicts.
   const slaTrend = await query(
@@ -27,16 +24,18 @@ await runLoader('intake', async (query) => {
     `SELECT dimension, value, referrals, incomplete_at_receipt, incomplete_at_receipt_rate, still_incomplete,
             median_hours_to_complete, p90_hours_to_complete
      FROM document_gaps
-     WHERE dimension <> 'source' OR (referrals >= 20 AND value <> 'unknown')
+     WHERE dimension <> 'source'
      ORDER BY dimension, incomplete_at_receipt_rate DESC`,
   );
+  // Offices (source_rollup's practices) with 20+ in-scope referrals in the source window, by name; their clinicians' NPIs for the hover.
+  const offices = await query(
+    `SELECT name, organization, clinicians, clinician_npis, in_scope, incomplete_at_receipt, incomplete_at_receipt_rate
+     FROM source_rollup WHERE level = 'practice' AND in_scope >= 20
+     ORDER BY incomplete_at_receipt_rate DESC, name LIMIT 12`,
+  );
   const leadTime = await query(
-    `SELECT service_line,
-       CASE WHEN days_to_appointment <= 7 THEN '0–7 days' WHEN days_to_appointment <= 14 THEN '8–14 days'
-            WHEN days_to_appointment <= 30 THEN '15–30 days' WHEN days_to_appointment <= 60 THEN '31–60 days' ELSE 'over 60 days' END AS bucket,
-       count(*) AS referrals
-     FROM fct_referrals WHERE days_to_appointment IS NOT NULL AND ${WINDOW}
-     GROUP BY ALL ORDER BY ALL`,
+    `SELECT service_line, urgency, bucket, bucket_order, referrals FROM duration_buckets
+     WHERE measure = 'days_to_appointment' ORDER BY service_line, urgency, bucket_order`,
   );
   const byPayer = await query<{ payer_type: string; service_line: string; referrals: number; completed: number }>(
     `SELECT coalesce(payer_type, 'not recorded') AS payer_type, service_line, count(*) AS referrals, count(*) FILTER (WHERE is_completed) AS completed
@@ -49,5 +48,5 @@ await runLoader('intake', async (query) => {
     const rate = cell.shown === null || completed.shown === null || cell.count === 0 ? null : completed.count / cell.count;
     return { payer_type: cell.row, service_line: cell.column, referrals: cell.shown, completed: completed.shown, completion_rate: rate, suppressed: cell.shown === null || completed.shown === null };
   });
-  return { contactHours, slaTrend, documentGaps, leadTime, payer };
+  return { contactHours, slaTrend, documentGaps, offices, leadTime, payer };
 });

@@ -14,6 +14,8 @@
 -- @column detail: The column and reason, event type or service line.
 -- @column rows: Rows affected.
 -- @column what_it_means: What the problem does to the numbers, and where to look.
+-- @column as_of: The moment the numbers are for (config_params.as_of).
+-- @column run_id: The run that built the row (runs.run_id).
 -- @not_null issue, feed, rows
 with unlinked_appointments as (
   select 'unlinked_appointment' as issue, 'appointments' as feed, service_line as detail, count(*) as rows,
@@ -79,5 +81,10 @@ combined as (
 ),
 final as (
   select issue, feed, detail, rows, what_it_means from combined where rows > 0
+),
+stamped as (
+  select final.*, params.as_of, params.run_id
+  from final
+  cross join config_params as params
 )
-select * from final
+select * from stamped

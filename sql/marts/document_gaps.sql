@@ -14,6 +14,12 @@
 -- 90th percentile, which therefore flatter recent weeks (time-to-event curves
 -- correct for that).
 --
+-- Listed: a source's row is listed on the dashboards when the source is known
+-- (not 'unknown') and has at least document_gaps_min_source_referrals
+-- in-scope referrals in the window (config document_gaps.min_source_referrals,
+-- default 20), so an office is not judged on a handful of packets; every row
+-- of the other dimensions is listed.
+--
 -- @column dimension: What the row breaks down by: overall, service_line, channel, source or document_type.
 -- @column value: The service line, channel, source, document type, or 'all'.
 -- @column referrals: In-scope referrals in the window (for a document type: those whose packet requires it).
@@ -23,6 +29,9 @@
 -- @column still_incomplete: Of those incomplete, still incomplete at as_of.
 -- @column median_hours_to_complete: Median real elapsed hours from receipt to complete, over those completed later.
 -- @column p90_hours_to_complete: 90th percentile of the same.
+-- @column is_listed: The dashboards list the row: every row but a source's that is 'unknown' or has fewer than document_gaps.min_source_referrals (default 20) referrals.
+-- @column as_of: The moment the numbers are for (config_params.as_of).
+-- @column run_id: The run that built the row (runs.run_id).
 -- @unique dimension, value
 -- @accepted_values dimension: overall, service_line, channel, source, document_type
 with in_window as (
@@ -83,7 +92,14 @@ final as (
     completed_later,
     still_incomplete,
     median_hours_to_complete,
-    p90_hours_to_complete
+    p90_hours_to_complete,
+    dimension <> 'source' or (value <> 'unknown' and referrals >= thresholds.document_gaps_min_source_referrals) as is_listed
   from combined
+  cross join config_thresholds as thresholds
+),
+stamped as (
+  select final.*, params.as_of, params.run_id
+  from final
+  cross join config_params as params
 )
-select * from final
+select * from stamped

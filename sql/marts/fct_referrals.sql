@@ -66,6 +66,8 @@
 -- @column is_loop_closed: Funnel stage: the visit summary went back to the referring clinician.
 -- @column is_in_source_window: Received in the source_window_days (× 24 hours) before as_of, both ends included: the window of source_quality, document_gaps, source_concentration and outreach_priorities.
 -- @column has_impossible_sequence: A contact, booking, appointment or visit is recorded before the referral arrived.
+-- @column as_of: The moment the numbers are for (config_params.as_of).
+-- @column run_id: The run that built the row (runs.run_id).
 -- @unique referral_id
 -- @not_null referral_id, received_at, received_week, source, in_scope, declined, no_shows
 -- @accepted_values urgency: routine, urgent, stat
@@ -202,5 +204,10 @@ final as (
     is_in_source_window,
     has_impossible_sequence
   from measured
+),
+stamped as (
+  select final.*, params.as_of, params.run_id
+  from final
+  cross join config_params as params
 )
-select * from final
+select * from stamped

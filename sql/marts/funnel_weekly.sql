@@ -20,6 +20,8 @@
 -- @column contact_sla_met: Referrals contacted within their SLA.
 -- @column contact_sla_met_rate: contact_sla_met / contact_sla_due; null when none is due.
 -- @column median_days_to_appointment: Median calendar days from receipt to the first appointment, over those with one.
+-- @column as_of: The moment the numbers are for (config_params.as_of).
+-- @column run_id: The run that built the row (runs.run_id).
 -- @unique received_week, service_line
 -- @not_null received_week, service_line, referrals
 with referrals as (
@@ -44,5 +46,10 @@ weekly as (
     median(days_to_appointment) as median_days_to_appointment
   from referrals
   group by received_week, service_line
+),
+stamped as (
+  select weekly.*, params.as_of, params.run_id
+  from weekly
+  cross join config_params as params
 )
-select * from weekly
+select * from stamped

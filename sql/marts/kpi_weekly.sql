@@ -19,7 +19,7 @@
 --
 -- @column week: The ISO week, named by its Monday (local).
 -- @column service_line: Service line, or 'all' for the whole practice.
--- @column metric: referrals, in_scope, contacted_within_sla, contact_sla_met_rate, median_hours_to_contact, scheduled_within_14_days, seen_within_14_days, loop_closed_within_30_days or median_days_to_appointment.
+-- @column metric: referrals, in_scope, contacted_within_sla, contact_sla_met_rate, median_hours_to_contact, scheduled_within_14_days, seen_within_14_days, loop_closed_within_30_days, loop_closure_rate (of the referrals seen within 30 days of receipt, the share whose referrer was sent the summary within 30 days) or median_days_to_appointment.
 -- @column value: The metric for the referrals received that week (null for a rate or median with nothing to measure).
 -- @column last_week: The same metric the week before.
 -- @column avg_previous_4_weeks: The mean of the metric over the four weeks before this one.
@@ -30,9 +30,11 @@
 -- @column is_mature: Every referral of the week had been received at least mature_after_days before as_of, so the value is final and compares with earlier weeks at equal age.
 -- @column is_this_week: The week is the last complete Monday–Sunday week before as_of.
 -- @column is_latest_mature_week: The latest mature week of the metric and service line: the week the dashboard shows it for (this week for counts known at receipt).
+-- @column as_of: The moment the numbers are for (config_params.as_of).
+-- @column run_id: The run that built the row (runs.run_id).
 -- @unique week, service_line, metric
 -- @not_null week, service_line, metric, mature_after_days, is_mature, is_this_week, is_latest_mature_week
--- @accepted_values metric: referrals, in_scope, contacted_within_sla, contact_sla_met_rate, median_hours_to_contact, scheduled_within_14_days, seen_within_14_days, loop_closed_within_30_days, median_days_to_appointment
+-- @accepted_values metric: referrals, in_scope, contacted_within_sla, contact_sla_met_rate, median_hours_to_contact, scheduled_within_14_days, seen_within_14_days, loop_closed_within_30_days, loop_closure_rate, median_days_to_appointment
 with params as (
   select * from config_params
 ),
@@ -52,7 +54,7 @@ ages as (
   from (values
     ('referrals', 0), ('in_scope', 0),
     ('median_hours_to_contact', 14), ('scheduled_within_14_days', 14), ('seen_within_14_days', 14), ('median_days_to_appointment', 14),
-    ('loop_closed_within_30_days', 30)
+    ('loop_closed_within_30_days', 30), ('loop_closure_rate', 30)
   ) as fixed(metric, age_days)
   union all
   select sla_metric.metric, coalesce(longest_sla.days, 0)
@@ -70,6 +72,7 @@ weekly as (
     count(*) filter (where first_scheduled_at <= received_at + to_hours(14 * 24))::double as scheduled_within_14_days,
     count(*) filter (where completed_visit_at <= received_at + to_hours(14 * 24))::double as seen_within_14_days,
     count(*) filter (where loop_closed_at <= received_at + to_hours(30 * 24))::double as loop_closed_within_30_days,
+    count(*) filter (where loop_closed_at <= received_at + to_hours(30 * 24)) / nullif(count(*) filter (where completed_visit_at <= received_at + to_hours(30 * 24)), 0) as loop_closure_rate,
     median(days_to_appointment) filter (where first_scheduled_at <= received_at + to_hours(14 * 24))::double as median_days_to_appointment
   from referrals
   group by grouping sets ((received_week, service_line), (received_week))
@@ -97,6 +100,7 @@ filled as (
     coalesce(weekly.scheduled_within_14_days, 0) as scheduled_within_14_days,
     coalesce(weekly.seen_within_14_days, 0) as seen_within_14_days,
     coalesce(weekly.loop_closed_within_30_days, 0) as loop_closed_within_30_days,
+    weekly.loop_closure_rate,
     weekly.median_days_to_appointment
   from spine
   left join weekly on weekly.week = spine.week and weekly.service_line = spine.service_line
@@ -107,7 +111,7 @@ long as (
   from filled
   unpivot include nulls (value for metric in (
     referrals, in_scope, contacted_within_sla, contact_sla_met_rate, median_hours_to_contact,
-    scheduled_within_14_days, seen_within_14_days, loop_closed_within_30_days, median_days_to_appointment
+    scheduled_within_14_days, seen_within_14_days, loop_closed_within_30_days, loop_closure_rate, median_days_to_appointment
   ))
 ),
 compared as (
@@ -149,5 +153,10 @@ final as (
     is_this_week,
     coalesce(week = max(week) filter (where is_mature) over (partition by service_line, metric), false) as is_latest_mature_week
   from aged
+),
+stamped as (
+  select final.*, params.as_of, params.run_id
+  from final
+  cross join config_params as params
 )
-select * from final
+select * from stamped

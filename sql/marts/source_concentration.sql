@@ -20,6 +20,8 @@
 -- @column top_10_visit_share: Share of those visits from the ten largest sources.
 -- @column largest_source: The largest source: its NPI, or the directory provider_id of a clinician without one.
 -- @column visits_at_risk_if_largest_lapsed: Completed visits of the largest source's referrals in the window.
+-- @column as_of: The moment the numbers are for (config_params.as_of).
+-- @column run_id: The run that built the row (runs.run_id).
 with per_source as (
   select source, count(*) as referrals, count(*) filter (where is_completed) as visits
   from fct_referrals
@@ -49,5 +51,10 @@ final as (
     min(source) filter (where rank = 1) as largest_source,
     sum(visits) filter (where rank = 1) as visits_at_risk_if_largest_lapsed
   from ranked
+),
+stamped as (
+  select final.*, params.as_of, params.run_id
+  from final
+  cross join config_params as params
 )
-select * from final
+select * from stamped

@@ -40,6 +40,8 @@
 -- @column median_days_to_appointment: Median calendar days from receipt to first appointment, over referrals with one.
 -- @column loop_closure_rate: Referrals with the loop closed / referrals with a visit.
 -- @column last_referral_at: The latest referral received up to as_of.
+-- @column as_of: The moment the numbers are for (config_params.as_of).
+-- @column run_id: The run that built the row (runs.run_id).
 -- @unique source
 -- @not_null source, referrals
 with params as (
@@ -127,5 +129,10 @@ final as (
   from shrunk
   left join names on names.source = shrunk.source
   left join appointments on appointments.source = shrunk.source
+),
+stamped as (
+  select final.*, params.as_of, params.run_id
+  from final
+  cross join config_params as params
 )
-select * from final
+select * from stamped

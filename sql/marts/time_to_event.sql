@@ -20,6 +20,8 @@
 -- @column events: Referrals that reached the event at this time.
 -- @column censored: Referrals censored at this time (as_of came first).
 -- @column share_not_yet: Kaplan–Meier estimate of the share not yet reached by this time.
+-- @column as_of: The moment the numbers are for (config_params.as_of).
+-- @column run_id: The run that built the row (runs.run_id).
 -- @unique event, cohort_month, service_line, days
 with params as (
   select * from config_params
@@ -77,4 +79,7 @@ survival as (
   from at_risk
   window running as (partition by event, cohort_month, service_line order by days rows between unbounded preceding and current row)
 )
-select event, cohort_month, service_line, days, at_risk, events, censored, share_not_yet from survival
+select survival.event, survival.cohort_month, survival.service_line, survival.days, survival.at_risk, survival.events, survival.censored, survival.share_not_yet,
+  params.as_of, params.run_id
+from survival
+cross join params

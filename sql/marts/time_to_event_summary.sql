@@ -13,6 +13,8 @@
 -- @column median_days: Kaplan–Meier median days to the event; null if not reached by half yet.
 -- @column p90_days: Days by which 90% reached the event (Kaplan–Meier); null if not yet.
 -- @column share_reached_by_as_of: One minus the last point of the curve.
+-- @column as_of: The moment the numbers are for (config_params.as_of).
+-- @column run_id: The run that built the row (runs.run_id).
 -- @unique event, cohort_month, service_line
 with curves as (
   select * from time_to_event
@@ -27,5 +29,10 @@ summary as (
     1 - arg_max(share_not_yet, days) as share_reached_by_as_of
   from curves
   group by all
+),
+stamped as (
+  select summary.*, params.as_of, params.run_id
+  from summary
+  cross join config_params as params
 )
-select * from summary
+select * from stamped

@@ -1,6 +1,7 @@
 // The command table: name, options, and the function that runs it.
 import type { Command } from './command.ts';
 import { demoCommand } from './commands/demo.ts';
+import { digestCommand } from './commands/digest.ts';
 import { initCommand } from './commands/init.ts';
 import { ingestCommand, publishCommand, runCommand, transformCommand } from './commands/jobs.ts';
 import { mapCommand } from './commands/map.ts';
@@ -23,6 +24,7 @@ export const COMMANDS: Record<string, Command> = {
   status: statusCommand,
   start: startCommand,
   schedule: scheduleCommand,
+  digest: digestCommand,
 };
 
 export function usage(): string {

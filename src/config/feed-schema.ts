@@ -82,11 +82,24 @@ const filter = z
 
 export type FilterSpec = z.output<typeof filter>;
 
-/** When a feed counts as stale in `refloop status`. */
+/**
+ * When a feed counts as late (warn) or stale (error): by the hours since its
+ * latest file arrived, and by the hours since its newest record (feed_freshness;
+ * data_* default to the kind's, which allow a weekend without visits).
+ */
 const freshness = z
-  .object({ warn_hours: z.number().positive().max(24 * 366), error_hours: z.number().positive().max(24 * 366 * 2) })
+  .object({
+    warn_hours: z.number().positive().max(24 * 366),
+    error_hours: z.number().positive().max(24 * 366 * 2),
+    data_warn_hours: z.number().positive().max(24 * 366).optional(),
+    data_error_hours: z.number().positive().max(24 * 366 * 2).optional(),
+  })
   .strict()
-  .refine((f) => f.error_hours >= f.warn_hours, { message: 'error_hours must be at least warn_hours' });
+  .refine((f) => f.error_hours >= f.warn_hours, { message: 'error_hours must be at least warn_hours' })
+  .refine((f) => (f.data_warn_hours === undefined) === (f.data_error_hours === undefined), { message: 'give data_warn_hours and data_error_hours together' })
+  .refine((f) => f.data_warn_hours === undefined || f.data_error_hours === undefined || f.data_error_hours >= f.data_warn_hours, {
+    message: 'data_error_hours must be at least data_warn_hours',
+  });
 
 const feedShape = z
   .object({

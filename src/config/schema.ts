@@ -45,12 +45,16 @@ const feeds = z
   .object(Object.fromEntries(EXTRACT_KINDS.map((kind) => [kind, feedFor(kind).optional()])) as Record<(typeof EXTRACT_KINDS)[number], z.ZodOptional<ReturnType<typeof feedFor>>>)
   .strict();
 
-/** Defaults where a feed sets no freshness: daily feeds two and four days; the directory and capacity five and ten weeks. */
-export const DEFAULT_FRESHNESS: Record<(typeof EXTRACT_KINDS)[number], { warn_hours: number; error_hours: number }> = {
-  referrals: { warn_hours: 48, error_hours: 96 },
-  referral_events: { warn_hours: 48, error_hours: 96 },
-  appointments: { warn_hours: 48, error_hours: 96 },
-  visits: { warn_hours: 48, error_hours: 96 },
+/**
+ * Defaults where a feed sets no freshness: files of the daily feeds two and
+ * four days; the directory and capacity five and ten weeks. Their newest
+ * record (data_*) four and seven days: a long weekend without visits is not late.
+ */
+export const DEFAULT_FRESHNESS: Record<(typeof EXTRACT_KINDS)[number], { warn_hours: number; error_hours: number; data_warn_hours?: number; data_error_hours?: number }> = {
+  referrals: { warn_hours: 48, error_hours: 96, data_warn_hours: 96, data_error_hours: 168 },
+  referral_events: { warn_hours: 48, error_hours: 96, data_warn_hours: 96, data_error_hours: 168 },
+  appointments: { warn_hours: 48, error_hours: 96, data_warn_hours: 96, data_error_hours: 168 },
+  visits: { warn_hours: 48, error_hours: 96, data_warn_hours: 96, data_error_hours: 168 },
   providers: { warn_hours: 24 * 35, error_hours: 24 * 70 },
   capacity: { warn_hours: 24 * 35, error_hours: 24 * 70 },
   liaison_activities: { warn_hours: 24 * 14, error_hours: 24 * 28 },
@@ -114,6 +118,132 @@ function bothKeysParsed(payload: z.core.ParsePayload): boolean {
   return !payload.issues.some((issue) => issue.path?.[0] === 'min_cell_size' || issue.path?.[0] === SUPPRESSION_OFF_KEY);
 }
 
+/**
+ * The outreach rules' thresholds (outreach_priorities and its int_outreach_*
+ * rule models read them from config_thresholds). Today's values are the
+ * defaults; rates and chances are fractions.
+ */
+const fraction = z.number().min(0).max(1);
+const chance = z.number().positive().max(1);
+const count = z.number().int().min(0);
+const OUTREACH_DEFAULTS = {
+  recent_days: 91,
+  dormant: { min_referrals: 6, max_chance: 0.001 },
+  declining: { min_baseline_referrals: 12, max_share_of_expected: 0.6, max_chance: 0.02 },
+  coaching: { min_in_scope: 20, prior_strength: 20, min_rate_above_practice: 0.15 },
+  growth: { min_peer_median: 6, max_referrals: 2, min_referring_peers: 5, confidence: 0.5 },
+};
+const outreach = z
+  .object({
+    recent_days: windowDays.default(OUTREACH_DEFAULTS.recent_days),
+    dormant: z
+      .object({ min_referrals: z.number().int().min(2).default(OUTREACH_DEFAULTS.dormant.min_referrals), max_chance: chance.default(OUTREACH_DEFAULTS.dormant.max_chance) })
+      .strict()
+      .default(OUTREACH_DEFAULTS.dormant),
+    declining: z
+      .object({
+        min_baseline_referrals: z.number().int().min(1).default(OUTREACH_DEFAULTS.declining.min_baseline_referrals),
+        max_share_of_expected: fraction.default(OUTREACH_DEFAULTS.declining.max_share_of_expected),
+        max_chance: chance.default(OUTREACH_DEFAULTS.declining.max_chance),
+      })
+      .strict()
+      .default(OUTREACH_DEFAULTS.declining),
+    coaching: z
+      .object({
+        min_in_scope: z.number().int().min(1).default(OUTREACH_DEFAULTS.coaching.min_in_scope),
+        prior_strength: z.number().min(0).default(OUTREACH_DEFAULTS.coaching.prior_strength),
+        min_rate_above_practice: fraction.default(OUTREACH_DEFAULTS.coaching.min_rate_above_practice),
+      })
+      .strict()
+      .default(OUTREACH_DEFAULTS.coaching),
+    growth: z
+      .object({
+        min_peer_median: z.number().positive().default(OUTREACH_DEFAULTS.growth.min_peer_median),
+        max_referrals: count.default(OUTREACH_DEFAULTS.growth.max_referrals),
+        min_referring_peers: z.number().int().min(1).default(OUTREACH_DEFAULTS.growth.min_referring_peers),
+        confidence: fraction.default(OUTREACH_DEFAULTS.growth.confidence),
+      })
+      .strict()
+      .superRefine((g, ctx) => {
+        if (g.max_referrals >= g.min_peer_median) ctx.addIssue({ code: 'custom', path: ['max_referrals'], message: `must be below min_peer_median (${g.min_peer_median}): a prospect refers less than its peers` });
+      })
+      .default(OUTREACH_DEFAULTS.growth),
+  })
+  .strict()
+  .default(OUTREACH_DEFAULTS);
+
+/**
+ * Buckets of a duration for the dashboards' distributions: each bucket holds
+ * values from the previous bucket's `below` (inclusive; 0 for the first) up
+ * to its own `below` (exclusive); the last has no `below` and holds the rest.
+ */
+const bucketList = z
+  .array(z.object({ label: z.string().trim().min(1), below: z.number().positive().optional() }).strict())
+  .min(1)
+  .superRefine((list, ctx) => {
+    list.forEach((b, i) => {
+      const last = i === list.length - 1;
+      if (last && b.below !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'below'], message: 'the last bucket holds everything above the others: leave out below' });
+      if (!last && b.below === undefined) ctx.addIssue({ code: 'custom', path: [i, 'below'], message: 'every bucket but the last needs below (its exclusive upper edge)' });
+      const previous = list[i - 1]?.below;
+      if (b.below !== undefined && previous !== undefined && b.below <= previous) ctx.addIssue({ code: 'custom', path: [i, 'below'], message: `edges must rise: ${b.below} is not above ${previous}` });
+    });
+    if (new Set(list.map((b) => b.label)).size !== list.length) ctx.addIssue({ code: 'custom', message: 'bucket labels must be unique' });
+  });
+const BUCKET_DEFAULTS = {
+  window_days: 182,
+  hours_to_contact: [
+    { label: '0–4 h', below: 4 },
+    { label: '4–24 h', below: 24 },
+    { label: '1–2 days', below: 48 },
+    { label: '2–3 days', below: 72 },
+    { label: '3–5 days', below: 120 },
+    { label: 'over 5 days' },
+  ],
+  days_to_appointment: [
+    { label: '0–7 days', below: 8 },
+    { label: '8–14 days', below: 15 },
+    { label: '15–30 days', below: 31 },
+    { label: '31–60 days', below: 61 },
+    { label: 'over 60 days' },
+  ],
+};
+export const BUCKET_MEASURES = ['hours_to_contact', 'days_to_appointment'] as const;
+const buckets = z
+  .object({
+    window_days: windowDays.default(BUCKET_DEFAULTS.window_days),
+    hours_to_contact: bucketList.default(BUCKET_DEFAULTS.hours_to_contact),
+    days_to_appointment: bucketList.default(BUCKET_DEFAULTS.days_to_appointment),
+  })
+  .strict()
+  .default(BUCKET_DEFAULTS);
+
+/** The capacity forecast's rates (conversion, show rate) are measured on referrals received between these many days before as_of. */
+const FORECAST_DEFAULTS = { rates_from_days: 365, rates_to_days: 90 };
+const forecast = z
+  .object({ rates_from_days: windowDays.default(FORECAST_DEFAULTS.rates_from_days), rates_to_days: z.number().int().min(0).max(3660).default(FORECAST_DEFAULTS.rates_to_days) })
+  .strict()
+  .superRefine((f, ctx) => {
+    if (f.rates_to_days >= f.rates_from_days) ctx.addIssue({ code: 'custom', path: ['rates_to_days'], message: `must be below rates_from_days (${f.rates_from_days}): the window runs from rates_from_days ago to rates_to_days ago` });
+  })
+  .default(FORECAST_DEFAULTS);
+
+const DOCUMENT_GAPS_DEFAULTS = { min_source_referrals: 20 };
+const documentGaps = z.object({ min_source_referrals: z.number().int().min(1).default(DOCUMENT_GAPS_DEFAULTS.min_source_referrals) }).strict().default(DOCUMENT_GAPS_DEFAULTS);
+
+/**
+ * The practice's own targets for three weekly numbers (each optional): drawn
+ * as lines on the This week charts and judged on the cards (config_targets).
+ */
+const targets = z
+  .object({
+    contacted_within_sla_share: fraction.optional(),
+    days_to_first_appointment: z.number().positive().max(3660).optional(),
+    loop_closure_rate: fraction.optional(),
+  })
+  .strict()
+  .default({});
+
 export const configSchema = z
   .object({
     timezone: ianaTimezone,
@@ -138,6 +268,11 @@ export const configSchema = z
       .object({ ingest: cronExpression.default('15 * * * *'), publish: cronExpression.default('0 6 * * 1') })
       .strict()
       .default({ ingest: '15 * * * *', publish: '0 6 * * 1' }),
+    outreach,
+    buckets,
+    forecast,
+    document_gaps: documentGaps,
+    targets,
   })
   .strict()
   .superRefine(checkSuppressionAcknowledged, { when: bothKeysParsed });

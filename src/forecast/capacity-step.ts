@@ -14,6 +14,14 @@ const BACKTEST_ORIGINS = 26;
 
 const col = (name: string, sqlType: string, comment: string) => ({ name, sqlType, comment });
 
+/** Every row carries the as_of and the run that built it, like the SQL marts. */
+const STAMP = [
+  col('as_of', 'TIMESTAMPTZ', 'The moment the numbers are for (config_params.as_of).'),
+  col('run_id', 'BIGINT', 'The run that built the row (runs.run_id).'),
+];
+/** The stamp's values, read from config_params where each row is inserted. */
+const STAMP_SQL = '(SELECT as_of FROM config_params), (SELECT run_id FROM config_params)';
+
 const TABLES: TableSpec[] = [
   {
     name: 'capacity_forecast',
@@ -28,7 +36,7 @@ const TABLES: TableSpec[] = [
       col('hi80', 'DOUBLE', 'Upper end of the 80% interval of referrals.'),
       col('lo95', 'DOUBLE', 'Lower end of the 95% interval of referrals.'),
       col('hi95', 'DOUBLE', 'Upper end of the 95% interval of referrals.'),
-      col('conversion', 'DOUBLE', "Share of the line's referrals that get an appointment booked (referrals received 90–365 days before as_of)."),
+      col('conversion', 'DOUBLE', "Share of the line's referrals that get an appointment booked (int_capacity_rates: referrals received forecast.rates_from_days to forecast.rates_to_days before as_of, by default 365 to 90)."),
       col('show_rate', 'DOUBLE', 'Share of first appointments (not cancelled, started by as_of) that were attended.'),
       col('expected_new_patients', 'DOUBLE', 'forecast_referrals × conversion × show_rate: new-patient visits to expect.'),
       col('expected_new_patients_hi80', 'DOUBLE', "The same at the 80% interval's upper end."),
@@ -36,6 +44,7 @@ const TABLES: TableSpec[] = [
       col('shortfall', 'DOUBLE', 'expected_new_patients − slots when positive, else 0; null without slots.'),
       col('is_short', 'BOOLEAN', 'Expected new-patient visits exceed the slots.'),
       col('is_at_risk', 'BOOLEAN', "Short at the 80% interval's upper end (a busy week would not fit)."),
+      ...STAMP,
     ],
   },
   {
@@ -51,12 +60,13 @@ const TABLES: TableSpec[] = [
       col('mase', 'DOUBLE', 'Model MAE / in-sample seasonal-naive MAE: below 1 beats seasonal naive.'),
       col('seasonal_naive_mase', 'DOUBLE', 'The same scale applied to seasonal naive on the backtest.'),
       col('dispersion', 'DOUBLE', 'Mean squared error / forecast: how much wider than Poisson the intervals are.'),
+      ...STAMP,
     ],
   },
 ];
 
 /** The models the forecast reads; without them (a project with its own models) the step is skipped. */
-const INPUTS = ['kpi_weekly', 'fct_referrals', 'int_appointment_links', 'stg_capacity', 'config_service_lines'];
+const INPUTS = ['kpi_weekly', 'int_capacity_rates', 'stg_capacity', 'config_service_lines', 'config_params'];
 
 /** The forecast tables in a transaction of their own; false when the inputs are not there. */
 export function buildCapacityForecast(warehouse: Warehouse): Promise<boolean> {
@@ -75,19 +85,7 @@ export async function buildCapacityForecastInTransaction(warehouse: Warehouse): 
      WHERE k.metric = 'referrals' AND k.is_complete_week GROUP BY k.service_line ORDER BY k.service_line`,
   );
   const rates = await warehouse.query<{ service_line: string; conversion: number | null; show_rate: number | null }>(
-    `WITH params AS (SELECT * FROM config_params),
-     firsts AS (
-       SELECT linked_referral_id AS referral_id, arg_min(status, start_at) AS status
-       FROM int_appointment_links, params
-       WHERE linked_referral_id IS NOT NULL AND status <> 'cancelled' AND start_at <= params.as_of
-       GROUP BY 1
-     )
-     SELECT f.service_line,
-            avg(CASE WHEN f.is_scheduled THEN 1 ELSE 0 END) AS conversion,
-            avg(CASE WHEN firsts.status IS NULL THEN NULL WHEN firsts.status = 'no_show' THEN 0 ELSE 1 END) AS show_rate
-     FROM fct_referrals f LEFT JOIN firsts USING (referral_id), params
-     WHERE f.received_at BETWEEN params.as_of - INTERVAL 365 DAY AND params.as_of - INTERVAL 90 DAY
-     GROUP BY f.service_line`,
+    'SELECT service_line, conversion, show_rate FROM int_capacity_rates',
   );
   const slots = await warehouse.query<{ service_line: string; week_start: string; slots: number }>(
     'SELECT service_line, week_start::VARCHAR AS week_start, new_patient_slots AS slots FROM stg_capacity',
@@ -110,11 +108,11 @@ export async function buildCapacityForecastInTransaction(warehouse: Warehouse): 
       const slot = slots.find((s) => s.service_line === line.service_line && s.week_start === week)?.slots;
       const has = slot !== undefined;
       forecastRows.push(
-        `(${sqlString(line.service_line)}, DATE ${sqlString(week)}, ${i + 1}, ${sqlString(result.model)}, ${value}, ${band.lo80}, ${band.hi80}, ${band.lo95}, ${band.hi95}, ${conversion}, ${show}, ${expected}, ${expectedHigh}, ${has ? slot : 'NULL'}, ${has ? Math.max(0, expected - slot) : 'NULL'}, ${has ? expected > slot : 'NULL'}, ${has ? expectedHigh > slot : 'NULL'})`,
+        `(${sqlString(line.service_line)}, DATE ${sqlString(week)}, ${i + 1}, ${sqlString(result.model)}, ${value}, ${band.lo80}, ${band.hi80}, ${band.lo95}, ${band.hi95}, ${conversion}, ${show}, ${expected}, ${expectedHigh}, ${has ? slot : 'NULL'}, ${has ? Math.max(0, expected - slot) : 'NULL'}, ${has ? expected > slot : 'NULL'}, ${has ? expectedHigh > slot : 'NULL'}, ${STAMP_SQL})`,
       );
     });
     backtestRows.push(
-      `(${sqlString(line.service_line)}, ${sqlString(result.model)}, ${history.length}, ${test?.origins ?? 0}, ${num(test?.mae)}, ${num(test?.seasonalNaiveMae)}, ${num(test?.mase)}, ${num(test?.seasonalNaiveMase)}, ${dispersion})`,
+      `(${sqlString(line.service_line)}, ${sqlString(result.model)}, ${history.length}, ${test?.origins ?? 0}, ${num(test?.mae)}, ${num(test?.seasonalNaiveMae)}, ${num(test?.mase)}, ${num(test?.seasonalNaiveMase)}, ${dispersion}, ${STAMP_SQL})`,
     );
   }
   const rowsOf: Record<string, string[]> = { capacity_forecast: forecastRows, forecast_backtest: backtestRows };

@@ -48,7 +48,7 @@ export async function buildModelsInTransaction(
   for (const t of CONFIG_TABLES) existing.add(t);
   const ordered = orderModels(models, warehouse.connection, existing);
   const runs: ModelRun[] = [];
-  await warehouse.run(configTablesSql(config, asOf));
+  await warehouse.run(configTablesSql(config, asOf, runId));
   // Intermediate tables that earlier versions kept in the warehouse would stand beside the temporary ones.
   const intermediate = ordered.filter((m) => m.layer === 'intermediate');
   if (intermediate.length) await warehouse.run(intermediate.map((m) => `DROP TABLE IF EXISTS main."${m.name}";`).join('\n'));

@@ -1,8 +1,10 @@
-// Every arrival of a feed's files, for the site's freshness: each file loaded
-// (a delivery's raw files named by their delivery), and each re-delivery of
-// content already loaded, under a new name (redeliveries). An unchanged file
-// re-sent on time is an arrival: the feed is not stale. A snapshot set
-// published before re-deliveries were recorded has none.
+// Every arrival of a source's files, for the Data health page's accounting
+// by source and kind: each file loaded (a delivery's raw files named by their
+// delivery), and each re-delivery of content already loaded, under a new name
+// (redeliveries). Whether a feed is late or stale is judged once, in SQL, by
+// the feed_freshness mart (by arrival and by its newest record); this only
+// lists what arrived. A snapshot set published before re-deliveries were
+// recorded has none.
 import { ADAPTERS } from '../config/schema.ts';
 import { emptyTableSql } from '../warehouse/schema.ts';
 import type { Query } from './loader.ts';

@@ -19,25 +19,14 @@ const INTEGER_TYPES = new Set([DuckDBTypeId.BIGINT, DuckDBTypeId.HUGEINT, DuckDB
 
 export async function runLoader(name: string, load: (query: Query) => Promise<Record<string, unknown>>): Promise<void> {
   try {
-    const instance = await DuckDBInstance.create(':memory:');
-    const connection = await instance.connect();
+    const snapshots = await openSnapshots();
     try {
-      const [params] = await viewsOverSnapshots(connection);
-      if (params) await connection.run(`SET TimeZone = ${sqlString(params)}`);
-      const query: Query = async (sql) => {
-        const reader = await connection.runAndReadAll(sql);
-        const numeric = reader.columnNames().filter((_, i) => INTEGER_TYPES.has(reader.columnTypes()[i]!.typeId));
-        const rows = reader.getRowObjectsJson();
-        for (const row of rows) for (const c of numeric) if (row[c] !== null) row[c] = Number(row[c]);
-        return rows as never;
-      };
-      const data = await load(query);
+      const data = await load(snapshots.query);
       const empty = Object.values(data).every((v) => v === null || (Array.isArray(v) && v.length === 0));
       if (empty) throw new Error('no data: run `refloop run` before publishing');
       process.stdout.write(JSON.stringify(data));
     } finally {
-      connection.closeSync();
-      instance.closeSync();
+      snapshots.close();
     }
   } catch (error) {
     process.stderr.write(`data loader ${name} failed: ${(error as Error).message.split('\n')[0]}\n`);
@@ -45,9 +34,40 @@ export async function runLoader(name: string, load: (query: Query) => Promise<Re
   }
 }
 
+export interface Snapshots {
+  /** Rows as JSON; whole numbers (BIGINT, DECIMAL) as numbers, not strings. */
+  query: Query;
+  close(): void;
+}
+
+/** A throwaway DuckDB with a view per file of the published snapshot set, in the practice's time zone. */
+export async function openSnapshots(dir = publishedDir()): Promise<Snapshots> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  const close = () => {
+    connection.closeSync();
+    instance.closeSync();
+  };
+  try {
+    const [timezone] = await viewsOverSnapshots(connection, dir);
+    if (timezone) await connection.run(`SET TimeZone = ${sqlString(timezone)}`);
+  } catch (error) {
+    close();
+    throw error;
+  }
+  const query: Query = async (sql) => {
+    const reader = await connection.runAndReadAll(sql);
+    const numeric = reader.columnNames().filter((_, i) => INTEGER_TYPES.has(reader.columnTypes()[i]!.typeId));
+    const rows = reader.getRowObjectsJson();
+    for (const row of rows) for (const c of numeric) if (row[c] !== null) row[c] = Number(row[c]);
+    return rows as never;
+  };
+  return { query, close };
+}
+
 /** A view per snapshot file of the set; returns the practice's time zone from config_params. */
-async function viewsOverSnapshots(connection: Awaited<ReturnType<DuckDBInstance['connect']>>): Promise<[string | undefined]> {
-  const set = await readSnapshotSet(publishedDir());
+async function viewsOverSnapshots(connection: Awaited<ReturnType<DuckDBInstance['connect']>>, dir = publishedDir()): Promise<[string | undefined]> {
+  const set = await readSnapshotSet(dir);
   for (const [i, { name, rows }] of set.manifest.files.entries()) {
     const path = sqlString(set.files[i]!);
     const [meta] = (await connection.runAndReadAll(`SELECT num_rows::BIGINT AS n FROM parquet_file_metadata(${path})`)).getRowObjectsJson();

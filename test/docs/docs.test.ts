@@ -85,8 +85,14 @@ describe('docs/config.md', () => {
   });
 
   it('gives the default freshness of every extract kind', () => {
-    const table = tables(doc).find((t) => t.header.join('|') === 'feed|warn_hours|error_hours');
-    const shown = Object.fromEntries((table?.rows ?? []).map((r) => [r[0]!.replaceAll('`', ''), { warn_hours: Number(r[1]!.replaceAll(',', '')), error_hours: Number(r[2]!.replaceAll(',', '')) }]));
+    const table = tables(doc).find((t) => t.header.join('|') === 'feed|warn_hours|error_hours|data_warn_hours|data_error_hours');
+    const hours = (cell: string | undefined) => Number(cell!.replaceAll(',', ''));
+    const shown = Object.fromEntries(
+      (table?.rows ?? []).map((r) => [
+        r[0]!.replaceAll('`', ''),
+        { warn_hours: hours(r[1]), error_hours: hours(r[2]), ...(r[3] ? { data_warn_hours: hours(r[3]), data_error_hours: hours(r[4]) } : {}) },
+      ]),
+    );
     expect(shown).toEqual(DEFAULT_FRESHNESS);
   });
 

@@ -334,7 +334,7 @@ describe('a directory entry known only by provider_id', () => {
 
   it('is judged by outreach like any clinician, under its provider_id and without an NPI', async () => {
     // 21 referrals by id, one every 5 days from 2026-01-05 (last 2026-04-15), then silent for 100 days to as_of:
-    // at 0.2 a day the chance of that silence is exp(−20) → dormant (as in outreach-km.test.ts, by NPI).
+    // at 0.2 a day the chance of that silence is exp(−20) → dormant (as in outreach_priorities.test.ts, by NPI).
     const referrals: Row[] = Array.from({ length: 21 }, (_, i) => {
       const day = new Date(Date.parse('2026-01-05T00:00:00Z') + i * 5 * 86_400_000).toISOString().slice(0, 10);
       return { referral_id: `R${i}`, patient_key: `P${i}`, referring_id: 'EPIC-3', received_at: `${day} 10:00` };

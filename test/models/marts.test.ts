@@ -1,170 +1,55 @@
-// metrics.md funnel_weekly and source_quality, and the kpi_weekly comparisons.
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Warehouse } from '../../src/warehouse/warehouse.ts';
-import { buildWith, MODEL_CONFIG, type Row } from '../helpers/models.ts';
+// What every mart shares: each column carries its meaning as a comment, and
+// every row is stamped with the as_of and the run that built it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SQL_DIR } from '../../pipelines/transform.ts';
+import { parseConfig } from '../../src/config/load.ts';
+import { buildCapacityForecast, FORECAST_TABLES } from '../../src/forecast/capacity-step.ts';
+import { buildModels } from '../../src/models/build.ts';
+import { resolveAsOf } from '../../src/models/config-tables.ts';
+import { readModels } from '../../src/models/model-file.ts';
+import { openWarehouse, type Warehouse } from '../../src/warehouse/warehouse.ts';
+import { MODEL_CONFIG } from '../helpers/models.ts';
 
-let w: Warehouse | undefined;
-afterEach(async () => w?.close());
+const RUN_ID = 4242;
+let w: Warehouse;
+let marts: string[];
 
-describe('source_quality', () => {
-  // as_of 2026-06-01 00:00 EDT; 365 × 24 hours earlier is 2025-06-01 00:00 EDT.
-  const asOf = '2026-06-01';
-
-  it('takes referrals received within the window, both ends included', async () => {
-    w = await buildWith(
-      {
-        referrals: [
-          { referral_id: 'AT-START', received_at: '2025-06-01 00:00', referring_npi: '1234567893' },
-          { referral_id: 'BEFORE', received_at: '2025-05-31 23:59:59', referring_npi: '1234567893' },
-          { referral_id: 'AT-AS-OF', received_at: '2026-06-01 00:00', referring_npi: '1234567893' },
-          { referral_id: 'AFTER', received_at: '2026-06-01 00:00:01', referring_npi: '1234567893' },
-          { referral_id: 'NO-NPI', received_at: '2026-01-01 00:00', referring_npi: null },
-        ],
-      },
-      asOf,
-    );
-    expect(await w.query("SELECT source, referrals::INTEGER AS referrals, strftime(last_referral_at, '%Y-%m-%d %H:%M') AS last_referral_at FROM source_quality ORDER BY source")).toEqual([
-      { source: '1234567893', referrals: 2, last_referral_at: '2026-06-01 00:00' },
-      { source: 'unknown', referrals: 1, last_referral_at: '2026-01-01 00:00' },
-    ]);
-  });
-
-  it('computes each rate over its own denominator', async () => {
-    const npi = '1234567893';
-    const referral = (referral_id: string, extra: Row = {}) => ({ referral_id, referring_npi: npi, patient_key: referral_id, ...extra });
-    w = await buildWith(
-      {
-        referrals: [
-          // Four in scope and matured (received > 90 days before as_of), one out of scope.
-          referral('A', { received_at: '2026-01-05 09:00' }),
-          referral('B', { received_at: '2026-01-05 09:00', documents: ['clinical_notes'] }),
-          referral('C', { received_at: '2026-01-05 09:00' }),
-          referral('D', { received_at: '2026-01-05 09:00' }),
-          referral('E', { received_at: '2026-01-05 09:00', service_line: 'dermatology' }),
-          // In scope but not matured: left out of conversion.
-          referral('F', { received_at: '2026-05-20 09:00' }),
-        ],
-        appointments: [
-          { appointment_id: 'A1', referral_id: 'A', patient_key: 'A', booked_at: '2026-01-06 09:00', start_at: '2026-01-20 09:00', status: 'completed' },
-          { appointment_id: 'B1', referral_id: 'B', patient_key: 'B', booked_at: '2026-01-06 09:00', start_at: '2026-01-21 09:00', status: 'no_show' },
-          { appointment_id: 'B2', referral_id: 'B', patient_key: 'B', booked_at: '2026-01-22 09:00', start_at: '2026-01-30 09:00', status: 'completed' },
-          { appointment_id: 'C1', referral_id: 'C', patient_key: 'C', booked_at: '2026-01-06 09:00', start_at: '2026-01-25 09:00', status: 'cancelled' },
-          { appointment_id: 'F1', referral_id: 'F', patient_key: 'F', booked_at: '2026-05-21 09:00', start_at: '2026-06-15 09:00', status: 'booked' },
-        ],
-        visits: [
-          { visit_id: 'VA', appointment_id: 'A1', patient_key: 'A', visit_at: '2026-01-20 09:00', summary_sent_at: '2026-01-22 09:00' },
-          { visit_id: 'VB', appointment_id: 'B2', patient_key: 'B', visit_at: '2026-01-30 09:00' },
-        ],
-      },
-      asOf,
-    );
-    const [row] = await w.query<Record<string, number>>(
-      `SELECT referrals::INTEGER AS referrals, in_scope_rate, complete_at_receipt_rate, conversion_denominator::INTEGER AS conversion_denominator,
-              conversions::INTEGER AS conversions, conversion_rate, no_show_rate, median_days_to_appointment, loop_closure_rate
-       FROM source_quality`,
-    );
-    expect(row).toEqual({
-      referrals: 6,
-      in_scope_rate: 5 / 6,
-      complete_at_receipt_rate: 4 / 5, // B's packet lacked the insurance card
-      conversion_denominator: 4, // A, B, C, D (F is not matured, E is out of scope)
-      conversions: 2, // A and B had visits within 90 days
-      conversion_rate: 0.5,
-      no_show_rate: 1 / 3, // A1 completed, B1 no-show, B2 completed started; C1 cancelled, F1 not started
-      median_days_to_appointment: 16, // A: 15 days, B: 16 days (B1 no-show is its first), F: 26 days
-      loop_closure_rate: 0.5, // A closed, B not
-    });
-  });
-
-  it('shrinks a small source toward the overall rate more than a large one, with a wider interval', async () => {
-    const referrals: Row[] = [];
-    const visits: Row[] = [];
-    // Source S-BIG: 40 matured referrals, 20 converted; S-SMALL: 2 matured, both converted; five other sources at 50%.
-    const add = (npi: string, n: number, converted: number) => {
-      for (let i = 0; i < n; i++) {
-        const id = `${npi}-${i}`;
-        referrals.push({ referral_id: id, patient_key: id, referring_npi: npi, received_at: '2026-01-05 09:00' });
-        if (i < converted) visits.push({ visit_id: `V-${id}`, patient_key: id, visit_at: '2026-01-20 09:00' });
-      }
-    };
-    add('1234567893', 40, 20);
-    add('1245319599', 2, 2);
-    for (const npi of ['1003142399', '1013090240', '1043467608', '1053975268', '1063410173']) add(npi, 10, 5);
-    w = await buildWith({ referrals, visits }, asOf);
-    const rows = await w.query<{ source: string; conversion_rate: number; conversion_shrunk: number; conversion_shrunk_low: number; conversion_shrunk_high: number }>(
-      "SELECT source, conversion_rate, conversion_shrunk, conversion_shrunk_low, conversion_shrunk_high FROM source_quality WHERE source IN ('1234567893', '1245319599') ORDER BY source",
-    );
-    const [big, small] = rows;
-    // Overall rate 47/92. The six sources with 5+ matured referrals are all at
-    // 50%, so their spread is pure binomial noise and the prior falls back to
-    // strength 20: posterior = (47/92 × 20 + conversions) / (20 + n).
-    const prior = 47 / 92;
-    expect(small!.conversion_rate).toBe(1);
-    expect(small!.conversion_shrunk).toBeCloseTo((prior * 20 + 2) / 22, 10);
-    expect(big!.conversion_shrunk).toBeCloseTo((prior * 20 + 20) / 60, 10);
-    expect(small!.conversion_shrunk_high - small!.conversion_shrunk_low).toBeGreaterThan(big!.conversion_shrunk_high - big!.conversion_shrunk_low);
-  });
+beforeAll(async () => {
+  const config = parseConfig(MODEL_CONFIG);
+  w = await openWarehouse({ path: ':memory:', timezone: config.timezone });
+  await w.run(`INSERT INTO referrals (referral_id, patient_key, received_at, service_line, referral_type, urgency, documents, referring_npi, has_invalid_referring_npi, source_file)
+               VALUES ('R1', 'P1', refloop_parse_timestamp('2026-03-02 09:00'), 'cardiology', 'consult', 'routine', ['clinical_notes']::VARCHAR[], '1234567893', false, 'referrals_test.csv')`);
+  const models = await readModels(SQL_DIR);
+  await buildModels(w, models, config, await resolveAsOf(w, '2026-03-09'), RUN_ID);
+  await buildCapacityForecast(w);
+  marts = [...models.filter((m) => m.layer === 'marts').map((m) => m.name), ...FORECAST_TABLES];
 });
+afterAll(async () => w?.close());
 
-describe('funnel_weekly', () => {
-  it('counts each stage for the ISO week of receipt, local time, with medians of even counts averaged', async () => {
-    w = await buildWith(
-      {
-        referrals: [
-          // Sunday 23:30 local belongs to the week of Monday 2026-01-05; Monday 00:00 to the next.
-          { referral_id: 'SUN', received_at: '2026-01-11 23:30', patient_key: 'P1' },
-          { referral_id: 'MON', received_at: '2026-01-12 00:00', patient_key: 'P2' },
-          { referral_id: 'TUE', received_at: '2026-01-06 09:00', patient_key: 'P3', documents: [] },
-        ],
-        referral_events: [
-          { referral_id: 'SUN', event_type: 'contact_made', event_at: '2026-01-12 01:30' },
-          { referral_id: 'TUE', event_type: 'contact_made', event_at: '2026-01-07 09:00' },
-        ],
-      },
-      '2026-03-01',
-    );
-    expect(
-      await w.query(
-        `SELECT received_week, service_line, referrals::INTEGER AS referrals, in_scope::INTEGER AS in_scope, docs_complete_at_receipt::INTEGER AS complete,
-                contacted::INTEGER AS contacted, scheduled::INTEGER AS scheduled, median_hours_to_contact, contact_sla_met_rate
-         FROM funnel_weekly ORDER BY received_week`,
-      ),
-    ).toEqual([
-      { received_week: '2026-01-05', service_line: 'cardiology', referrals: 2, in_scope: 2, complete: 1, contacted: 2, scheduled: 0, median_hours_to_contact: (2 + 24) / 2, contact_sla_met_rate: 1 },
-      { received_week: '2026-01-12', service_line: 'cardiology', referrals: 1, in_scope: 1, complete: 1, contacted: 0, scheduled: 0, median_hours_to_contact: null, contact_sla_met_rate: 0 },
-    ]);
-  });
-});
-
-describe('kpi_weekly', () => {
-  it('compares each week with the week before and the mean of the four before it', async () => {
-    // Referrals per week: 1, 2, 3, 4, 5, 6 (weeks of Monday 2026-01-05 … 2026-02-09).
-    const referrals: Row[] = [];
-    for (let week = 0; week < 6; week++) {
-      for (let i = 0; i <= week; i++) {
-        const day = new Date(Date.UTC(2026, 0, 6 + 7 * week)).toISOString().slice(0, 10);
-        referrals.push({ referral_id: `W${week}-${i}`, patient_key: `W${week}-${i}`, received_at: `${day} 10:00` });
-      }
-    }
-    w = await buildWith({ referrals }, '2026-02-12');
-    expect(
-      await w.query(
-        "SELECT week, value, last_week, avg_previous_4_weeks, change_vs_last_week, change_vs_previous_4_weeks, is_complete_week FROM kpi_weekly WHERE service_line = 'all' AND metric = 'referrals' AND week >= '2026-02-02' ORDER BY week",
-      ),
-    ).toEqual([
-      { week: '2026-02-02', value: 5, last_week: 4, avg_previous_4_weeks: 2.5, change_vs_last_week: 1, change_vs_previous_4_weeks: 2.5, is_complete_week: true },
-      { week: '2026-02-09', value: 6, last_week: 5, avg_previous_4_weeks: 3.5, change_vs_last_week: 1, change_vs_previous_4_weeks: 2.5, is_complete_week: false },
-    ]);
-  });
-});
-
-describe('the marts are documented', () => {
-  it('carries a comment on every mart column', async () => {
-    w = await buildWith({}, '2026-01-01', MODEL_CONFIG);
+describe('every mart', () => {
+  it('carries a comment on every column', async () => {
     const undocumented = await w.query(
-      `SELECT table_name, column_name FROM duckdb_columns()
-       WHERE table_name IN ('fct_referrals', 'funnel_weekly', 'source_quality', 'document_gaps', 'kpi_weekly', 'data_quality') AND comment IS NULL`,
+      `SELECT table_name, column_name FROM duckdb_columns() WHERE table_name IN (${marts.map((m) => `'${m}'`).join(', ')}) AND comment IS NULL`,
     );
     expect(undocumented).toEqual([]);
+  });
+
+  it('stamps every row with the as_of and the run that built it', async () => {
+    const problems: string[] = [];
+    let stampedRows = 0;
+    for (const mart of marts) {
+      const columns = (await w.query<{ c: string }>(`SELECT column_name AS c FROM duckdb_columns() WHERE table_name = '${mart}'`)).map((r) => r.c);
+      if (!columns.includes('as_of') || !columns.includes('run_id')) {
+        problems.push(`${mart}: no as_of and run_id columns`);
+        continue;
+      }
+      const [row] = await w.query<{ rows: number; wrong: number }>(
+        `SELECT count(*)::INTEGER AS rows, count(*) FILTER (WHERE run_id IS DISTINCT FROM ${RUN_ID} OR as_of IS DISTINCT FROM (SELECT as_of FROM config_params))::INTEGER AS wrong FROM "${mart}"`,
+      );
+      if (row!.wrong > 0) problems.push(`${mart}: ${row!.wrong} rows not stamped with run ${RUN_ID} and its as_of`);
+      stampedRows += row!.rows;
+    }
+    expect(problems).toEqual([]);
+    expect(stampedRows).toBeGreaterThan(marts.length);
   });
 });

@@ -1,7 +1,9 @@
 // `refloop schedule`: the jobs on the config's cron expressions until stopped.
 import { runScheduler } from '../../../pipelines/schedule.ts';
+import { result } from '../../log.ts';
 import { type Command, COMMON_OPTIONS } from '../command.ts';
 import { type CommonOptions, createContext, openForReading } from '../context.ts';
+import { digestFor } from './digest.ts';
 import { runStages } from './jobs.ts';
 
 export const scheduleCommand: Command = {
@@ -30,6 +32,11 @@ export const scheduleCommand: Command = {
       },
       execute: (job, trigger) =>
         job === 'run' ? runStages({ ...common, wait: true }, 'run', ['ingest', 'transform'], trigger) : runStages({ ...common, wait: true }, 'publish', ['transform', 'publish'], trigger),
+      // The week just ended, from the numbers just published (their as_of is the publish's now).
+      async digest() {
+        const written = await digestFor(context, {});
+        result('schedule.digest', `schedule: weekly digest of ${written.week} written: ${written.pdf} (${written.pages} pages)`, { week: written.week, pages: written.pages });
+      },
     });
     return 0;
   },

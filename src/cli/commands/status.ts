@@ -1,7 +1,6 @@
 // `refloop status`: runs, freshness, row accounting and quarantine at a
 // glance. Exits non-zero when the last run failed or a file's rows do not
 // add up, so an external monitor can use it.
-import { DEFAULT_FRESHNESS, EXTRACT_KINDS, type RefloopConfig } from '../../config/schema.ts';
 import { printable } from '../../log.ts';
 import { holderRunning, lockPath, readLock, WarehouseBusyError } from '../../warehouse/lock.ts';
 import { emptyTableSql } from '../../warehouse/schema.ts';
@@ -9,6 +8,7 @@ import type { Warehouse } from '../../warehouse/warehouse.ts';
 import { type Command, COMMON_OPTIONS } from '../command.ts';
 import { type CommonOptions, createContext, openForReading } from '../context.ts';
 import { formatRows, localRows } from '../format.ts';
+import { type FeedFreshness, freshnessNow } from './status-freshness.ts';
 
 /** status's exit while a job holds the warehouse: neither OK (0) nor NOT OK (1). */
 export const STATUS_BUSY = 3;
@@ -84,9 +84,12 @@ export const statusCommand: Command = {
         for (const row of rows) if (row.status === 'running' && row.run_id !== liveRun) row.status = 'interrupted';
         process.stdout.write(`\n${section.title}\n${formatRows(reader.columnNames(), rows, 'table')}`);
       }
-      const feeds = await freshness(warehouse, context.config, tables);
-      const columns = Object.keys(feeds[0]!);
+      // Judged now, by the feed_freshness mart's own query: by the latest arrival and by the newest record.
+      const feeds = await freshnessNow(warehouse, context.config, tables.redeliveries);
+      const columns = Object.keys(feeds[0]!).filter((c) => c !== 'stale_reason');
       process.stdout.write(`\nFreshness per feed\n${formatRows(columns, feeds as never, 'table')}`);
+      const late = feeds.filter((f) => f.state === 'warn');
+      if (late.length) process.stdout.write(`\nLate feeds (warn):\n${late.map((f) => `  - ${f.stale_reason}`).join('\n')}\n`);
       const problems = await healthProblems(warehouse, feeds);
       process.stdout.write(problems.length ? `\nNOT OK:\n${problems.map((p) => `  - ${p}`).join('\n')}\n` : '\nOK\n');
       return problems.length ? 1 : 0;
@@ -96,49 +99,6 @@ export const statusCommand: Command = {
   },
 };
 
-/**
- * Each feed's latest arrival and latest event, judged against its freshness
- * thresholds. An arrival is a file loaded, a delivery's run that landed the
- * kind's rows, or content already loaded that arrived again under a new name
- * (redeliveries): an unchanged directory re-sent on time is not stale.
- */
-async function freshness(warehouse: Warehouse, config: RefloopConfig, tables: Tables) {
-  const latestEvent: Record<string, string> = {
-    referrals: 'SELECT max(received_at) FROM referrals',
-    referral_events: 'SELECT max(event_at) FROM referral_events',
-    appointments: 'SELECT max(coalesce(booked_at, first_loaded_at)) FROM appointments',
-    visits: 'SELECT max(visit_at) FROM visits',
-    providers: 'SELECT NULL::TIMESTAMPTZ',
-    capacity: 'SELECT max(week_start)::TIMESTAMPTZ FROM capacity',
-    liaison_activities: 'SELECT max("at") FROM liaison_activities',
-  };
-  const rows = [];
-  for (const kind of EXTRACT_KINDS) {
-    const limits = config.feeds[kind]?.freshness ?? DEFAULT_FRESHNESS[kind];
-    // A feed's last arrival: its latest file of that kind, the latest run that landed its rows (a delivery's raw files feed several kinds), or its latest re-delivery.
-    const [row] = await warehouse.query<{ latest_file: string | null; loaded: string | null; hours: number | null; latest_event: string | null }>(
-      `WITH loads AS (
-         SELECT file, ingested_at FROM ingested_files WHERE kind = '${kind}'
-         UNION ALL
-         SELECT (SELECT max(source_delivery) FROM "${kind}" WHERE ingest_run_id = runs.run_id), runs.started_at
-         FROM runs WHERE runs.run_id = (SELECT max(ingest_run_id) FROM "${kind}" WHERE source_file NOT IN (SELECT file FROM ingested_files WHERE kind = '${kind}'))
-         UNION ALL
-         SELECT file || ' (same content as ' || same_as || ')', arrived_at FROM ${tables.redeliveries} WHERE list_contains(kinds, '${kind}')
-       )
-       SELECT arg_max(file, ingested_at) AS latest_file, strftime(max(ingested_at), '%Y-%m-%d %H:%M') AS loaded,
-              (epoch(now()) - epoch(max(ingested_at))) / 3600 AS hours,
-              strftime((${latestEvent[kind]}), '%Y-%m-%d %H:%M') AS latest_event
-       FROM loads`,
-    );
-    const hours = row?.hours ?? null;
-    // The outreach team's log is optional: a practice that has never sent one is not stale.
-    const optional = kind === 'liaison_activities';
-    const state = hours === null ? (optional ? 'not used' : 'error') : hours > limits.error_hours ? 'error' : hours > limits.warn_hours ? 'warn' : 'ok';
-    rows.push({ feed: kind, latest_file: row?.latest_file ?? null, last_arrived: row?.loaded ?? null, hours_ago: hours === null ? null : Math.round(hours), latest_event: row?.latest_event ?? null, warn_after_h: limits.warn_hours, error_after_h: limits.error_hours, state });
-  }
-  return rows;
-}
-
 /** A reader does not migrate: until a writer has opened it, a warehouse of an earlier version lacks the newer tables. */
 async function tablesOf(warehouse: Warehouse): Promise<Tables> {
   const [row] = await warehouse.query<{ n: number }>(
@@ -147,11 +107,9 @@ async function tablesOf(warehouse: Warehouse): Promise<Tables> {
   return { redeliveries: row?.n ? 'redeliveries' : emptyTableSql('redeliveries') };
 }
 
-async function healthProblems(warehouse: Warehouse, feeds: Awaited<ReturnType<typeof freshness>>): Promise<string[]> {
+async function healthProblems(warehouse: Warehouse, feeds: FeedFreshness[]): Promise<string[]> {
   const problems: string[] = [];
-  for (const feed of feeds.filter((f) => f.state === 'error')) {
-    problems.push(feed.last_arrived ? `${feed.feed} is stale: last file arrived ${feed.hours_ago} h ago (error after ${feed.error_after_h} h)` : `${feed.feed}: no file loaded yet`);
-  }
+  for (const feed of feeds.filter((f) => f.state === 'error')) problems.push(feed.stale_reason ?? `${feed.feed} is stale`);
   const [last] = await warehouse.query<{ run_id: number; status: string; error: string | null }>(
     'SELECT run_id, status, error FROM runs ORDER BY run_id DESC LIMIT 1',
   );

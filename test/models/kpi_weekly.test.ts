@@ -122,6 +122,7 @@ describe('kpi_weekly: later stages at equal age', () => {
         'contacted_within_sla',
         'in_scope',
         'loop_closed_within_30_days',
+        'loop_closure_rate',
         'median_days_to_appointment',
         'median_hours_to_contact',
         'referrals',
@@ -129,5 +130,65 @@ describe('kpi_weekly: later stages at equal age', () => {
         'seen_within_14_days',
       ].map((metric) => ({ metric, n: 1 })),
     );
+  });
+});
+
+describe('kpi_weekly: comparisons', () => {
+  it('compares each week with the week before and the mean of the four before it', async () => {
+    // Referrals per week: 1, 2, 3, 4, 5, 6 (weeks of Monday 2026-01-05 … 2026-02-09).
+    const referrals: Row[] = [];
+    for (let week = 0; week < 6; week++) {
+      for (let i = 0; i <= week; i++) {
+        const day = new Date(Date.UTC(2026, 0, 6 + 7 * week)).toISOString().slice(0, 10);
+        referrals.push({ referral_id: `W${week}-${i}`, patient_key: `W${week}-${i}`, received_at: `${day} 10:00` });
+      }
+    }
+    w = await buildWith({ referrals }, '2026-02-12');
+    expect(
+      await w.query(
+        "SELECT week, value, last_week, avg_previous_4_weeks, change_vs_last_week, change_vs_previous_4_weeks, is_complete_week FROM kpi_weekly WHERE service_line = 'all' AND metric = 'referrals' AND week >= '2026-02-02' ORDER BY week",
+      ),
+    ).toEqual([
+      { week: '2026-02-02', value: 5, last_week: 4, avg_previous_4_weeks: 2.5, change_vs_last_week: 1, change_vs_previous_4_weeks: 2.5, is_complete_week: true },
+      { week: '2026-02-09', value: 6, last_week: 5, avg_previous_4_weeks: 3.5, change_vs_last_week: 1, change_vs_previous_4_weeks: 2.5, is_complete_week: false },
+    ]);
+  });
+});
+
+describe('kpi_weekly: contact SLA rate', () => {
+  it('is met / due, over the referrals whose SLA verdict is known', async () => {
+    // Week of Monday 2026-02-23; as_of Thursday 2026-03-05 12:00 (this week is 2026-02-23). Routine SLA 72 hours.
+    w = await buildWith(
+      {
+        referrals: [
+          { referral_id: 'MET', patient_key: 'P1', received_at: '2026-02-23 09:00' },
+          { referral_id: 'LATE', patient_key: 'P2', received_at: '2026-02-23 09:00' },
+          { referral_id: 'MET2', patient_key: 'P3', received_at: '2026-02-24 09:00' },
+          // Received Sunday 2026-03-01 13:00: due 03-04 13:00, contacted in time.
+          { referral_id: 'SUN', patient_key: 'P4', received_at: '2026-03-01 13:00' },
+          // Next week's, not yet due at as_of: in no denominator.
+          { referral_id: 'NOT-DUE', patient_key: 'P5', received_at: '2026-03-03 13:00' },
+          { referral_id: 'OUT', patient_key: 'P6', received_at: '2026-02-23 09:00', service_line: 'dermatology' },
+        ],
+        referral_events: [
+          { referral_id: 'MET', event_type: 'contact_made', event_at: '2026-02-24 09:00' },
+          { referral_id: 'LATE', event_type: 'contact_made', event_at: '2026-02-27 09:00' },
+          { referral_id: 'MET2', event_type: 'contact_made', event_at: '2026-02-25 09:00' },
+          { referral_id: 'SUN', event_type: 'contact_made', event_at: '2026-03-02 09:00' },
+        ],
+      },
+      '2026-03-05 12:00',
+    );
+    expect(
+      await w.query(
+        `SELECT week::VARCHAR AS week, metric, value FROM kpi_weekly
+         WHERE service_line = 'all' AND metric IN ('contact_sla_met_rate', 'contacted_within_sla') AND week >= '2026-02-23' ORDER BY week, metric`,
+      ),
+    ).toEqual([
+      { week: '2026-02-23', metric: 'contact_sla_met_rate', value: 3 / 4 },
+      { week: '2026-02-23', metric: 'contacted_within_sla', value: 3 },
+      { week: '2026-03-02', metric: 'contact_sla_met_rate', value: null },
+      { week: '2026-03-02', metric: 'contacted_within_sla', value: 0 },
+    ]);
   });
 });

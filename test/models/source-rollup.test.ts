@@ -1,0 +1,94 @@
+// source_rollup: the scorecard's clinicians rolled up by office and by
+// organization, every count of a roll-up row the sum of its clinicians' rows.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Warehouse } from '../../src/warehouse/warehouse.ts';
+import { buildWith, type Row } from '../helpers/models.ts';
+
+let w: Warehouse | undefined;
+afterEach(async () => w?.close());
+
+// as_of 2026-06-01 00:00 EDT; the source window starts 2025-06-01 00:00 EDT.
+const asOf = '2026-06-01';
+const A = '1234567893';
+const B = '1245319599';
+const C = '1003142399';
+
+/** `count` referrals from one clinician on a day, the first `incomplete` of them missing the insurance card. */
+function referrals(npi: string, day: string, count: number, incomplete = 0): Row[] {
+  return Array.from({ length: count }, (_, i) => ({
+    referral_id: `${npi}-${day}-${i}`,
+    patient_key: `${npi}-${day}-${i}`,
+    referring_npi: npi,
+    received_at: `${day} 10:00`,
+    ...(i < incomplete ? { documents: ['clinical_notes'] } : {}),
+  }));
+}
+
+const providers: Row[] = [
+  { npi: A, provider_id: 'PA', name: 'Ada Adams', specialty: 'family_medicine', practice: 'Elm Street Clinic', organization: 'North Group', liaison: 'Dana' },
+  { npi: B, provider_id: 'PB', name: 'Ben Brown', specialty: 'family_medicine', practice: 'Elm Street Clinic', organization: 'North Group', liaison: 'Priya' },
+  { npi: C, provider_id: 'PC', name: 'Cy Chen', specialty: 'family_medicine', practice: 'Oak Clinic', organization: 'North Group', liaison: 'Dana' },
+];
+
+describe('source_rollup', () => {
+  it('sums its clinicians into their office and organization, and recomputes the rates from the sums', async () => {
+    w = await buildWith(
+      {
+        providers,
+        referrals: [
+          ...referrals(A, '2026-05-04', 4, 1),
+          ...referrals(A, '2025-12-01', 2),
+          ...referrals(B, '2026-05-05', 3, 3),
+          ...referrals(C, '2026-02-02', 5, 2),
+          // Received before the window opens: counted nowhere.
+          ...referrals(C, '2025-05-31', 7, 7),
+          // No valid NPI: a clinician row of its own, in no office.
+          { referral_id: 'NO-NPI', patient_key: 'NO-NPI', referring_npi: null, received_at: '2026-04-01 10:00' },
+        ],
+      },
+      asOf,
+    );
+    const got = await w.query<Record<string, unknown>>(
+      `SELECT level, name, practice, organization, liaison, clinicians::INTEGER AS clinicians, referrals::INTEGER AS referrals,
+              last_13_weeks::INTEGER AS last_13_weeks, in_scope::INTEGER AS in_scope, incomplete_at_receipt::INTEGER AS incomplete_at_receipt,
+              incomplete_at_receipt_rate, share_of_referrals, clinician_npis
+       FROM source_rollup ORDER BY level, name`,
+    );
+    expect(got).toEqual([
+      { level: 'clinician', name: 'Ada Adams', practice: 'Elm Street Clinic', organization: 'North Group', liaison: 'Dana', clinicians: 1, referrals: 6, last_13_weeks: 4, in_scope: 6, incomplete_at_receipt: 1, incomplete_at_receipt_rate: 1 / 6, share_of_referrals: 6 / 14, clinician_npis: `Ada Adams (${A})` },
+      { level: 'clinician', name: 'Ben Brown', practice: 'Elm Street Clinic', organization: 'North Group', liaison: 'Priya', clinicians: 1, referrals: 3, last_13_weeks: 3, in_scope: 3, incomplete_at_receipt: 3, incomplete_at_receipt_rate: 1, share_of_referrals: 3 / 14, clinician_npis: `Ben Brown (${B})` },
+      { level: 'clinician', name: 'Cy Chen', practice: 'Oak Clinic', organization: 'North Group', liaison: 'Dana', clinicians: 1, referrals: 5, last_13_weeks: 0, in_scope: 5, incomplete_at_receipt: 2, incomplete_at_receipt_rate: 0.4, share_of_referrals: 5 / 14, clinician_npis: `Cy Chen (${C})` },
+      { level: 'clinician', name: 'No valid NPI', practice: null, organization: null, liaison: null, clinicians: 1, referrals: 1, last_13_weeks: 1, in_scope: 1, incomplete_at_receipt: 0, incomplete_at_receipt_rate: 0, share_of_referrals: 1 / 15, clinician_npis: null },
+      { level: 'organization', name: 'North Group', practice: null, organization: 'North Group', liaison: 'Dana, Priya', clinicians: 3, referrals: 14, last_13_weeks: 7, in_scope: 14, incomplete_at_receipt: 6, incomplete_at_receipt_rate: 6 / 14, share_of_referrals: 1, clinician_npis: `Ada Adams (${A}), Cy Chen (${C}), Ben Brown (${B})` },
+      { level: 'practice', name: 'Elm Street Clinic', practice: 'Elm Street Clinic', organization: 'North Group', liaison: 'Dana, Priya', clinicians: 2, referrals: 9, last_13_weeks: 7, in_scope: 9, incomplete_at_receipt: 4, incomplete_at_receipt_rate: 4 / 9, share_of_referrals: 9 / 14, clinician_npis: `Ada Adams (${A}), Ben Brown (${B})` },
+      { level: 'practice', name: 'Oak Clinic', practice: 'Oak Clinic', organization: 'North Group', liaison: 'Dana', clinicians: 1, referrals: 5, last_13_weeks: 0, in_scope: 5, incomplete_at_receipt: 2, incomplete_at_receipt_rate: 0.4, share_of_referrals: 5 / 14, clinician_npis: `Cy Chen (${C})` },
+    ]);
+  });
+
+  it('adds up to the per-clinician rows and to source_quality at every level', async () => {
+    w = await buildWith(
+      {
+        providers: [...providers, { npi: '1982763451', provider_id: 'PD', name: 'Di Diaz', specialty: 'cardiology', practice: null, organization: null, liaison: null }],
+        referrals: [...referrals(A, '2026-03-02', 9, 4), ...referrals(B, '2025-09-01', 2, 1), ...referrals(C, '2026-05-30', 3), ...referrals('1982763451', '2026-01-12', 4, 2)],
+      },
+      asOf,
+    );
+    const sums = await w.query<Record<string, number>>(
+      `SELECT level, sum(referrals)::INTEGER AS referrals, sum(in_scope)::INTEGER AS in_scope, sum(incomplete_at_receipt)::INTEGER AS incomplete,
+              sum(conversions)::INTEGER AS conversions, sum(clinicians)::INTEGER AS clinicians
+       FROM source_rollup WHERE source IS DISTINCT FROM 'unknown' GROUP BY level ORDER BY level`,
+    );
+    expect(sums.map(({ level, ...rest }) => [level, rest])).toEqual([
+      ['clinician', { referrals: 18, in_scope: 18, incomplete: 7, conversions: 0, clinicians: 4 }],
+      ['organization', { referrals: 18, in_scope: 18, incomplete: 7, conversions: 0, clinicians: 4 }],
+      ['practice', { referrals: 18, in_scope: 18, incomplete: 7, conversions: 0, clinicians: 4 }],
+    ]);
+    // A clinician with no office or organization on record is rolled up under a name that says so, not dropped.
+    expect(await w.query("SELECT level, name FROM source_rollup WHERE level <> 'clinician' AND name LIKE 'No %' ORDER BY level")).toEqual([
+      { level: 'organization', name: 'No organization on record' },
+      { level: 'practice', name: 'No office on record' },
+    ]);
+    const [quality] = await w.query<{ referrals: number }>("SELECT sum(referrals)::INTEGER AS referrals FROM source_quality WHERE source <> 'unknown'");
+    expect(quality!.referrals).toBe(18);
+  });
+});
