@@ -61,23 +61,23 @@ function signalsSection(data: DigestData): string {
   if (data.signals === null) return `${intro}<p class="muted" data-section="signals">Signals are not available: these published numbers have no kpi_signals mart (run <code>refloop run --publish</code> with this version).</p>`;
   if (data.signals.length === 0) return `${intro}<p data-section="signals">No signal this week: every headline number stayed within its usual range (its natural process limits), so nothing is reported as a change.</p>`;
   const items = data.signals.map(
-    (s) => `<li class="${s.is_improvement === null ? '' : s.is_improvement ? 'better' : 'worse'}"><b>${escape(lineName(s.service_line))}</b>: ${escape(s.sentence)}</li>`,
+    (s) => `<li class="${s.is_improvement === null ? '' : s.is_improvement ? 'better' : 'worse'}">${escape(s.sentence)}</li>`,
   );
   return `${intro}<ul class="signals" data-section="signals">${items.join('')}</ul>`;
 }
 
-function funnelCell(value: number | null, minCellSize: number, attrs: string): string {
-  return value === null ? `<td class="num suppressed" ${attrs}>&lt;${minCellSize}</td>` : `<td class="num" ${attrs}>${number(value)}</td>`;
+function funnelCell(value: number | null, attrs: string): string {
+  return `<td class="num" ${attrs}>${value === null ? '—' : number(value)}</td>`;
 }
 
 function funnelSection(data: DigestData): string {
   const head = `<tr><th>Stage</th><th class="nowrap">Week of</th><th class="num">All lines</th><th class="num">4-wk avg</th>${data.lines.map((l) => `<th class="num line">${escape(lineName(l))}</th>`).join('')}</tr>`;
   const row = (f: FunnelRow) =>
-    `<tr data-metric="${escape(f.metric)}"><td class="nowrap">${escape(f.label)}</td><td class="nowrap">${escape(shortDay(f.week))}</td>${funnelCell(f.total, data.minCellSize, 'data-line="all"')}<td class="num">${number(f.avg_previous_4_weeks, 1)}</td>${data.lines
-      .map((l) => funnelCell(f.lines[l] ?? null, data.minCellSize, `data-line="${escape(l)}"`))
+    `<tr data-metric="${escape(f.metric)}"><td class="nowrap">${escape(f.label)}</td><td class="nowrap">${escape(shortDay(f.week))}</td>${funnelCell(f.total, 'data-line="all"')}<td class="num">${number(f.avg_previous_4_weeks, 1)}</td>${data.lines
+      .map((l) => funnelCell(f.lines[l] ?? null, `data-line="${escape(l)}"`))
       .join('')}</tr>`;
   return `<h2>The funnel</h2>
-    <p class="small muted">Referrals received in the week named, counted at equal age: a later stage is read for the latest week whose referrals have all had its time (14 days to be scheduled or seen, 30 for the loop to close), so a young week does not read as a drop. Counts of 1 to ${data.minCellSize - 1} by service line are shown as “&lt;${data.minCellSize}”, with a second cell hidden where one could be worked out from the total.</p>
+    <p class="small muted">Referrals received in the week named, counted at equal age: a later stage is read for the latest week whose referrals have all had its time (14 days to be scheduled or seen, 30 for the loop to close), so a young week does not read as a drop. The counts are the dashboards' own.</p>
     <table data-section="funnel"><thead>${head}</thead><tbody>${data.funnel.map(row).join('')}</tbody></table>`;
 }
 
@@ -91,7 +91,7 @@ function slaSection(data: DigestData): string {
     const met = better === 'lower' ? rate <= target : rate >= target;
     verdict = `<span class="verdict ${met ? 'better' : 'worse'}">${met ? 'meets' : 'below'}</span> the target of ${percent(target)}`;
   }
-  const lineText = (l: SlaLine) => `${escape(lineName(l.service_line))} ${l.suppressed ? `not shown (fewer than ${data.minCellSize} contacted)` : percent(l.rate)}`;
+  const lineText = (l: SlaLine) => `${escape(lineName(l.service_line))} ${percent(l.rate)}`;
   return `<h2>Contacted within the SLA, against the target</h2>
     <p data-section="sla"><b>${percent(rate)}</b> of the referrals received in the week of ${all ? escape(dayName(all.week)) : '—'} were contacted within their SLA, all service lines: ${verdict}.</p>
     <p class="small muted">By service line: ${data.sla.lines.map(lineText).join(' · ') || '—'}.</p>`;

@@ -1,8 +1,8 @@
 // What the weekly digest shows, read from the published marts (the same
-// snapshot set the site is built from) for one week. Aggregates only: the
-// funnel's counts by service line go through the site's small-cell
-// suppression before they leave this module.
-import { suppressTable } from '../privacy/suppression.ts';
+// snapshot set the site is built from) for one week, with the numbers the
+// marts hold, as the dashboards show them. Aggregates only, and no breakdown
+// by a patient attribute (the site's suppression applies to those): counts by
+// service line are shown as they are, so the digest and the site agree.
 import type { Query } from '../site/loader.ts';
 
 /** The funnel's stages, as kpi_weekly names them, in order. */
@@ -29,10 +29,10 @@ export interface FunnelRow {
   label: string;
   /** The week the stage is read for (a later stage: the latest week old enough). */
   week: string;
-  /** The practice's count; null when it is 1 to min_cell_size − 1. */
+  /** The practice's count. */
   total: number | null;
   avg_previous_4_weeks: number | null;
-  /** Count per service line, null where suppressed. */
+  /** Count per service line (null: the line has no row that week). */
   lines: Record<string, number | null>;
 }
 
@@ -40,8 +40,6 @@ export interface SlaLine {
   service_line: string;
   week: string;
   rate: number | null;
-  /** The rate is hidden because its count is suppressed. */
-  suppressed: boolean;
 }
 
 export interface ShortWeek {
@@ -73,7 +71,6 @@ export interface DigestData {
   asOf: string;
   timezone: string;
   runId: number | null;
-  minCellSize: number;
   lines: string[];
   /** null when the published set has no kpi_signals mart. */
   signals: Signal[] | null;
@@ -103,69 +100,42 @@ const readWeekSql = (week: string) => `${date(week)} - (7 * ceil(k.mature_after_
  * The signals of the week (kpi_signals, see its header): each metric's signal
  * for the week the digest reads it for (this week for counts known at
  * receipt, the latest week old enough for a later stage); null without the
- * mart. A service line's signal in a week it received 1 to min_cell_size − 1
- * referrals keeps its numbers back (as the funnel's small cells are), and
- * says only which number moved.
+ * mart, each in the mart's own sentence (the one This week shows).
  */
-export async function readSignals(query: Query, week: string, minCellSize: number): Promise<Signal[] | null> {
+export async function readSignals(query: Query, week: string): Promise<Signal[] | null> {
   if (!(await hasTable(query, 'kpi_signals'))) return null;
-  const rows = await query<Signal & { line_referrals: number | null }>(
-    `SELECT s.metric, s.metric_label, s.service_line, s.week_start::VARCHAR AS week, s.signal_sentence AS sentence, s.is_improvement,
-            r.value AS line_referrals
+  return query<Signal>(
+    `SELECT s.metric, s.metric_label, s.service_line, s.week_start::VARCHAR AS week, s.signal_sentence AS sentence, s.is_improvement
      FROM kpi_signals s
      JOIN (SELECT DISTINCT metric, mature_after_days FROM kpi_weekly) k ON k.metric = s.metric
-     LEFT JOIN kpi_weekly r ON r.metric = 'referrals' AND r.service_line = s.service_line AND r.week = s.week_start
      WHERE s.is_signal AND s.signal_sentence IS NOT NULL AND s.week_start = ${readWeekSql(week)}
      ORDER BY s.service_line <> 'all', s.service_line, s.metric`,
   );
-  return rows.map(({ line_referrals, ...signal }) => {
-    const small = signal.service_line !== 'all' && line_referrals !== null && line_referrals >= 1 && line_referrals < minCellSize;
-    if (!small) return signal;
-    const what = signal.metric_label ?? signal.metric.replace(/_/g, ' ');
-    return { ...signal, sentence: `${what} moved beyond its usual range in the week of ${signal.week}; its numbers are not shown, as the line received fewer than ${minCellSize} referrals that week.` };
-  });
 }
 
-/** The funnel of the week, the practice's counts and each line's, suppressed as the site suppresses. */
-export async function readFunnel(query: Query, week: string, minCellSize: number): Promise<{ funnel: FunnelRow[]; lines: string[] }> {
+/** The funnel of the week: the practice's counts and each line's. */
+export async function readFunnel(query: Query, week: string): Promise<{ funnel: FunnelRow[]; lines: string[] }> {
   const rows = await query<{ metric: string; service_line: string; week: string; value: number | null; avg_previous_4_weeks: number | null }>(
     `SELECT k.metric, k.service_line, k.week::VARCHAR AS week, k.value, k.avg_previous_4_weeks
      FROM kpi_weekly k
      WHERE k.metric IN (${FUNNEL.map((f) => `'${f.metric}'`).join(', ')}) AND k.week = ${readWeekSql(week)}`,
   );
   const lines = [...new Set(rows.map((r) => r.service_line).filter((l) => l !== 'all'))].sort();
-  // One stage at a time: a stage's lines add up to its published total, so a
-  // second cell of the stage is hidden where one could be worked out; the
-  // stages of one line are not parts of a total, so nothing is hidden down a line.
-  const cells = FUNNEL.flatMap(({ metric }) =>
-    suppressTable(
-      rows.filter((r) => r.metric === metric && r.service_line !== 'all').map((r) => ({ row: r.metric, column: r.service_line, count: r.value ?? 0 })),
-      minCellSize,
-    ),
-  );
-  const small = (n: number | null) => n !== null && n >= 1 && n < minCellSize;
   const funnel = FUNNEL.flatMap(({ metric, label }) => {
     const all = rows.find((r) => r.metric === metric && r.service_line === 'all');
     if (!all) return [];
-    const byLine = Object.fromEntries(lines.map((line) => [line, cells.find((c) => c.row === metric && c.column === line)?.shown ?? null]));
-    return [{ metric, label, week: all.week, total: small(all.value) ? null : all.value, avg_previous_4_weeks: all.avg_previous_4_weeks, lines: byLine }];
+    const byLine = Object.fromEntries(lines.map((line) => [line, rows.find((r) => r.metric === metric && r.service_line === line)?.value ?? null]));
+    return [{ metric, label, week: all.week, total: all.value, avg_previous_4_weeks: all.avg_previous_4_weeks, lines: byLine }];
   });
   return { funnel, lines };
 }
 
-export async function readSla(query: Query, week: string, funnel: FunnelRow[], lines: string[]): Promise<DigestData['sla']> {
+export async function readSla(query: Query, week: string, lines: string[]): Promise<DigestData['sla']> {
   const rows = await query<{ service_line: string; week: string; rate: number | null }>(
     `SELECT k.service_line, k.week::VARCHAR AS week, k.value AS rate FROM kpi_weekly k
      WHERE k.metric = 'contact_sla_met_rate' AND k.week = ${readWeekSql(week)}`,
   );
-  const counts = funnel.find((f) => f.metric === 'contacted_within_sla');
-  const line = (service_line: string): SlaLine | null => {
-    const row = rows.find((r) => r.service_line === service_line);
-    if (!row) return null;
-    // A rate whose count is suppressed is suppressed too.
-    const hidden = service_line === 'all' ? counts?.total === null : counts?.lines[service_line] === null;
-    return { service_line, week: row.week, rate: hidden ? null : row.rate, suppressed: Boolean(hidden) };
-  };
+  const line = (service_line: string): SlaLine | null => rows.find((r) => r.service_line === service_line) ?? null;
   let target: number | null = null;
   let better: 'higher' | 'lower' | null = null;
   if (await hasTable(query, 'config_targets')) {
@@ -196,13 +166,13 @@ export async function readOutreach(query: Query): Promise<{ actions: OutreachAct
 }
 
 /** Everything the digest shows for `week` (a Monday). */
-export async function readDigest(query: Query, week: string, minCellSize: number, targetsFromConfig: { target: number; better: 'higher' | 'lower' } | null): Promise<DigestData> {
+export async function readDigest(query: Query, week: string, targetsFromConfig: { target: number; better: 'higher' | 'lower' } | null): Promise<DigestData> {
   const [params] = await query<{ as_of: string; as_of_date: string; timezone: string; run_id: number | null }>(
     "SELECT strftime(as_of, '%Y-%m-%d %H:%M') AS as_of, strftime(as_of, '%Y-%m-%d') AS as_of_date, timezone, run_id FROM config_params",
   );
   if (!params) throw new Error('the published numbers have no config_params: run `refloop run --publish` first');
-  const { funnel, lines } = await readFunnel(query, week, minCellSize);
-  const sla = await readSla(query, week, funnel, lines);
+  const { funnel, lines } = await readFunnel(query, week);
+  const sla = await readSla(query, week, lines);
   if (sla.target === null && targetsFromConfig) Object.assign(sla, targetsFromConfig);
   const outreach = await readOutreach(query);
   return {
@@ -210,9 +180,8 @@ export async function readDigest(query: Query, week: string, minCellSize: number
     asOf: params.as_of,
     timezone: params.timezone,
     runId: params.run_id === null ? null : Number(params.run_id),
-    minCellSize,
     lines,
-    signals: await readSignals(query, week, minCellSize),
+    signals: await readSignals(query, week),
     funnel,
     sla,
     shortWeeks: await readShortWeeks(query),

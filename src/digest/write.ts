@@ -21,7 +21,6 @@ export interface DigestOptions {
   week?: string | undefined;
   /** A date or timestamp (local unless it has a zone); default the moment the published numbers are for. */
   asOf?: string | undefined;
-  minCellSize: number;
   /** The config's SLA target, used when the published numbers carry none. */
   slaTarget?: { target: number; better: 'higher' | 'lower' } | null;
   onProgress?: (message: string) => void;
@@ -51,7 +50,7 @@ export async function writeDigest(options: DigestOptions): Promise<WrittenDigest
       );
     }
     progress(`digest: week of ${week} to ${addDays(week, 6)}`);
-    const data = await readDigest(query, week, options.minCellSize, options.slaTarget ?? null);
+    const data = await readDigest(query, week, options.slaTarget ?? null);
     const folder = join(options.outDir, week);
     await mkdir(folder, { recursive: true });
     const html = digestHtml(data);

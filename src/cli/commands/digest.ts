@@ -19,7 +19,6 @@ export function digestFor(context: Context, options: { week?: string | undefined
     outDir: options.out ? resolve(options.out) : digestDirFor(context),
     week: options.week,
     asOf: options.asOf,
-    minCellSize: context.config.min_cell_size,
     slaTarget: sla === undefined ? null : { target: sla, better: TARGET_METRICS.contacted_within_sla_share.better },
     onProgress: (message) => log('digest.progress', message),
   });
