@@ -42,7 +42,7 @@ const STYLE = `
   .nowrap { white-space: nowrap; }
   th.line { font-size: 7.5pt; }
   td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-  tr { break-inside: avoid; }
+  tr, tbody.liaison-group { break-inside: avoid; }
   ul.signals { margin: 2pt 0; padding-left: 14pt; }
   ul.signals li { margin: 1pt 0; }
   .better { color: #00795a; } .worse { color: #b34700; }
@@ -105,7 +105,7 @@ function capacitySection(data: DigestData): string {
   const shown = short.slice(0, 8);
   const rows = shown.map(
     (w) =>
-      `<tr><td>${escape(dayName(w.week))}</td><td>${escape(lineName(w.service_line))}</td><td class="num">${number(w.expected_new_patients)}</td><td class="num">${number(w.expected_new_patients_hi80)}</td><td class="num">${number(w.slots)}</td><td class="num">${number(w.shortfall)}</td></tr>`,
+      `<tr><td>${escape(dayName(w.week))}</td><td>${escape(lineName(w.service_line))}</td><td class="num">${number(w.expected_new_patients, 1)}</td><td class="num">${number(w.expected_new_patients_hi80)}</td><td class="num">${number(w.slots)}</td><td class="num">${number(w.shortfall, 1)}</td></tr>`,
   );
   const byLine = [...new Set(busy.map((w) => w.service_line))].map((l) => {
     const weeks = busy.filter((w) => w.service_line === l);
@@ -121,21 +121,23 @@ function capacitySection(data: DigestData): string {
 function outreachSection(data: DigestData): string {
   const title = '<h2>Top outreach actions, by liaison</h2>';
   if (data.outreach.length === 0) return `${title}<p data-section="outreach">No outreach action this week.</p>`;
-  const body: string[] = [];
+  // One tbody a liaison, kept on one page: a page break never parts a liaison from their actions or an action from its reason.
+  const groups: string[][] = [];
   let current: string | undefined;
   for (const a of data.outreach) {
     if (a.liaison !== current) {
       current = a.liaison;
       const more = data.outreachMore[a.liaison] ?? 0;
-      body.push(`<tr class="liaison" data-liaison="${escape(a.liaison)}"><td colspan="5">${escape(a.liaison === 'unassigned' ? 'Unassigned' : a.liaison)}<span class="muted small"> · ${a.actions_in_liaison} action${a.actions_in_liaison === 1 ? '' : 's'}${more ? `, ${more} more on the Outreach page` : ''}</span></td></tr>`);
+      groups.push([]);
+      groups.at(-1)!.push(`<tr class="liaison" data-liaison="${escape(a.liaison)}"><td colspan="5">${escape(a.liaison === 'unassigned' ? 'Unassigned' : a.liaison)}<span class="muted small"> · ${a.actions_in_liaison} action${a.actions_in_liaison === 1 ? '' : 's'}${more ? `, ${more} more on the Outreach page` : ''}</span></td></tr>`);
     }
-    body.push(
+    groups.at(-1)!.push(
       `<tr class="action"><td class="num">${a.rank_in_liaison}</td><td>${escape(a.clinician ?? 'Unnamed clinician')}${a.npi ? ` <span class="muted small">NPI ${escape(a.npi)}</span>` : ''} <span class="muted small">· ${escape(a.practice ?? '')}</span></td><td><span class="label ${escape(a.category)}">${escape(a.category)}</span></td><td class="num">${number(a.visits_at_stake, 1)}</td><td class="num">${percent(a.confidence)}</td></tr>
        <tr class="why"><td></td><td colspan="4" class="reason">${escape(a.reason)}</td></tr>`,
     );
   }
   return `${title}<p class="small muted">Each liaison's first actions, ranked by completed visits a year at stake times how sure we are (all service lines).</p>
-    <table data-section="outreach"><thead><tr><th class="num">#</th><th>Clinician</th><th>Why</th><th class="num">Visits/yr at stake</th><th class="num">Confidence</th></tr></thead><tbody>${body.join('')}</tbody></table>`;
+    <table data-section="outreach"><thead><tr><th class="num">#</th><th>Clinician</th><th>Why</th><th class="num">Visits/yr at stake</th><th class="num">Confidence</th></tr></thead>${groups.map((rows) => `<tbody class="liaison-group">${rows.join('')}</tbody>`).join('')}</table>`;
 }
 
 export function digestHtml(data: DigestData): string {
