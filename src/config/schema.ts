@@ -2,10 +2,9 @@
 // `timezone` and `service_lines` has the default config.md shows.
 import { validate as isValidCron } from 'node-cron';
 import { z } from 'zod';
+import { REFERRAL_TYPES, URGENCIES } from '../contracts/extracts.ts';
 import { feedFor, type FeedConfig, isIanaZone } from './feed-schema.ts';
 
-const URGENCIES = ['stat', 'urgent', 'routine'] as const;
-const REFERRAL_TYPES = ['consult', 'diagnostic', 'post_discharge'] as const;
 export const EXTRACT_KINDS = [
   'referrals',
   'referral_events',
@@ -244,6 +243,13 @@ const targets = z
   .strict()
   .default({});
 
+/** How referring offices reach our intake team: printed on every referrer statement (all optional). */
+const contactText = z.string().trim().min(1).max(200);
+const intake = z
+  .object({ practice: contactText.optional(), phone: contactText.optional(), fax: contactText.optional(), email: contactText.optional(), hours: contactText.optional() })
+  .strict()
+  .default({});
+
 export const configSchema = z
   .object({
     timezone: ianaTimezone,
@@ -273,6 +279,7 @@ export const configSchema = z
     forecast,
     document_gaps: documentGaps,
     targets,
+    intake,
   })
   .strict()
   .superRefine(checkSuppressionAcknowledged, { when: bothKeysParsed });

@@ -7,6 +7,14 @@ const code = { kind: 'text', letterCase: 'lower' } as const;
 const timestamp = { kind: 'timestamp' } as const;
 const enumOf = (...values: string[]) => ({ kind: 'enum', values }) as const;
 
+// The closed value sets other modules check against (config, adapters' value maps).
+export const REFERRAL_TYPES = ['consult', 'diagnostic', 'post_discharge'] as const;
+export const URGENCIES = ['routine', 'urgent', 'stat'] as const;
+export const PATIENT_SEXES = ['F', 'M', 'X', 'U'] as const;
+export const EVENT_TYPES = ['accepted', 'declined', 'doc_requested', 'doc_received', 'contact_attempt', 'contact_made', 'patient_declined', 'cancelled'] as const;
+export const APPOINTMENT_TYPES = ['new_patient', 'follow_up', 'imaging', 'procedure'] as const;
+export const APPOINTMENT_STATUSES = ['booked', 'completed', 'cancelled', 'no_show'] as const;
+
 const col = (
   name: string,
   required: boolean,
@@ -28,14 +36,14 @@ export const referrals: ExtractContract = {
     col('patient_phone', false, text, 'Never stored.', { phi: 'never_store' }),
     col('patient_birth_date', false, { kind: 'date' }, 'Age band at referral (0-17 … 90+); the birth date is never stored.', { phi: 'age_band' }),
     col('patient_zip', false, text, "First three digits of the patient's ZIP ('000' for low-population prefixes).", { phi: 'zip3' }),
-    col('patient_sex', false, { kind: 'enum', values: ['F', 'M', 'X', 'U'], letterCase: 'upper' }, 'F, M, X or U.'),
+    col('patient_sex', false, { kind: 'enum', values: PATIENT_SEXES, letterCase: 'upper' }, 'F, M, X or U.'),
     col('referring_npi', false, { kind: 'npi' }, 'NPI of the referring clinician; null when missing or invalid.'),
     col('referring_id', false, text, "The sending system's own id for the referring clinician (an Epic provider id), for when it has no NPI."),
     col('referring_name', false, text, "The referring clinician's name."),
     col('referring_practice', false, text, 'The referring office or facility.'),
     col('service_line', true, text, 'Service line requested; one not in the config is out of scope.'),
-    col('referral_type', false, enumOf('consult', 'diagnostic', 'post_discharge'), 'consult, diagnostic or post_discharge.', { default: 'consult' }),
-    col('urgency', false, enumOf('routine', 'urgent', 'stat'), 'routine, urgent or stat.', { default: 'routine' }),
+    col('referral_type', false, enumOf(...REFERRAL_TYPES), 'consult, diagnostic or post_discharge.', { default: 'consult' }),
+    col('urgency', false, enumOf(...URGENCIES), 'routine, urgent or stat.', { default: 'routine' }),
     col('channel', false, enumOf('fax', 'portal', 'direct', 'phone', 'email', 'ehr'), 'How the referral arrived.'),
     col('reason_code', false, { kind: 'icd10' }, 'ICD-10-CM code of the reason for referral.'),
     col('payer_type', false, enumOf('commercial', 'medicare', 'medicaid', 'self_pay', 'other'), "The patient's payer type."),
@@ -53,7 +61,7 @@ export const referralEvents: ExtractContract = {
     col(
       'event_type',
       true,
-      enumOf('accepted', 'declined', 'doc_requested', 'doc_received', 'contact_attempt', 'contact_made', 'patient_declined', 'cancelled'),
+      enumOf(...EVENT_TYPES),
       'What happened.',
     ),
     col('event_at', true, timestamp, 'When it happened.'),
@@ -71,10 +79,10 @@ export const appointments: ExtractContract = {
     col('referral_id', false, text, 'The referral, when the scheduling system recorded it.'),
     col('patient_id', true, text, 'The patient, as a keyed pseudonym of the MRN.', { phi: 'pseudonymize' }),
     col('service_line', true, text, 'Service line of the appointment.'),
-    col('appointment_type', false, enumOf('new_patient', 'follow_up', 'imaging', 'procedure'), 'new_patient, follow_up, imaging or procedure.', { default: 'new_patient' }),
+    col('appointment_type', false, enumOf(...APPOINTMENT_TYPES), 'new_patient, follow_up, imaging or procedure.', { default: 'new_patient' }),
     col('booked_at', false, timestamp, 'When the slot was booked; null when the export does not say (the appointment is then known from the earlier of start_at and its first load).'),
     col('start_at', true, timestamp, 'When the appointment starts.'),
-    col('status', true, enumOf('booked', 'completed', 'cancelled', 'no_show'), 'booked, completed, cancelled or no_show.'),
+    col('status', true, enumOf(...APPOINTMENT_STATUSES), 'booked, completed, cancelled or no_show.'),
   ],
 };
 

@@ -1,12 +1,10 @@
 // The warehouse columns a contract's rows land in. PHI columns are replaced by
 // what may be kept of them (see PhiTreatment); every other column keeps its
 // name and takes its parsed type.
+import { type TableColumn, tableColumn } from '../warehouse/table-column.ts';
 import type { ColumnContract, ExtractContract } from './types.ts';
 
-export interface LandingColumn {
-  name: string;
-  sqlType: string;
-  comment: string;
+export interface LandingColumn extends TableColumn {
   /** The contract column it comes from. */
   from: ColumnContract;
 }
@@ -57,12 +55,12 @@ function derivedKeyColumns(contract: ExtractContract): LandingColumn[] {
  * then the source's position in the config (a canonical inbox file is a
  * delivery named after itself).
  */
-export const LINEAGE_COLUMNS: readonly { name: string; sqlType: string; comment: string }[] = [
-  { name: 'source_name', sqlType: 'VARCHAR', comment: "The source (config `sources[].name`; 'inbox' for canonical files in the inbox itself) this row was last loaded from." },
-  { name: 'source_delivery', sqlType: 'VARCHAR', comment: 'The delivery it was last loaded from: a delivery folder, or the canonical file itself.' },
-  { name: 'source_file', sqlType: 'VARCHAR', comment: 'The raw file it was last loaded from, relative to the inbox.' },
-  { name: 'source_line', sqlType: 'INTEGER', comment: 'The physical line of that raw file where its record starts (header = line 1).' },
-  { name: 'applied_order', sqlType: 'VARCHAR', comment: 'Sort key of its delivery (delivery name, then source position): the greatest holding a key is current.' },
-  { name: 'first_loaded_at', sqlType: 'TIMESTAMPTZ', comment: 'When a row with this key was first loaded (kept when a later extract updates it).' },
-  { name: 'ingest_run_id', sqlType: 'BIGINT', comment: 'The run that last loaded this row (see runs).' },
+export const LINEAGE_COLUMNS: readonly TableColumn[] = [
+  tableColumn('source_name', 'VARCHAR', "The source (config `sources[].name`; 'inbox' for canonical files in the inbox itself) this row was last loaded from."),
+  tableColumn('source_delivery', 'VARCHAR', 'The delivery it was last loaded from: a delivery folder, or the canonical file itself.'),
+  tableColumn('source_file', 'VARCHAR', 'The raw file it was last loaded from, relative to the inbox.'),
+  tableColumn('source_line', 'INTEGER', 'The physical line of that raw file where its record starts (header = line 1).'),
+  tableColumn('applied_order', 'VARCHAR', 'Sort key of its delivery (delivery name, then source position): the greatest holding a key is current.'),
+  tableColumn('first_loaded_at', 'TIMESTAMPTZ', 'When a row with this key was first loaded (kept when a later extract updates it).'),
+  tableColumn('ingest_run_id', 'BIGINT', 'The run that last loaded this row (see runs).'),
 ];

@@ -1,6 +1,7 @@
 // How each value type of the contract is read in SQL: an expression that yields
 // the typed value (NULL when it does not parse) and the reason given when it
 // does not. `v` is always the trimmed text, NULL when empty.
+import { quotedString } from '../warehouse/sql.ts';
 import type { ValueType } from './types.ts';
 
 /**
@@ -13,7 +14,8 @@ export interface ColumnFormats {
   zone?: string | undefined;
 }
 
-export const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
+/** The old name of quotedString, for the modules not yet moved to it. */
+export { quotedString as sqlString };
 
 /**
  * The white space trimmed from both ends of a value, as an RE2 character class
@@ -70,13 +72,13 @@ export function parseSql(type: ValueType, v: string, formats: ColumnFormats = {}
     case 'date': {
       const isoDate = `CASE WHEN regexp_full_match(${v}, '\\d{4}-\\d{2}-\\d{2}') THEN try_cast(${v} AS DATE) END`;
       const date = formats.formats
-        ? coalesced(formats.formats.map((f) => (f === 'iso' ? isoDate : `CAST(try_strptime(${v}, ${sqlString(f)}) AS DATE)`)))
+        ? coalesced(formats.formats.map((f) => (f === 'iso' ? isoDate : `CAST(try_strptime(${v}, ${quotedString(f)}) AS DATE)`)))
         : isoDate;
       return type.mondayOnly ? `(CASE WHEN isodow(${date}) = 1 THEN ${date} END)` : date;
     }
     case 'enum': {
       const fold = type.letterCase === 'upper' ? 'upper' : 'lower';
-      const values = type.values.map((x) => sqlString(fold === 'upper' ? x.toUpperCase() : x.toLowerCase())).join(', ');
+      const values = type.values.map((x) => quotedString(fold === 'upper' ? x.toUpperCase() : x.toLowerCase())).join(', ');
       return `(CASE WHEN ${fold}(${v}) IN (${values}) THEN ${fold}(${v}) END)`;
     }
     case 'npi':
@@ -98,7 +100,7 @@ const coalesced = (exprs: string[]) => (exprs.length === 1 ? exprs[0]! : `coales
 
 function parseTimestampSql(v: string, { formats, zone }: ColumnFormats): string {
   // A wall-clock time is the practice's (with its gap and fall-back rules) or the column's zone's.
-  const wallClock = (ts: string) => (zone === undefined ? `refloop_local_instant(${ts})` : `timezone(${sqlString(zone)}, ${ts})`);
+  const wallClock = (ts: string) => (zone === undefined ? `refloop_local_instant(${ts})` : `timezone(${quotedString(zone)}, ${ts})`);
   const iso =
     zone === undefined
       ? `refloop_parse_timestamp(${v})`
@@ -109,12 +111,12 @@ function parseTimestampSql(v: string, { formats, zone }: ColumnFormats): string 
   return coalesced(
     formats.map((format) => {
       if (format === 'iso') return iso;
-      const parsed = `try_strptime(${v}, ${sqlString(format)})`;
+      const parsed = `try_strptime(${v}, ${quotedString(format)})`;
       if (/%Z/.test(format)) return `CAST(${parsed} AS TIMESTAMPTZ)`;
       if (!/%z/.test(format)) return wallClock(parsed);
       // strptime's %z takes any two-digit hours and minutes (+99:99 moves the
       // time by four days): the offset as written must be one that exists.
-      const offset = `regexp_extract(${v}, ${sqlString(offsetFinder(format))}, 1)`;
+      const offset = `regexp_extract(${v}, ${quotedString(offsetFinder(format))}, 1)`;
       return `(CASE WHEN regexp_full_match(${offset}, '${STRPTIME_OFFSET}') THEN CAST(${parsed} AS TIMESTAMPTZ) END)`;
     }),
   );
@@ -186,7 +188,7 @@ export function parseFailureReason(type: ValueType, { formats }: ColumnFormats =
  * reaches the warehouse's WAL during a load.
  */
 export function sessionMacrosSql(timezone: string): string {
-  const tz = sqlString(timezone);
+  const tz = quotedString(timezone);
   return `
 -- Local dates on which the zone's UTC offset changes, with their neighbours
 -- (a change at midnight makes the day before ambiguous): 1970–2100. A day

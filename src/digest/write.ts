@@ -5,9 +5,9 @@
 // shows the same numbers as the site published with them.
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sqlString } from '../contracts/value-sql.ts';
 import { renderPdf } from '../render/pdf.ts';
 import { openSnapshots, type Query } from '../site/loader.ts';
+import { quotedString } from '../warehouse/sql.ts';
 import { digestHtml } from './html.ts';
 import { readDigest, weeksCovered } from './read.ts';
 import { addDays, lastCompleteWeek } from './week.ts';
@@ -70,7 +70,7 @@ export async function writeDigest(options: DigestOptions): Promise<WrittenDigest
 
 /** The local date of --as-of, or of the moment the published numbers are for. */
 async function asOfDate(query: Query, asOf: string | undefined): Promise<string> {
-  const sql = asOf === undefined ? "SELECT strftime(as_of, '%Y-%m-%d') AS d FROM config_params" : `SELECT strftime(CAST(${sqlString(asOf)} AS TIMESTAMPTZ), '%Y-%m-%d') AS d`;
+  const sql = asOf === undefined ? "SELECT strftime(as_of, '%Y-%m-%d') AS d FROM config_params" : `SELECT strftime(CAST(${quotedString(asOf)} AS TIMESTAMPTZ), '%Y-%m-%d') AS d`;
   const [row] = await query<{ d: string | null }>(sql).catch(() => {
     throw new Error(`--as-of must be a date or timestamp (YYYY-MM-DD or YYYY-MM-DD HH:MM), not ${asOf}`);
   });

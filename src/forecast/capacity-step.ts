@@ -3,21 +3,19 @@
 // (forecast × conversion × show rate) and set against the capacity extract's
 // slots, with the forecast's own backtest beside it. Runs after the SQL
 // models, in the transform's transaction (or, alone, in one of its own).
-import { sqlString } from '../contracts/value-sql.ts';
 import { type TableSpec, tableSql } from '../warehouse/schema.ts';
-import { withTransaction } from '../warehouse/sql.ts';
+import { quotedString, withTransaction } from '../warehouse/sql.ts';
+import { tableColumn } from '../warehouse/table-column.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import { backtest, forecast, intervals } from './weekly.ts';
 
 export const HORIZON = 12;
 const BACKTEST_ORIGINS = 26;
 
-const col = (name: string, sqlType: string, comment: string) => ({ name, sqlType, comment });
-
 /** Every row carries the as_of and the run that built it, like the SQL marts. */
 const STAMP = [
-  col('as_of', 'TIMESTAMPTZ', 'The moment the numbers are for (config_params.as_of).'),
-  col('run_id', 'BIGINT', 'The run that built the row (runs.run_id).'),
+  tableColumn('as_of', 'TIMESTAMPTZ', 'The moment the numbers are for (config_params.as_of).'),
+  tableColumn('run_id', 'BIGINT', 'The run that built the row (runs.run_id).'),
 ];
 /** The stamp's values, read from config_params where each row is inserted. */
 const STAMP_SQL = '(SELECT as_of FROM config_params), (SELECT run_id FROM config_params)';
@@ -27,23 +25,23 @@ const TABLES: TableSpec[] = [
     name: 'capacity_forecast',
     comment: 'Grain: one row per (service_line, week_start) for the next 12 weeks: forecast referrals with 80%/95% intervals, expected new-patient visits and slots.',
     columns: [
-      col('service_line', 'VARCHAR', 'Configured service line.'),
-      col('week_start', 'DATE', 'The week (its Monday, local); the first is the week of as_of.'),
-      col('horizon', 'INTEGER', 'Weeks ahead (1 = the week of as_of).'),
-      col('model', 'VARCHAR', "seasonal (trend and yearly seasonality, with a year of history) or 'recent level' (less history)."),
-      col('forecast_referrals', 'DOUBLE', 'Expected referrals received that week.'),
-      col('lo80', 'DOUBLE', 'Lower end of the 80% interval of referrals.'),
-      col('hi80', 'DOUBLE', 'Upper end of the 80% interval of referrals.'),
-      col('lo95', 'DOUBLE', 'Lower end of the 95% interval of referrals.'),
-      col('hi95', 'DOUBLE', 'Upper end of the 95% interval of referrals.'),
-      col('conversion', 'DOUBLE', "Share of the line's referrals that get an appointment booked (int_capacity_rates: referrals received forecast.rates_from_days to forecast.rates_to_days before as_of, by default 365 to 90)."),
-      col('show_rate', 'DOUBLE', 'Share of first appointments (not cancelled, started by as_of) that were attended.'),
-      col('expected_new_patients', 'DOUBLE', 'forecast_referrals × conversion × show_rate: new-patient visits to expect.'),
-      col('expected_new_patients_hi80', 'DOUBLE', "The same at the 80% interval's upper end."),
-      col('slots', 'INTEGER', 'New-patient slots in the capacity extract; null when the extract has none for that week.'),
-      col('shortfall', 'DOUBLE', 'expected_new_patients − slots when positive, else 0; null without slots.'),
-      col('is_short', 'BOOLEAN', 'Expected new-patient visits exceed the slots.'),
-      col('is_at_risk', 'BOOLEAN', "Short at the 80% interval's upper end (a busy week would not fit)."),
+      tableColumn('service_line', 'VARCHAR', 'Configured service line.'),
+      tableColumn('week_start', 'DATE', 'The week (its Monday, local); the first is the week of as_of.'),
+      tableColumn('horizon', 'INTEGER', 'Weeks ahead (1 = the week of as_of).'),
+      tableColumn('model', 'VARCHAR', "seasonal (trend and yearly seasonality, with a year of history) or 'recent level' (less history)."),
+      tableColumn('forecast_referrals', 'DOUBLE', 'Expected referrals received that week.'),
+      tableColumn('lo80', 'DOUBLE', 'Lower end of the 80% interval of referrals.'),
+      tableColumn('hi80', 'DOUBLE', 'Upper end of the 80% interval of referrals.'),
+      tableColumn('lo95', 'DOUBLE', 'Lower end of the 95% interval of referrals.'),
+      tableColumn('hi95', 'DOUBLE', 'Upper end of the 95% interval of referrals.'),
+      tableColumn('conversion', 'DOUBLE', "Share of the line's referrals that get an appointment booked (int_capacity_rates: referrals received forecast.rates_from_days to forecast.rates_to_days before as_of, by default 365 to 90)."),
+      tableColumn('show_rate', 'DOUBLE', 'Share of first appointments (not cancelled, started by as_of) that were attended.'),
+      tableColumn('expected_new_patients', 'DOUBLE', 'forecast_referrals × conversion × show_rate: new-patient visits to expect.'),
+      tableColumn('expected_new_patients_hi80', 'DOUBLE', "The same at the 80% interval's upper end."),
+      tableColumn('slots', 'INTEGER', 'New-patient slots in the capacity extract; null when the extract has none for that week.'),
+      tableColumn('shortfall', 'DOUBLE', 'expected_new_patients − slots when positive, else 0; null without slots.'),
+      tableColumn('is_short', 'BOOLEAN', 'Expected new-patient visits exceed the slots.'),
+      tableColumn('is_at_risk', 'BOOLEAN', "Short at the 80% interval's upper end (a busy week would not fit)."),
       ...STAMP,
     ],
   },
@@ -51,15 +49,15 @@ const TABLES: TableSpec[] = [
     name: 'forecast_backtest',
     comment: "Grain: one row per service line: the forecast's rolling-origin backtest (12 weeks ahead from each of the last 26 weeks that allow it).",
     columns: [
-      col('service_line', 'VARCHAR', 'Configured service line.'),
-      col('model', 'VARCHAR', 'The model used for this line.'),
-      col('weeks_of_history', 'INTEGER', 'Complete weeks of history.'),
-      col('origins', 'INTEGER', 'Forecast origins in the backtest.'),
-      col('mae', 'DOUBLE', 'Mean absolute error of the model, referrals per week.'),
-      col('seasonal_naive_mae', 'DOUBLE', 'Mean absolute error of seasonal naive (same week last year) on the same origins.'),
-      col('mase', 'DOUBLE', 'Model MAE / in-sample seasonal-naive MAE: below 1 beats seasonal naive.'),
-      col('seasonal_naive_mase', 'DOUBLE', 'The same scale applied to seasonal naive on the backtest.'),
-      col('dispersion', 'DOUBLE', 'Mean squared error / forecast: how much wider than Poisson the intervals are.'),
+      tableColumn('service_line', 'VARCHAR', 'Configured service line.'),
+      tableColumn('model', 'VARCHAR', 'The model used for this line.'),
+      tableColumn('weeks_of_history', 'INTEGER', 'Complete weeks of history.'),
+      tableColumn('origins', 'INTEGER', 'Forecast origins in the backtest.'),
+      tableColumn('mae', 'DOUBLE', 'Mean absolute error of the model, referrals per week.'),
+      tableColumn('seasonal_naive_mae', 'DOUBLE', 'Mean absolute error of seasonal naive (same week last year) on the same origins.'),
+      tableColumn('mase', 'DOUBLE', 'Model MAE / in-sample seasonal-naive MAE: below 1 beats seasonal naive.'),
+      tableColumn('seasonal_naive_mase', 'DOUBLE', 'The same scale applied to seasonal naive on the backtest.'),
+      tableColumn('dispersion', 'DOUBLE', 'Mean squared error / forecast: how much wider than Poisson the intervals are.'),
       ...STAMP,
     ],
   },
@@ -76,7 +74,7 @@ export function buildCapacityForecast(warehouse: Warehouse): Promise<boolean> {
 /** The same inside a transaction the caller has open: nothing here commits. */
 export async function buildCapacityForecastInTransaction(warehouse: Warehouse): Promise<boolean> {
   const present = await warehouse.query<{ n: number }>(
-    `SELECT count(*)::INTEGER AS n FROM (SELECT table_name FROM duckdb_tables() UNION SELECT view_name FROM duckdb_views()) WHERE table_name IN (${INPUTS.map(sqlString).join(', ')})`,
+    `SELECT count(*)::INTEGER AS n FROM (SELECT table_name FROM duckdb_tables() UNION SELECT view_name FROM duckdb_views()) WHERE table_name IN (${INPUTS.map(quotedString).join(', ')})`,
   );
   if ((present[0]?.n ?? 0) < INPUTS.length) return false;
   const series = await warehouse.query<{ service_line: string; weeks: number[]; last_week: string }>(
@@ -108,11 +106,11 @@ export async function buildCapacityForecastInTransaction(warehouse: Warehouse): 
       const slot = slots.find((s) => s.service_line === line.service_line && s.week_start === week)?.slots;
       const has = slot !== undefined;
       forecastRows.push(
-        `(${sqlString(line.service_line)}, DATE ${sqlString(week)}, ${i + 1}, ${sqlString(result.model)}, ${value}, ${band.lo80}, ${band.hi80}, ${band.lo95}, ${band.hi95}, ${conversion}, ${show}, ${expected}, ${expectedHigh}, ${has ? slot : 'NULL'}, ${has ? Math.max(0, expected - slot) : 'NULL'}, ${has ? expected > slot : 'NULL'}, ${has ? expectedHigh > slot : 'NULL'}, ${STAMP_SQL})`,
+        `(${quotedString(line.service_line)}, DATE ${quotedString(week)}, ${i + 1}, ${quotedString(result.model)}, ${value}, ${band.lo80}, ${band.hi80}, ${band.lo95}, ${band.hi95}, ${conversion}, ${show}, ${expected}, ${expectedHigh}, ${has ? slot : 'NULL'}, ${has ? Math.max(0, expected - slot) : 'NULL'}, ${has ? expected > slot : 'NULL'}, ${has ? expectedHigh > slot : 'NULL'}, ${STAMP_SQL})`,
       );
     });
     backtestRows.push(
-      `(${sqlString(line.service_line)}, ${sqlString(result.model)}, ${history.length}, ${test?.origins ?? 0}, ${num(test?.mae)}, ${num(test?.seasonalNaiveMae)}, ${num(test?.mase)}, ${num(test?.seasonalNaiveMase)}, ${dispersion}, ${STAMP_SQL})`,
+      `(${quotedString(line.service_line)}, ${quotedString(result.model)}, ${history.length}, ${test?.origins ?? 0}, ${num(test?.mae)}, ${num(test?.seasonalNaiveMae)}, ${num(test?.mase)}, ${num(test?.seasonalNaiveMase)}, ${dispersion}, ${STAMP_SQL})`,
     );
   }
   const rowsOf: Record<string, string[]> = { capacity_forecast: forecastRows, forecast_backtest: backtestRows };

@@ -5,9 +5,7 @@
 // - seasonal factor of a week: last year's same week divided by the mean of
 //   the year centred on it (so a season-long surge is seasonal, not level,
 //   and holiday weeks keep their dip), shrunk halfway toward 1 because a
-//   single year's week is noisy. (A ratio to a local 9-week mean was tried
-//   first: it cannot see a surge that lasts a season, which then leaked into
-//   the level; orthopedics' winter surge in the demo gave MASE 1.10.)
+//   single year's week is noisy;
 // - level: the mean of the last 8 weeks with their own seasonal factors
 //   divided out;
 // - trend: the change of the last 26 weeks against the same weeks a year

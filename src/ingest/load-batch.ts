@@ -15,13 +15,12 @@
 import { chmod, rm } from 'node:fs/promises';
 import { landingColumns, LINEAGE_COLUMNS } from '../contracts/landing.ts';
 import type { ExtractContract } from '../contracts/types.ts';
-import { sqlString } from '../contracts/value-sql.ts';
+import { quotedIdentifier, quotedString, withTransaction } from '../warehouse/sql.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import type { FileOutcome, ReadyFile } from './prepare-file.ts';
 import { type ContractReject, type QuarantineRow, quarantinedRecords, readerRejects, readerRejectsByPath } from './quarantine.ts';
 import type { StagingInstance } from './staging-instance.ts';
 import { LOADABLE, REJECTS_SCAN_TABLE, REJECTS_TABLE, stagedColumn, stagingSql } from './staging-sql.ts';
-import { withTransaction } from '../warehouse/sql.ts';
 
 /** Raw rows of a delivery that some loaded canonical row came from (see recordLoadedOrigins). */
 export const LOADED_ORIGINS = 'temp.delivery_loaded_origins';
@@ -108,7 +107,7 @@ export async function loadBatch(
     const land = async () => {
       await warehouse.run(upsertSql(contract, repeats, await isEmpty(warehouse, contract), runId, landing!, lineMaps.length > 0));
       await warehouse.run(
-        `INSERT INTO quarantine SELECT file, line, column_name, value, reason, ${sqlString(contract.kind)}, ${runId} FROM quarantine_batch ORDER BY file, line`,
+        `INSERT INTO quarantine SELECT file, line, column_name, value, reason, ${quotedString(contract.kind)}, ${runId} FROM quarantine_batch ORDER BY file, line`,
       );
       if (issues.length) await warehouse.run(loadIssuesSql(contract, issues, runId));
       if (files.some((f) => f.internal)) await recordLoadedOrigins(warehouse, landing!);
@@ -196,7 +195,7 @@ async function stageLineMaps(warehouse: Warehouse, maps: { ready: ReadyFile; acc
 /** The raw rows (file, line) of a delivery that gave at least one loaded canonical row (the landing file holds only loaded rows). */
 async function recordLoadedOrigins(warehouse: Warehouse, landing: string): Promise<void> {
   await warehouse.run(`CREATE TEMP TABLE IF NOT EXISTS delivery_loaded_origins (origin_file VARCHAR, origin_line INTEGER)`);
-  await warehouse.run(`INSERT INTO ${LOADED_ORIGINS} SELECT DISTINCT origin_file, origin_line FROM read_parquet(${sqlString(landing)}) WHERE origin_file IS NOT NULL`);
+  await warehouse.run(`INSERT INTO ${LOADED_ORIGINS} SELECT DISTINCT origin_file, origin_line FROM read_parquet(${quotedString(landing)}) WHERE origin_file IS NOT NULL`);
 }
 
 /**
@@ -218,7 +217,7 @@ async function extendPseudonyms(staging: Sql, contract: ExtractContract): Promis
   await staging.run(`
     INSERT INTO ${PSEUDONYMS}
     SELECT patient_id, refloop_pseudonym(patient_id) FROM (
-      SELECT DISTINCT "${column.name}" AS patient_id FROM staged WHERE ${LOADABLE} AND "${column.name}" IS NOT NULL
+      SELECT DISTINCT ${quotedIdentifier(column.name)} AS patient_id FROM staged WHERE ${LOADABLE} AND ${quotedIdentifier(column.name)} IS NOT NULL
     ) AS batch
     WHERE NOT EXISTS (SELECT 1 FROM ${PSEUDONYMS} AS seen WHERE seen.patient_id = batch.patient_id)`);
 }
@@ -231,7 +230,7 @@ async function extendPseudonyms(staging: Sql, contract: ExtractContract): Promis
  * the two can never disagree.
  */
 async function stageBatchFiles(staging: Sql, warehouse: Sql, files: readonly ReadyFile[]): Promise<void> {
-  const lineage = (f: ReadyFile) => [f.readPath, f.file, f.lineage.source, f.lineage.delivery, f.lineage.appliedOrder].map(sqlString);
+  const lineage = (f: ReadyFile) => [f.readPath, f.file, f.lineage.source, f.lineage.delivery, f.lineage.appliedOrder].map(quotedString);
   await staging.run(
     `CREATE OR REPLACE TEMP TABLE batch_files AS
      SELECT read_path, file, source_name, source_delivery, applied_order, hash(read_path) AS file_id
@@ -243,7 +242,7 @@ async function stageBatchFiles(staging: Sql, warehouse: Sql, files: readonly Rea
   await warehouse.run(
     `CREATE OR REPLACE TEMP TABLE batch_files AS
      SELECT read_path, file, source_name, source_delivery, applied_order, CAST(file_id AS UBIGINT) AS file_id
-     FROM (VALUES ${files.map((f) => `(${[...lineage(f), sqlString(idOf.get(f.readPath)!)].join(', ')})`).join(', ')})
+     FROM (VALUES ${files.map((f) => `(${[...lineage(f), quotedString(idOf.get(f.readPath)!)].join(', ')})`).join(', ')})
        AS t(read_path, file, source_name, source_delivery, applied_order, file_id)`,
   );
 }
@@ -276,7 +275,7 @@ async function stagedExtents(staging: Sql): Promise<Map<string, Extent>> {
 }
 
 async function contractRejectsByPath(staging: Sql, extents: Map<string, Extent>): Promise<Map<string, ContractReject[]>> {
-  const interleaved = [...extents].filter(([, extent]) => !extent.contiguous).map(([path]) => `hash(${sqlString(path)})`);
+  const interleaved = [...extents].filter(([, extent]) => !extent.contiguous).map(([path]) => `hash(${quotedString(path)})`);
   // Counting a row's place in its file costs a sort, so only the interleaved files pay it.
   const position = interleaved.length
     ? `CASE WHEN file_id IN (${interleaved.join(', ')}) THEN row_number() OVER (PARTITION BY file_id ORDER BY rowid) - 1 END`
@@ -321,7 +320,7 @@ async function contractRejectsByPath(staging: Sql, extents: Map<string, Extent>)
  * The same key in two files of a batch is not a conflict: the later file wins.
  */
 async function markConflictingDuplicates(staging: Sql, contract: ExtractContract): Promise<KeyRepeats> {
-  const keys = contract.key.map((k) => `"${k}"`);
+  const keys = contract.key.map(quotedIdentifier);
   // Most batches repeat no key: distinct key hashes settle that cheaply (a
   // hash collision can only make a repeat seem to exist, never hide one).
   const [hashes] = await staging.query<{ n: number; distinct_hashes: number }>(
@@ -342,14 +341,14 @@ async function markConflictingDuplicates(staging: Sql, contract: ExtractContract
   );
   const repeats: KeyRepeats = !Number(counts?.repeated) ? 'none' : !Number(counts?.across) ? 'within_files' : 'across_files';
   if (!Number(counts?.maybe_within)) return repeats;
-  const row = `{${landingColumns(contract).map((c) => `'${c.name}': staged."${stagedColumn(c)}"`).join(', ')}}`;
+  const row = `{${landingColumns(contract).map((c) => `${quotedString(c.name)}: staged.${quotedIdentifier(stagedColumn(c))}`).join(', ')}}`;
   const shownKey = `concat_ws(' / ', ${keys.map((k) => `CAST(staged.${k} AS VARCHAR)`).join(', ')})`;
   const sameKey = (other: string) => keys.map((k) => `staged.${k} = ${other}.${k}`).join(' AND ');
   // Only the rows of repeated keys are compared.
   await staging.run(`
     UPDATE staged SET
-      quarantine_column = ${sqlString(contract.key.join(', '))},
-      quarantine_reason = ${sqlString(`has a ${contract.key.join(', ')} that appears more than once in this file with different values`)},
+      quarantine_column = ${quotedString(contract.key.join(', '))},
+      quarantine_reason = ${quotedString(`has a ${contract.key.join(', ')} that appears more than once in this file with different values`)},
       quarantine_value = ${shownKey}
     FROM (
       SELECT staged.file_id, ${keys.map((k) => `staged.${k}`).join(', ')}
@@ -365,7 +364,7 @@ async function markConflictingDuplicates(staging: Sql, contract: ExtractContract
 type KeyRepeats = 'none' | 'within_files' | 'across_files';
 
 async function isEmpty(warehouse: Warehouse, contract: ExtractContract): Promise<boolean> {
-  const rows = await warehouse.query(`SELECT 1 FROM "${contract.table}" LIMIT 1`);
+  const rows = await warehouse.query(`SELECT 1 FROM ${quotedIdentifier(contract.table)} LIMIT 1`);
   return rows.length === 0;
 }
 
@@ -393,21 +392,20 @@ async function stageQuarantine(warehouse: Warehouse, files: readonly ReadyFile[]
  * `staged` with the pseudonym in place of the MRN, each with its file and its
  * position among the file's accepted records. Written by the staging instance
  * into its private folder, readable by this user only. Uncompressed: the file
- * lives for one batch in the page cache, and compressing it cost more than
- * it saved (1.5M events: 2.0 s to write and 2.0 s to read with Snappy, 1.6 s
- * and 1.0 s without).
+ * lives for one batch in the page cache, and compressing it costs more time
+ * than it saves.
  */
 async function writeLandingRows(staging: Sql, contract: ExtractContract, extents: Map<string, Extent>, path: string): Promise<void> {
   const pseudonymized = landingColumns(contract).find((c) => c.from.phi === 'pseudonymize');
-  const landed = landingColumns(contract).map((c) => (c.from.phi === 'pseudonymize' ? `${PSEUDONYMS}.patient_key AS "${c.name}"` : `staged."${c.name}"`));
+  const landed = landingColumns(contract).map((c) => (c.from.phi === 'pseudonymize' ? `${PSEUDONYMS}.patient_key AS ${quotedIdentifier(c.name)}` : `staged.${quotedIdentifier(c.name)}`));
   // Positions count every accepted record, quarantined ones too: taken before the filter.
   await staging.run(`COPY (
   WITH positioned AS (SELECT *, ${positionSql(extents)} AS position FROM staged)
   SELECT ${[...landed, 'staged.file_id', 'staged.origin_file', 'staged.origin_line', 'staged.position'].join(', ')}
   FROM positioned AS staged
-  ${pseudonymized ? `LEFT JOIN ${PSEUDONYMS} ON ${PSEUDONYMS}.patient_id = staged."${stagedColumn(pseudonymized)}"` : ''}
+  ${pseudonymized ? `LEFT JOIN ${PSEUDONYMS} ON ${PSEUDONYMS}.patient_id = staged.${quotedIdentifier(stagedColumn(pseudonymized))}` : ''}
   WHERE staged.quarantine_reason IS NULL AND staged.skip_rule IS NULL
-) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION uncompressed)`);
+) TO ${quotedString(path)} (FORMAT parquet, COMPRESSION uncompressed)`);
   await chmod(path, 0o600);
 }
 
@@ -424,11 +422,11 @@ async function writeLandingRows(staging: Sql, contract: ExtractContract, extents
  * @param lineMapped some file of the batch needs its line map joined (see hasTrivialLines); most need none.
  */
 function upsertSql(contract: ExtractContract, repeats: KeyRepeats, targetEmpty: boolean, runId: number, landing: string, lineMapped: boolean): string {
-  const table = `"${contract.table}"`;
+  const table = `${quotedIdentifier(contract.table)}`;
   const columns = [...landingColumns(contract).map((c) => c.name), ...LINEAGE_COLUMNS.map((c) => c.name)];
   const nonKey = columns.filter((c) => !contract.key.includes(c) && c !== 'first_loaded_at');
-  const landed = landingColumns(contract).map((c) => `staged."${c.name}"`);
-  const keys = contract.key.map((k) => `staged."${k}"`);
+  const landed = landingColumns(contract).map((c) => `staged.${quotedIdentifier(c.name)}`);
+  const keys = contract.key.map((k) => `staged.${quotedIdentifier(k)}`);
   const lineage = [
     'batch_files.source_name',
     'batch_files.source_delivery',
@@ -439,16 +437,16 @@ function upsertSql(contract: ExtractContract, repeats: KeyRepeats, targetEmpty: 
     `${runId} AS ingest_run_id`,
   ];
   const incoming = `SELECT ${repeats === 'within_files' ? `DISTINCT ON (${keys.join(', ')}) ` : ''}${[...landed, ...lineage].join(', ')}
-  FROM read_parquet(${sqlString(landing)}) AS staged JOIN batch_files USING (file_id)
+  FROM read_parquet(${quotedString(landing)}) AS staged JOIN batch_files USING (file_id)
   ${lineMapped ? 'LEFT JOIN temp.batch_lines ON batch_lines.file_id = staged.file_id AND batch_lines.position = staged.position' : ''}
   ${repeats === 'across_files' ? `QUALIFY row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY batch_files.applied_order DESC) = 1` : ''}`;
-  if (targetEmpty) return `INSERT INTO ${table} (${columns.map((c) => `"${c}"`).join(', ')}) ${incoming}`;
+  if (targetEmpty) return `INSERT INTO ${table} (${columns.map(quotedIdentifier).join(', ')}) ${incoming}`;
   return `MERGE INTO ${table} AS target
 USING (${incoming}) AS incoming
-ON (${contract.key.map((k) => `target."${k}" = incoming."${k}"`).join(' AND ')})
+ON (${contract.key.map((k) => `target.${quotedIdentifier(k)} = incoming.${quotedIdentifier(k)}`).join(' AND ')})
 WHEN MATCHED AND incoming.applied_order >= target.applied_order THEN UPDATE SET
-  ${nonKey.map((c) => `"${c}" = incoming."${c}"`).join(', ')}
-WHEN NOT MATCHED THEN INSERT (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map((c) => `incoming."${c}"`).join(', ')})`;
+  ${nonKey.map((c) => `${quotedIdentifier(c)} = incoming.${quotedIdentifier(c)}`).join(', ')}
+WHEN NOT MATCHED THEN INSERT (${columns.map(quotedIdentifier).join(', ')}) VALUES (${columns.map((c) => `incoming.${quotedIdentifier(c)}`).join(', ')})`;
 }
 
 /**
@@ -457,8 +455,8 @@ WHEN NOT MATCHED THEN INSERT (${columns.map((c) => `"${c}"`).join(', ')}) VALUES
  * counted (the reader may interleave small files).
  */
 function positionSql(extents: Map<string, Extent>): string {
-  const interleaved = [...extents].filter(([, e]) => !e.contiguous).map(([path]) => `hash(${sqlString(path)})`);
-  const firsts = [...extents].filter(([, e]) => e.contiguous).map(([path, e]) => `WHEN hash(${sqlString(path)}) THEN ${e.first}`);
+  const interleaved = [...extents].filter(([, e]) => !e.contiguous).map(([path]) => `hash(${quotedString(path)})`);
+  const firsts = [...extents].filter(([, e]) => e.contiguous).map(([path, e]) => `WHEN hash(${quotedString(path)}) THEN ${e.first}`);
   const contiguous = firsts.length ? `rowid - (CASE file_id ${firsts.join(' ')} END)` : 'NULL';
   if (interleaved.length === 0) return `(${contiguous})`;
   return `(CASE WHEN file_id IN (${interleaved.join(', ')}) THEN row_number() OVER (PARTITION BY file_id ORDER BY rowid) - 1 ELSE ${contiguous} END)`;
@@ -476,8 +474,8 @@ async function loadIssues(staging: Sql, contract: ExtractContract): Promise<Load
   const optional = contract.columns.filter((c) => !c.required);
   if (optional.length === 0) return [];
   const perColumn = optional.map(
-    (c) => `SELECT file_id, origin_file, '${c.name}' AS column_name, "${c.name}__problem" AS reason FROM staged
-      WHERE ${LOADABLE} AND "${c.name}__problem" IS NOT NULL`,
+    (c) => `SELECT file_id, origin_file, ${quotedString(c.name)} AS column_name, ${quotedIdentifier(`${c.name}__problem`)} AS reason FROM staged
+      WHERE ${LOADABLE} AND ${quotedIdentifier(`${c.name}__problem`)} IS NOT NULL`,
   );
   return staging.query<LoadIssue>(`SELECT coalesce(origin_file, batch_files.file) AS file, column_name, reason, count(*)::BIGINT AS rows
 FROM (${perColumn.join('\nUNION ALL\n')}) AS issues JOIN batch_files USING (file_id)
@@ -485,7 +483,7 @@ GROUP BY ALL`);
 }
 
 function loadIssuesSql(contract: ExtractContract, issues: readonly LoadIssue[], runId: number): string {
-  const rows = issues.map((i) => `(${[sqlString(i.file), sqlString(contract.kind), sqlString(i.column_name), sqlString(i.reason), Number(i.rows), runId].join(', ')})`);
+  const rows = issues.map((i) => `(${[quotedString(i.file), quotedString(contract.kind), quotedString(i.column_name), quotedString(i.reason), Number(i.rows), runId].join(', ')})`);
   return `INSERT INTO load_issues VALUES ${rows.join(', ')}`;
 }
 
@@ -493,9 +491,9 @@ function ingestedFilesSql(files: readonly { ready: ReadyFile; outcome: FileOutco
   const rows = files.map(({ ready: f, outcome }) => {
     const loaded = outcome as Extract<FileOutcome, { status: 'loaded' }>;
     return `(${[
-      sqlString(f.file),
-      sqlString(f.sha256),
-      sqlString(f.contract.kind),
+      quotedString(f.file),
+      quotedString(f.sha256),
+      quotedString(f.contract.kind),
       loaded.rowsRead,
       loaded.rowsLoaded,
       loaded.rowsQuarantined,
@@ -505,8 +503,8 @@ function ingestedFilesSql(files: readonly { ready: ReadyFile; outcome: FileOutco
       f.sizeBytes,
       runId,
       f.modifiedMs,
-      sqlString(f.lineage.source),
-      sqlString(f.lineage.delivery),
+      quotedString(f.lineage.source),
+      quotedString(f.lineage.delivery),
     ].join(', ')})`;
   });
   return `INSERT INTO ingested_files BY NAME
@@ -517,7 +515,7 @@ SELECT * FROM (VALUES ${rows.join(',\n  ')})
 /** Rows skipped by a named rule (a feed's filter), per file and rule. */
 function skippedRowsSql(files: readonly { ready: ReadyFile; outcome: FileOutcome }[], runId: number): string {
   const rows = files.flatMap(({ ready, outcome }) =>
-    outcome.status === 'loaded' ? [...outcome.skippedByRule].map(([rule, n]) => `(${sqlString(ready.file)}, ${sqlString(ready.contract.kind)}, ${sqlString(rule)}, ${n}, ${runId})`) : [],
+    outcome.status === 'loaded' ? [...outcome.skippedByRule].map(([rule, n]) => `(${quotedString(ready.file)}, ${quotedString(ready.contract.kind)}, ${quotedString(rule)}, ${n}, ${runId})`) : [],
   );
   if (rows.length === 0) return 'SELECT 1';
   return `INSERT INTO skipped_rows BY NAME SELECT * FROM (VALUES ${rows.join(', ')}) AS t(file, kind, rule, rows, run_id)`;

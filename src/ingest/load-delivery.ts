@@ -8,13 +8,13 @@
 // no patient in it, is read by the warehouse's DuckDB.
 import { createHash } from 'node:crypto';
 import type { RefloopConfig } from '../config/schema.ts';
-import { sqlString } from '../contracts/value-sql.ts';
 import { adapterContext } from '../sources/context.ts';
 import { CanonicalEmitter, type RawFileTally } from '../sources/emitter.ts';
 import { hashFiles } from '../sources/hash-files.ts';
 import { serviceLineAliases } from '../sources/service-lines.ts';
-import { withTransaction } from '../warehouse/sql.ts';
+import { quotedString, withTransaction } from '../warehouse/sql.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
+import { appliedOrder } from './applied-order.ts';
 import type { DeliveryUnit } from './discover.ts';
 import { LOADED_ORIGINS, loadBatch } from './load-batch.ts';
 import { adapterOutputRequest, type FileOutcome, KnownFiles, prepareFile, type ReadyFile } from './prepare-file.ts';
@@ -33,8 +33,6 @@ export interface RawOutcome {
   rowsSkipped: number;
   rowsQuarantined: number;
 }
-
-import { appliedOrder } from './applied-order.ts';
 
 /** Hash of every file's name and bytes, in name order: the delivery's identity. */
 export async function deliveryHash(unit: DeliveryUnit): Promise<{ sha256: string; files: Map<string, string> }> {
@@ -183,15 +181,15 @@ async function recordDelivery(
   canonicalRows: number,
   runId: number,
 ): Promise<void> {
-  const source = sqlString(unit.source.name);
-  const delivery = sqlString(unit.delivery.name);
-  const adapter = sqlString(unit.adapter.name);
+  const source = quotedString(unit.source.name);
+  const delivery = quotedString(unit.delivery.name);
+  const adapter = quotedString(unit.adapter.name);
   const sizes = new Map(unit.delivery.files.map((f) => [f.name, f.sizeBytes]));
   const files = outcomes.map(
     (o) =>
       `(${[
-        sqlString(emitter.rawName(o.file)),
-        sqlString(hashes.files.get(o.file) ?? ''),
+        quotedString(emitter.rawName(o.file)),
+        quotedString(hashes.files.get(o.file) ?? ''),
         adapter,
         o.rowsRead,
         o.rowsLoaded,
@@ -204,7 +202,7 @@ async function recordDelivery(
         'NULL',
         source,
         delivery,
-        sqlString(hashes.sha256),
+        quotedString(hashes.sha256),
       ].join(', ')})`,
   );
   if (files.length) {
@@ -212,19 +210,19 @@ async function recordDelivery(
       AS t(file, sha256, kind, rows_read, rows_loaded, rows_quarantined, rows_skipped, rows_emitted, ingested_at, size_bytes, run_id, modified_ms, source, delivery, delivery_sha256)`);
   }
   const tallies = [...emitter.tallies.values()];
-  const skipped = tallies.flatMap((t) => [...t.skipped].map(([rule, n]) => `(${sqlString(emitter.rawName(t.file))}, ${adapter}, ${sqlString(rule)}, ${n}, ${runId})`));
+  const skipped = tallies.flatMap((t) => [...t.skipped].map(([rule, n]) => `(${quotedString(emitter.rawName(t.file))}, ${adapter}, ${quotedString(rule)}, ${n}, ${runId})`));
   if (skipped.length) await warehouse.run(`INSERT INTO skipped_rows BY NAME SELECT * FROM (VALUES ${skipped.join(', ')}) AS t(file, kind, rule, rows, run_id)`);
   const quarantined = tallies.flatMap((t) =>
-    t.quarantined.map((q) => `(${sqlString(emitter.rawName(t.file))}, ${q.line}, ${q.column === null ? 'NULL' : sqlString(q.column)}, NULL, ${sqlString(q.reason)}, ${adapter}, ${runId})`),
+    t.quarantined.map((q) => `(${quotedString(emitter.rawName(t.file))}, ${q.line}, ${q.column === null ? 'NULL' : quotedString(q.column)}, NULL, ${quotedString(q.reason)}, ${adapter}, ${runId})`),
   );
   if (quarantined.length) await warehouse.run(`INSERT INTO quarantine VALUES ${quarantined.join(', ')}`);
   const issues = tallies.flatMap((t) =>
-    [...t.issues.values()].map((i) => `(${sqlString(emitter.rawName(t.file))}, ${adapter}, ${sqlString(i.column)}, ${sqlString(i.reason)}, ${i.rows}, ${runId})`),
+    [...t.issues.values()].map((i) => `(${quotedString(emitter.rawName(t.file))}, ${adapter}, ${quotedString(i.column)}, ${quotedString(i.reason)}, ${i.rows}, ${runId})`),
   );
   if (issues.length) await warehouse.run(`INSERT INTO load_issues VALUES ${issues.join(', ')}`);
   const total = (pick: (o: RawOutcome) => number) => outcomes.reduce((n, o) => n + pick(o), 0);
   await warehouse.run(
-    `INSERT INTO deliveries BY NAME SELECT ${source} AS source, ${adapter} AS adapter, ${delivery} AS delivery, ${sqlString(hashes.sha256)} AS sha256,
+    `INSERT INTO deliveries BY NAME SELECT ${source} AS source, ${adapter} AS adapter, ${delivery} AS delivery, ${quotedString(hashes.sha256)} AS sha256,
        ${outcomes.length} AS files, ${total((o) => o.rowsRead)} AS rows_read, ${total((o) => o.rowsLoaded)} AS rows_loaded,
        ${total((o) => o.rowsSkipped)} AS rows_skipped, ${total((o) => o.rowsQuarantined)} AS rows_quarantined, ${canonicalRows} AS canonical_rows,
        now() AS ingested_at, ${runId} AS run_id`,

@@ -5,7 +5,7 @@
 // it. The same content under the same name again is a re-run, not an
 // arrival, and records nothing.
 import { CONTRACTS } from '../contracts/extracts.ts';
-import { sqlString } from '../contracts/value-sql.ts';
+import { quotedIdentifier, quotedString } from '../warehouse/sql.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import type { DeliveryUnit, InboxFile } from './discover.ts';
 
@@ -25,7 +25,7 @@ export async function recordFileRedeliveries(warehouse: Warehouse, arrivals: Fil
   const fresh = arrivals.filter((a) => a.sameAs !== a.file.file);
   if (fresh.length === 0) return [];
   const values = fresh.map((a) =>
-    `(${[sqlString(a.file.file), sqlString(a.kind), sqlString(a.sameAs), sqlString(a.file.source.name), a.file.sizeBytes, a.file.modifiedMs].join(', ')})`,
+    `(${[quotedString(a.file.file), quotedString(a.kind), quotedString(a.sameAs), quotedString(a.file.source.name), a.file.sizeBytes, a.file.modifiedMs].join(', ')})`,
   );
   const inserted = await warehouse.query<{ file: string; kind: string }>(
     `INSERT INTO redeliveries BY NAME
@@ -46,20 +46,20 @@ export async function recordFileRedeliveries(warehouse: Warehouse, arrivals: Fil
 export async function recordDeliveryRedelivery(warehouse: Warehouse, unit: DeliveryUnit, sameAs: string, runId: number): Promise<boolean> {
   if (sameAs === `${unit.source.name}/${unit.delivery.name}`) return false;
   const [original] = await warehouse.query<{ source: string; delivery: string }>(
-    `SELECT source, delivery FROM deliveries WHERE source || '/' || delivery = ${sqlString(sameAs)} LIMIT 1`,
+    `SELECT source, delivery FROM deliveries WHERE source || '/' || delivery = ${quotedString(sameAs)} LIMIT 1`,
   );
   const landed = original
     ? CONTRACTS.map(
-        (c) => `SELECT ${sqlString(c.kind)} AS kind WHERE EXISTS (SELECT 1 FROM "${c.table}" WHERE source_name = ${sqlString(original.source)} AND source_delivery = ${sqlString(original.delivery)})`,
+        (c) => `SELECT ${quotedString(c.kind)} AS kind WHERE EXISTS (SELECT 1 FROM ${quotedIdentifier(c.table)} WHERE source_name = ${quotedString(original.source)} AND source_delivery = ${quotedString(original.delivery)})`,
       ).join(' UNION ALL ')
     : `SELECT NULL::VARCHAR AS kind WHERE false`;
   const inserted = await warehouse.query<{ file: string }>(
     `INSERT INTO redeliveries BY NAME
-     SELECT ${sqlString(unit.label)} AS file, ${sqlString(unit.adapter.name)} AS kind, ${sqlString(sameAs)} AS same_as,
+     SELECT ${quotedString(unit.label)} AS file, ${quotedString(unit.adapter.name)} AS kind, ${quotedString(sameAs)} AS same_as,
             coalesce((SELECT list(kind ORDER BY kind) FROM (${landed})), []) AS kinds,
-            ${sqlString(unit.source.name)} AS source, ${sqlString(unit.delivery.name)} AS delivery, NULL AS size_bytes, NULL AS modified_ms,
+            ${quotedString(unit.source.name)} AS source, ${quotedString(unit.delivery.name)} AS delivery, NULL AS size_bytes, NULL AS modified_ms,
             now() AS arrived_at, ${runId} AS run_id
-     WHERE NOT EXISTS (SELECT 1 FROM redeliveries r WHERE r.file = ${sqlString(unit.label)} AND r.kind = ${sqlString(unit.adapter.name)} AND r.same_as = ${sqlString(sameAs)})
+     WHERE NOT EXISTS (SELECT 1 FROM redeliveries r WHERE r.file = ${quotedString(unit.label)} AND r.kind = ${quotedString(unit.adapter.name)} AND r.same_as = ${quotedString(sameAs)})
      RETURNING file`,
   );
   return inserted.length > 0;

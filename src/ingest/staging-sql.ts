@@ -40,9 +40,9 @@ import {
   parseSql,
   plausibleSql,
   SPACE_CLASS,
-  sqlString,
 } from '../contracts/value-sql.ts';
 import { normalizeValue } from '../sources/value-map.ts';
+import { quotedIdentifier, quotedString } from '../warehouse/sql.ts';
 import type { ColumnSource, HeaderMapping, MappedFilter } from './header.ts';
 
 export const REJECTS_TABLE = 'refloop_reject_errors';
@@ -51,7 +51,6 @@ export const REJECTS_SCAN_TABLE = 'refloop_reject_scans';
 const MISSING = 'required value is missing';
 const UNMAPPED = 'is not in the value map';
 const NOT_TEXT = "holds bytes that are not text in the file's encoding";
-const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /** A staged row that is loaded: not quarantined, not skipped by a filter. */
 export const LOADABLE = '(quarantine_reason IS NULL AND skip_rule IS NULL)';
@@ -68,12 +67,12 @@ export interface ReadOptions {
 
 export function readCsvSql(paths: readonly string[], fieldCount: number, options: Pick<ReadOptions, 'delimiter' | 'gzip'>): string {
   const columns = Array.from({ length: fieldCount }, (_, i) => `'f${i}': 'VARCHAR'`).join(', ');
-  return `read_csv([${paths.map(sqlString).join(', ')}], filename = true,
+  return `read_csv([${paths.map(quotedString).join(', ')}], filename = true,
     columns = {${columns}},
-    header = true, auto_detect = false, delim = ${sqlString(options.delimiter)}, quote = '"', escape = '"',
+    header = true, auto_detect = false, delim = ${quotedString(options.delimiter)}, quote = '"', escape = '"',
     strict_mode = true, null_padding = false, encoding = 'utf-8',
     compression = ${options.gzip ? "'gzip'" : "'none'"},
-    store_rejects = true, rejects_table = '${REJECTS_TABLE}', rejects_scan = '${REJECTS_SCAN_TABLE}')`;
+    store_rejects = true, rejects_table = ${quotedString(REJECTS_TABLE)}, rejects_scan = ${quotedString(REJECTS_SCAN_TABLE)})`;
 }
 
 /**
@@ -102,10 +101,10 @@ function fieldSql(field: string, careful: boolean): string {
 
 /** A canonical column's text from its source fields or constant (see header.ts). */
 function sourceSql(source: ColumnSource, careful: boolean): string {
-  if (source.from === 'value') return `${sqlString(source.value)}::VARCHAR`;
+  if (source.from === 'value') return `${quotedString(source.value)}::VARCHAR`;
   const fields = source.positions.map((p) => fieldSql(`f${p}`, careful));
   if (fields.length === 1) return fields[0]!;
-  return source.combine === 'first' ? `coalesce(${fields.join(', ')})` : `nullif(concat_ws(${sqlString(source.separator)}, ${fields.join(', ')}), '')`;
+  return source.combine === 'first' ? `coalesce(${fields.join(', ')})` : `nullif(concat_ws(${quotedString(source.separator)}, ${fields.join(', ')}), '')`;
 }
 
 /** The text of a source, the careful way only in the records that need it. */
@@ -125,7 +124,7 @@ const comparable = (v: string) => `lower(${v})`;
 /** A filter's test on its column's text: true keeps the row. */
 function filterSql({ position, filter }: MappedFilter): string {
   const v = textSql({ from: 'fields', positions: [position], combine: 'first', separator: ' ' });
-  const list = (values: string[]) => values.map((x) => sqlString(normalizeValue(x))).join(', ');
+  const list = (values: string[]) => values.map((x) => quotedString(normalizeValue(x))).join(', ');
   if (filter.in) return `coalesce(${comparable(v)} IN (${list(filter.in)}), false)`;
   if (filter.not_in) return `(${v} IS NULL OR ${comparable(v)} NOT IN (${list(filter.not_in)}))`;
   return filter.present ? `(${v} IS NOT NULL)` : `(${v} IS NULL)`;
@@ -160,24 +159,24 @@ export function stagingSql(
   // control character, which its control column names (the cleaned layer).
   const texts = contract.columns.map((column) => {
     const mapped = header.columns.get(column.name);
-    return `${mapped ? textSql(mapped.source) : 'NULL::VARCHAR'} AS ${quoted(`${column.name}__text`)}`;
+    return `${mapped ? textSql(mapped.source) : 'NULL::VARCHAR'} AS ${quotedIdentifier(`${column.name}__text`)}`;
   });
   // The search stays inside the branch of the records that need care: the
   // optimizer hoists a condition written twice (needs_care AND search) into a
   // layer of its own, where it ran for every record.
   const cleaned = contract.columns.flatMap((column) => {
-    const text = quoted(`${column.name}__text`);
+    const text = quotedIdentifier(`${column.name}__text`);
     const freeText = isFreeText(column);
     const search = hasControlSql(text, freeText);
     return [
-      `(CASE WHEN needs_care THEN (CASE WHEN ${search} THEN NULL ELSE ${text} END) ELSE ${text} END) AS ${quoted(column.name)}`,
-      `(CASE WHEN needs_care THEN (CASE WHEN ${search} THEN ${controlReasonSql(text, freeText)} END) END) AS ${quoted(`${column.name}__control`)}`,
+      `(CASE WHEN needs_care THEN (CASE WHEN ${search} THEN NULL ELSE ${text} END) ELSE ${text} END) AS ${quotedIdentifier(column.name)}`,
+      `(CASE WHEN needs_care THEN (CASE WHEN ${search} THEN ${controlReasonSql(text, freeText)} END) END) AS ${quotedIdentifier(`${column.name}__control`)}`,
     ];
   });
   const fieldsRead = [...header.columns.values()].flatMap(({ source }) => (source.from === 'fields' ? source.positions : []));
   const needsCare = needsCareSql([...new Set([...fieldsRead, ...header.filters.map((f) => f.position)])].sort((a, b) => a - b));
   const skipRule = header.filters.length
-    ? `CASE ${header.filters.map((f) => `WHEN NOT ${filterSql(f)} THEN ${sqlString(f.name)}`).join(' ')} END`
+    ? `CASE ${header.filters.map((f) => `WHEN NOT ${filterSql(f)} THEN ${quotedString(f.name)}`).join(' ')} END`
     : 'NULL::VARCHAR';
   const origin = [
     `${header.originFile === undefined ? 'NULL::VARCHAR' : `f${header.originFile}`} AS origin_file`,
@@ -195,14 +194,14 @@ export function stagingSql(
   // the receipt timestamp seven times, 43 µs a referral).
   const derived = exprs
     .filter((e) => e.column.phi === 'age_band')
-    .map((e) => `refloop_age_years(${e.value}, refloop_local_date(${quoted('received_at__value')})) AS ${quoted(`${e.column.name}__age`)}`);
-  const landed = landingColumns(contract).map((landing) => `${landingValue(landing.name, landing.from, exprs, contract)} AS ${quoted(stagedColumn(landing))}`);
-  const problems = exprs.map((e) => `${e.problem} AS ${quoted(`${e.column.name}__problem`)}`);
+    .map((e) => `refloop_age_years(${e.value}, refloop_local_date(${quotedIdentifier('received_at__value')})) AS ${quotedIdentifier(`${e.column.name}__age`)}`);
+  const landed = landingColumns(contract).map((landing) => `${landingValue(landing.name, landing.from, exprs, contract)} AS ${quotedIdentifier(stagedColumn(landing))}`);
+  const problems = exprs.map((e) => `${e.problem} AS ${quotedIdentifier(`${e.column.name}__problem`)}`);
   const blocking = blockingChecks(contract, exprs);
   const firstBlocking = (pick: (check: BlockingCheck) => string) =>
     blocking.length === 0 ? 'NULL' : `CASE WHEN skip_rule IS NULL THEN CASE ${blocking.map((check) => `WHEN ${check.when} THEN ${pick(check)}`).join(' ')} END END`;
 
-  const excluded = [...(options.keepShown ? [] : exprs.map((e) => quoted(`${e.column.name}__shown`))), ...(contract.oneOf ? ['one_of_missing'] : [])];
+  const excluded = [...(options.keepShown ? [] : exprs.map((e) => quotedIdentifier(`${e.column.name}__shown`))), ...(contract.oneOf ? ['one_of_missing'] : [])];
 
   return `CREATE OR REPLACE TEMP TABLE staged AS
 SELECT *${excluded.length ? ` EXCLUDE (${excluded.join(', ')})` : ''},
@@ -211,7 +210,7 @@ SELECT *${excluded.length ? ` EXCLUDE (${excluded.join(', ')})` : ''},
   ${firstBlocking((c) => c.shown)} AS quarantine_value
 FROM (
   SELECT
-    ${['file_id', 'skip_rule', 'origin_file', 'origin_line', ...oneOfMissing(contract, exprs), ...landed, ...problems, ...exprs.map((e) => `${e.shown} AS ${quoted(`${e.column.name}__shown`)}`)].join(',\n    ')}
+    ${['file_id', 'skip_rule', 'origin_file', 'origin_line', ...oneOfMissing(contract, exprs), ...landed, ...problems, ...exprs.map((e) => `${e.shown} AS ${quotedIdentifier(`${e.column.name}__shown`)}`)].join(',\n    ')}
   FROM (
     SELECT checked.*${derived.length ? `, ${derived.join(', ')}` : ''}
     FROM (
@@ -251,10 +250,10 @@ interface BlockingCheck {
  * provider_id: an invalid NPI with no provider_id is quarantined on the NPI).
  */
 function blockingChecks(contract: ExtractContract, exprs: ColumnExprs[]): BlockingCheck[] {
-  const problem = (e: ColumnExprs) => quoted(`${e.column.name}__problem`);
+  const problem = (e: ColumnExprs) => quotedIdentifier(`${e.column.name}__problem`);
   const checks = exprs
     .filter((e) => e.column.required)
-    .map((e) => ({ when: `${problem(e)} IS NOT NULL`, column: sqlString(e.column.name), reason: problem(e), shown: quoted(`${e.column.name}__shown`) }));
+    .map((e) => ({ when: `${problem(e)} IS NOT NULL`, column: quotedString(e.column.name), reason: problem(e), shown: quotedIdentifier(`${e.column.name}__shown`) }));
   if (contract.oneOf) {
     const alternatives = contract.oneOf.map((name) => exprs.find((e) => e.column.name === name)!);
     const none = 'one_of_missing';
@@ -262,9 +261,9 @@ function blockingChecks(contract: ExtractContract, exprs: ColumnExprs[]): Blocki
       `CASE ${alternatives.map((e) => `WHEN ${problem(e)} IS NOT NULL THEN ${pick(e)}`).join(' ')} ELSE ${otherwise} END`;
     checks.push({
       when: none,
-      column: firstBad((e) => sqlString(e.column.name), sqlString(contract.oneOf.join(', '))),
-      reason: firstBad(problem, sqlString(`required: one of ${contract.oneOf.join(', ')} is missing`)),
-      shown: firstBad((e) => quoted(`${e.column.name}__shown`), 'NULL::VARCHAR'),
+      column: firstBad((e) => quotedString(e.column.name), quotedString(contract.oneOf.join(', '))),
+      reason: firstBad(problem, quotedString(`required: one of ${contract.oneOf.join(', ')} is missing`)),
+      shown: firstBad((e) => quotedIdentifier(`${e.column.name}__shown`), 'NULL::VARCHAR'),
     });
   }
   return checks;
@@ -285,10 +284,10 @@ function valueMapSql(v: string, spec: ColumnSpec): { mapped: string; unmapped: s
   if (!spec.values) return undefined;
   // Keys equal once normalized: the later entry wins, as in the adapters' maps (value-map.ts).
   const entries = [...new Map(Object.entries(spec.values).map(([from, to]) => [normalizeValue(from), to])).entries()];
-  const keys = entries.map(([from]) => sqlString(from));
-  const otherwise = spec.unmapped === undefined || spec.unmapped === 'keep' ? v : spec.unmapped === 'null' || spec.unmapped === 'quarantine' ? 'NULL' : sqlString(spec.unmapped);
+  const keys = entries.map(([from]) => quotedString(from));
+  const otherwise = spec.unmapped === undefined || spec.unmapped === 'keep' ? v : spec.unmapped === 'null' || spec.unmapped === 'quarantine' ? 'NULL' : quotedString(spec.unmapped);
   return {
-    mapped: `(CASE ${comparable(v)} ${entries.map(([from, to]) => `WHEN ${sqlString(from)} THEN ${sqlString(to)}`).join(' ')} ELSE ${otherwise} END)`,
+    mapped: `(CASE ${comparable(v)} ${entries.map(([from, to]) => `WHEN ${quotedString(from)} THEN ${quotedString(to)}`).join(' ')} ELSE ${otherwise} END)`,
     unmapped: `(${v} IS NOT NULL AND ${comparable(v)} NOT IN (${keys.join(', ')}))`,
   };
 }
@@ -300,7 +299,7 @@ function valueMapSql(v: string, spec: ColumnSpec): { mapped: string; unmapped: s
  */
 function serviceLineSql(v: string, lines: ReadOptions['serviceLines']): string {
   if (lines.length === 0) return v;
-  return `(CASE ${comparable(v)} ${lines.map((l) => `WHEN ${sqlString(l.value)} THEN ${sqlString(l.id)}`).join(' ')} ELSE ${v} END)`;
+  return `(CASE ${comparable(v)} ${lines.map((l) => `WHEN ${quotedString(l.value)} THEN ${quotedString(l.id)}`).join(' ')} ELSE ${v} END)`;
 }
 
 /**
@@ -311,34 +310,34 @@ function serviceLineSql(v: string, lines: ReadOptions['serviceLines']): string {
 const isFreeText = (column: ColumnContract) => column.phi === 'never_store';
 
 function columnExprs(column: ColumnContract, contract: ExtractContract, spec: ColumnSpec | undefined, feed: FeedConfig | undefined, read: ReadOptions): ColumnExprs {
-  const v = quoted(column.name);
-  const value = quoted(`${column.name}__value`);
-  const plausible = plausibleSql(column.type, quoted(`${column.name}__parsed`));
-  const parsed = plausible ? quoted(`${column.name}__parsed`) : value;
-  const control = quoted(`${column.name}__control`);
+  const v = quotedIdentifier(column.name);
+  const value = quotedIdentifier(`${column.name}__value`);
+  const plausible = plausibleSql(column.type, quotedIdentifier(`${column.name}__parsed`));
+  const parsed = plausible ? quotedIdentifier(`${column.name}__parsed`) : value;
+  const control = quotedIdentifier(`${column.name}__control`);
   const map = spec ? valueMapSql(v, spec) : undefined;
   const text = column.name === 'service_line' ? serviceLineSql(map?.mapped ?? v, read.serviceLines) : (map?.mapped ?? v);
   const formats = formatsOf(column, spec, feed);
   let parse = parseSql(column.type, text, formats);
-  let failure = sqlString(parseFailureReason(column.type, formats));
+  let failure = quotedString(parseFailureReason(column.type, formats));
   if (column.phi === 'zip3') {
     parse = `refloop_zip3(${text})`;
-    failure = sqlString('is not a ZIP code');
+    failure = quotedString('is not a ZIP code');
   }
   if (read.replacementChars) parse = `(CASE WHEN NOT contains(${v}, '\uFFFD') THEN ${parse} END)`;
   // The age at receipt is derived once per row in its own column (see stagingSql).
   const afterReceipt =
     column.phi === 'age_band' && contract.columns.some((c) => c.name === 'received_at')
-      ? `WHEN ${quoted(`${column.name}__age`)} < 0 THEN 'is after received_at'`
+      ? `WHEN ${quotedIdentifier(`${column.name}__age`)} < 0 THEN 'is after received_at'`
       : '';
   const rejectsUnmapped = map && (spec?.unmapped === 'null' || spec?.unmapped === 'quarantine');
   const problem = `(CASE ${[
     `WHEN ${control} IS NOT NULL THEN ${control}`,
-    column.required ? `WHEN ${v} IS NULL THEN ${sqlString(MISSING)}` : '',
-    read.replacementChars ? `WHEN contains(${v}, '\uFFFD') THEN ${sqlString(NOT_TEXT)}` : '',
-    rejectsUnmapped ? `WHEN ${map.unmapped} THEN ${sqlString(UNMAPPED)}` : '',
+    column.required ? `WHEN ${v} IS NULL THEN ${quotedString(MISSING)}` : '',
+    read.replacementChars ? `WHEN contains(${v}, '\uFFFD') THEN ${quotedString(NOT_TEXT)}` : '',
+    rejectsUnmapped ? `WHEN ${map.unmapped} THEN ${quotedString(UNMAPPED)}` : '',
     `WHEN ${text} IS NOT NULL AND ${parsed} IS NULL THEN ${failure}`,
-    plausible ? `WHEN ${parsed} IS NOT NULL AND ${value} IS NULL THEN ${sqlString(implausibleReason())}` : '',
+    plausible ? `WHEN ${parsed} IS NOT NULL AND ${value} IS NULL THEN ${quotedString(implausibleReason())}` : '',
     afterReceipt,
   ].join(' ')} END)`;
   return {
@@ -367,9 +366,9 @@ function landingValue(name: string, column: ColumnContract, exprs: ColumnExprs[]
   }
   const expr = exprs.find((e) => e.column === column)!;
   // Pseudonymized when it lands (load-batch.ts), once per patient rather than per row.
-  if (column.phi === 'pseudonymize') return quoted(column.name);
-  if (column.phi === 'age_band') return `refloop_age_band(${quoted(`${column.name}__age`)})`;
-  if (name.startsWith('has_invalid_')) return `(${quoted(column.name)} IS NOT NULL AND ${expr.value} IS NULL)`;
-  if (column.default !== undefined) return `coalesce(${expr.value}, ${sqlString(column.default)})`;
+  if (column.phi === 'pseudonymize') return quotedIdentifier(column.name);
+  if (column.phi === 'age_band') return `refloop_age_band(${quotedIdentifier(`${column.name}__age`)})`;
+  if (name.startsWith('has_invalid_')) return `(${quotedIdentifier(column.name)} IS NOT NULL AND ${expr.value} IS NULL)`;
+  if (column.default !== undefined) return `coalesce(${expr.value}, ${quotedString(column.default)})`;
   return expr.value;
 }

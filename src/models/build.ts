@@ -6,8 +6,7 @@
 // tables. Each column's meaning becomes a COMMENT ON COLUMN, and a mart column
 // without one fails the build. Row counts and timings go to model_runs.
 import type { RefloopConfig } from '../config/schema.ts';
-import { sqlString } from '../contracts/value-sql.ts';
-import { withTransaction } from '../warehouse/sql.ts';
+import { quotedIdentifier, quotedString, withTransaction } from '../warehouse/sql.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import { configTablesSql, CONFIG_TABLES } from './config-tables.ts';
 import { orderModels } from './graph.ts';
@@ -51,30 +50,30 @@ export async function buildModelsInTransaction(
   await warehouse.run(configTablesSql(config, asOf, runId));
   // Intermediate tables that earlier versions kept in the warehouse would stand beside the temporary ones.
   const intermediate = ordered.filter((m) => m.layer === 'intermediate');
-  if (intermediate.length) await warehouse.run(intermediate.map((m) => `DROP TABLE IF EXISTS main."${m.name}";`).join('\n'));
+  if (intermediate.length) await warehouse.run(intermediate.map((m) => `DROP TABLE IF EXISTS main.${quotedIdentifier(m.name)};`).join('\n'));
   for (const [index, model] of ordered.entries()) {
     onModel?.(model, index, ordered.length);
     const started = performance.now();
     const kind = model.layer === 'staging' ? 'VIEW' : 'TABLE';
     const temporary = model.layer === 'intermediate' ? 'TEMP ' : '';
     try {
-      await warehouse.run(`CREATE OR REPLACE ${temporary}${kind} "${model.name}" AS\n${model.sql}`);
+      await warehouse.run(`CREATE OR REPLACE ${temporary}${kind} ${quotedIdentifier(model.name)} AS\n${model.sql}`);
     } catch (error) {
       throw new ModelError(`model ${model.name} (${model.path}) failed: ${(error as Error).message.split('\n')[0]}`);
     }
     await documentModel(warehouse, model, kind, temporary ? "'temp'" : 'current_database()');
-    const [count] = await warehouse.query<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM "${model.name}"`);
+    const [count] = await warehouse.query<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM ${quotedIdentifier(model.name)}`);
     runs.push({ model: model.name, layer: model.layer, rows: Number(count!.n), seconds: (performance.now() - started) / 1000 });
   }
   for (const r of runs) {
-    await warehouse.run(`INSERT INTO model_runs VALUES (${runId}, ${sqlString(r.model)}, ${sqlString(r.layer)}, ${r.rows}, ${r.seconds})`);
+    await warehouse.run(`INSERT INTO model_runs VALUES (${runId}, ${quotedString(r.model)}, ${quotedString(r.layer)}, ${r.rows}, ${r.seconds})`);
   }
   return runs;
 }
 
 async function documentModel(warehouse: Warehouse, model: Model, kind: 'VIEW' | 'TABLE', databaseSql: string): Promise<void> {
   const columns = (await warehouse.query<{ column_name: string }>(
-    `SELECT column_name FROM duckdb_columns() WHERE table_name = ${sqlString(model.name)} AND database_name = ${databaseSql} ORDER BY column_index`,
+    `SELECT column_name FROM duckdb_columns() WHERE table_name = ${quotedString(model.name)} AND database_name = ${databaseSql} ORDER BY column_index`,
   )).map((c) => c.column_name);
   const undocumented = columns.filter((c) => !model.columns.has(c));
   if (model.layer === 'marts' && undocumented.length > 0) {
@@ -82,7 +81,7 @@ async function documentModel(warehouse: Warehouse, model: Model, kind: 'VIEW' | 
   }
   const stale = [...model.columns.keys()].filter((c) => !columns.includes(c));
   if (stale.length > 0) throw new ModelError(`model ${model.name} documents columns it does not have: ${stale.join(', ')}`);
-  const statements = [`COMMENT ON ${kind} "${model.name}" IS ${sqlString(model.description)};`];
-  for (const [column, meaning] of model.columns) statements.push(`COMMENT ON COLUMN "${model.name}"."${column}" IS ${sqlString(meaning)};`);
+  const statements = [`COMMENT ON ${kind} ${quotedIdentifier(model.name)} IS ${quotedString(model.description)};`];
+  for (const [column, meaning] of model.columns) statements.push(`COMMENT ON COLUMN ${quotedIdentifier(model.name)}.${quotedIdentifier(column)} IS ${quotedString(meaning)};`);
   await warehouse.run(statements.join('\n'));
 }

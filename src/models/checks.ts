@@ -5,7 +5,7 @@
 // stops the publish.
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { sqlString } from '../contracts/value-sql.ts';
+import { quotedIdentifier, quotedString } from '../warehouse/sql.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import type { ColumnCheck, Model, Severity } from './model-file.ts';
 
@@ -26,7 +26,7 @@ export function modelChecks(models: Model[]): Check[] {
 }
 
 function columnCheck(model: string, check: ColumnCheck): Check {
-  const cols = check.columns.map((c) => `"${c}"`);
+  const cols = check.columns.map(quotedIdentifier);
   const base = { model, severity: check.severity };
   switch (check.kind) {
     case 'unique':
@@ -34,21 +34,21 @@ function columnCheck(model: string, check: ColumnCheck): Check {
         ...base,
         name: `${model}.unique(${check.columns.join(', ')})`,
         whatToDo: `More than one row per ${check.columns.join(', ')}: a join in ${model} fans out; fix the model before publishing.`,
-        sql: `SELECT ${cols.join(', ')}, count(*) AS copies FROM "${model}" GROUP BY ALL HAVING count(*) > 1`,
+        sql: `SELECT ${cols.join(', ')}, count(*) AS copies FROM ${quotedIdentifier(model)} GROUP BY ALL HAVING count(*) > 1`,
       };
     case 'not_null':
       return {
         ...base,
         name: `${model}.not_null(${check.columns.join(', ')})`,
         whatToDo: `A required column of ${model} is empty: look at the rows returned and at the model's inputs.`,
-        sql: `SELECT * FROM "${model}" WHERE ${cols.map((c) => `${c} IS NULL`).join(' OR ')}`,
+        sql: `SELECT * FROM ${quotedIdentifier(model)} WHERE ${cols.map((c) => `${c} IS NULL`).join(' OR ')}`,
       };
     case 'accepted_values':
       return {
         ...base,
         name: `${model}.accepted_values(${check.columns[0]})`,
         whatToDo: `${model}.${check.columns[0]} holds a value outside ${check.values!.join(', ')}: a new code reached the model; map it or extend the definition.`,
-        sql: `SELECT ${cols[0]}, count(*) AS n FROM "${model}" WHERE ${cols[0]} IS NOT NULL AND ${cols[0]} NOT IN (${check.values!.map(sqlString).join(', ')}) GROUP BY ALL`,
+        sql: `SELECT ${cols[0]}, count(*) AS n FROM ${quotedIdentifier(model)} WHERE ${cols[0]} IS NOT NULL AND ${cols[0]} NOT IN (${check.values!.map(quotedString).join(', ')}) GROUP BY ALL`,
       };
     case 'relationship': {
       const ref = check.references!;
@@ -56,7 +56,7 @@ function columnCheck(model: string, check: ColumnCheck): Check {
         ...base,
         name: `${model}.${check.columns[0]} -> ${ref.table}.${ref.column}`,
         whatToDo: `Rows of ${model} name a ${ref.column} that ${ref.table} does not hold: an extract may be missing or late, or the directory lacks these entries; load it, or list the missing keys for the source system's team.`,
-        sql: `SELECT m.${cols[0]}, count(*) AS n FROM "${model}" m ANTI JOIN "${ref.table}" r ON m.${cols[0]} = r."${ref.column}" WHERE m.${cols[0]} IS NOT NULL GROUP BY ALL`,
+        sql: `SELECT m.${cols[0]}, count(*) AS n FROM ${quotedIdentifier(model)} m ANTI JOIN ${quotedIdentifier(ref.table)} r ON m.${cols[0]} = r.${quotedIdentifier(ref.column)} WHERE m.${cols[0]} IS NOT NULL GROUP BY ALL`,
       };
     }
   }
@@ -85,7 +85,7 @@ export async function runChecks(warehouse: Warehouse, checks: Check[], runId: nu
     results.push({ ...check, failingRows: Number(row!.n) });
   }
   const values = results.map(
-    (r) => `(${runId}, ${sqlString(r.name)}, ${sqlString(r.model)}, ${sqlString(r.severity)}, ${r.failingRows}, ${r.failingRows === 0}, ${sqlString(r.whatToDo)})`,
+    (r) => `(${runId}, ${quotedString(r.name)}, ${quotedString(r.model)}, ${quotedString(r.severity)}, ${r.failingRows}, ${r.failingRows === 0}, ${quotedString(r.whatToDo)})`,
   );
   if (values.length) await warehouse.run(`INSERT INTO check_results VALUES ${values.join(', ')}`);
   return results;

@@ -5,9 +5,9 @@
 // templating, holds no threshold of its own, and an analyst can see which
 // settings built the marts.
 import { slaHoursFor } from '../config/load.ts';
-import { sqlString } from '../contracts/value-sql.ts';
 import type { RefloopConfig } from '../config/schema.ts';
 import { BUCKET_MEASURES, DEFAULT_FRESHNESS, EXTRACT_KINDS, REFERRAL_TYPES, URGENCIES } from '../config/schema.ts';
+import { quotedString } from '../warehouse/sql.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 
 export const CONFIG_TABLES = [
@@ -82,8 +82,8 @@ export async function resolveAsOf(warehouse: Warehouse, asOf: string | undefined
     asOf === undefined
       ? 'now()'
       : /^\d{4}-\d{2}-\d{2}$/.test(asOf)
-        ? `refloop_local_instant(CAST(try_cast(${sqlString(asOf)} AS DATE) AS TIMESTAMP))`
-        : `refloop_parse_timestamp(${sqlString(asOf)})`;
+        ? `refloop_local_instant(CAST(try_cast(${quotedString(asOf)} AS DATE) AS TIMESTAMP))`
+        : `refloop_parse_timestamp(${quotedString(asOf)})`;
   const [row] = await warehouse.query<{ as_of: string | null }>(`SELECT CAST(${expression} AS VARCHAR) AS as_of`);
   if (!row?.as_of) throw new Error(`--as-of must be a date (YYYY-MM-DD) or a timestamp (YYYY-MM-DD HH:MM[:SS][±HH:MM]), not ${asOf}`);
   return row.as_of;
@@ -93,20 +93,20 @@ export function configTablesSql(config: RefloopConfig, asOf: string, runId: numb
   const values = (rows: string[][]) => (rows.length ? `VALUES ${rows.map((r) => `(${r.join(', ')})`).join(', ')}` : '');
   const lines = config.service_lines;
   const documents = lines.flatMap((l) =>
-    REFERRAL_TYPES.flatMap((t) => (l.required_documents[t] ?? []).map((d) => [sqlString(l.id), sqlString(t), sqlString(d)])),
+    REFERRAL_TYPES.flatMap((t) => (l.required_documents[t] ?? []).map((d) => [quotedString(l.id), quotedString(t), quotedString(d)])),
   );
-  const sla = lines.flatMap((l) => URGENCIES.map((u) => [sqlString(l.id), sqlString(u), String(slaHoursFor(config, l.id)[u])]));
+  const sla = lines.flatMap((l) => URGENCIES.map((u) => [quotedString(l.id), quotedString(u), String(slaHoursFor(config, l.id)[u])]));
   const thresholds = thresholdColumns(config);
-  const buckets = bucketRows(config).map((b) => [sqlString(b.measure), String(b.bucket_order), sqlString(b.label), String(b.lower_bound), b.upper_bound === null ? 'NULL' : String(b.upper_bound)]);
+  const buckets = bucketRows(config).map((b) => [quotedString(b.measure), String(b.bucket_order), quotedString(b.label), String(b.lower_bound), b.upper_bound === null ? 'NULL' : String(b.upper_bound)]);
   const targets = Object.entries(TARGET_METRICS).flatMap(([key, t]) => {
     const target = config.targets[key as keyof typeof TARGET_METRICS];
-    return target === undefined ? [] : [[sqlString(t.metric), String(target), sqlString(t.better)]];
+    return target === undefined ? [] : [[quotedString(t.metric), String(target), quotedString(t.better)]];
   });
-  const aliases = lines.flatMap((l) => [...new Set([l.id, l.name, ...l.aliases].map((n) => n.trim().toLowerCase()))].map((n) => [sqlString(l.id), sqlString(n)]));
+  const aliases = lines.flatMap((l) => [...new Set([l.id, l.name, ...l.aliases].map((n) => n.trim().toLowerCase()))].map((n) => [quotedString(l.id), quotedString(n)]));
   return `
 CREATE OR REPLACE TABLE config_params AS SELECT
-  CAST(${sqlString(asOf)} AS TIMESTAMPTZ) AS as_of,
-  ${sqlString(config.timezone)} AS timezone,
+  CAST(${quotedString(asOf)} AS TIMESTAMPTZ) AS as_of,
+  ${quotedString(config.timezone)} AS timezone,
   ${config.match_window_days} AS match_window_days,
   ${config.leakage_window_days} AS leakage_window_days,
   ${config.source_window_days} AS source_window_days,
@@ -116,9 +116,9 @@ COMMENT ON TABLE config_params IS 'The settings the marts were built with: as_of
 -- The local date of an instant in the practice's zone. A macro with the zone
 -- written in, because timezone() given the zone from a joined column sets up
 -- its calendar for every row (about 4 µs a row, most of int_referrals).
-CREATE OR REPLACE MACRO local_date(ts) AS CAST(timezone(${sqlString(config.timezone)}, ts) AS DATE);
+CREATE OR REPLACE MACRO local_date(ts) AS CAST(timezone(${quotedString(config.timezone)}, ts) AS DATE);
 CREATE OR REPLACE TABLE config_service_lines (service_line VARCHAR, name VARCHAR);
-${lines.length ? `INSERT INTO config_service_lines ${values(lines.map((l) => [sqlString(l.id), sqlString(l.name)]))};` : ''}
+${lines.length ? `INSERT INTO config_service_lines ${values(lines.map((l) => [quotedString(l.id), quotedString(l.name)]))};` : ''}
 COMMENT ON TABLE config_service_lines IS 'The service lines the practice offers; a referral for another is out of scope.';
 CREATE OR REPLACE TABLE config_required_documents (service_line VARCHAR, referral_type VARCHAR, document_type VARCHAR);
 ${documents.length ? `INSERT INTO config_required_documents ${values(documents)};` : ''}
@@ -127,7 +127,7 @@ CREATE OR REPLACE TABLE config_contact_sla (service_line VARCHAR, urgency VARCHA
 ${sla.length ? `INSERT INTO config_contact_sla ${values(sla)};` : ''}
 COMMENT ON TABLE config_contact_sla IS 'Hours within which a referral must be contacted, per service line and urgency.';
 CREATE OR REPLACE TABLE config_default_contact_sla (urgency VARCHAR, sla_hours DOUBLE);
-INSERT INTO config_default_contact_sla ${values(URGENCIES.map((u) => [sqlString(u), String(config.contact_sla_hours[u])]))};
+INSERT INTO config_default_contact_sla ${values(URGENCIES.map((u) => [quotedString(u), String(config.contact_sla_hours[u])]))};
 COMMENT ON TABLE config_default_contact_sla IS 'The default contact SLA per urgency, for service lines the config does not list.';
 CREATE OR REPLACE TABLE config_targets (metric VARCHAR, target DOUBLE, better VARCHAR);
 ${targets.length ? `INSERT INTO config_targets ${values(targets)};` : ''}
@@ -136,11 +136,11 @@ CREATE OR REPLACE TABLE config_service_line_aliases (service_line VARCHAR, alias
 INSERT INTO config_service_line_aliases ${values(aliases)};
 COMMENT ON TABLE config_service_line_aliases IS 'Every name of each service line in lower case (its id, its name, its aliases), to match published references by specialty.';
 CREATE OR REPLACE TABLE config_feed_freshness (feed VARCHAR, warn_hours DOUBLE, error_hours DOUBLE, data_warn_hours DOUBLE, data_error_hours DOUBLE);
-INSERT INTO config_feed_freshness ${values(freshnessRows(config).map((f) => [sqlString(f.feed), String(f.warn_hours), String(f.error_hours), String(f.data_warn_hours), String(f.data_error_hours)]))};
+INSERT INTO config_feed_freshness ${values(freshnessRows(config).map((f) => [quotedString(f.feed), String(f.warn_hours), String(f.error_hours), String(f.data_warn_hours), String(f.data_error_hours)]))};
 COMMENT ON TABLE config_feed_freshness IS 'Hours after which each feed is late (warn) and stale (error), judged by its latest arrival and by its newest record (feed_freshness).';
 CREATE OR REPLACE TABLE config_thresholds AS SELECT ${thresholds.map(([name, value]) => `CAST(${value} AS DOUBLE) AS ${name}`).join(', ')};
 COMMENT ON TABLE config_thresholds IS 'The thresholds of the outreach rules, the forecast''s rate window and the report floors, one row; each column names its config key.';
-${thresholds.map(([name, , meaning]) => `COMMENT ON COLUMN config_thresholds.${name} IS ${sqlString(meaning)};`).join('\n')}
+${thresholds.map(([name, , meaning]) => `COMMENT ON COLUMN config_thresholds.${name} IS ${quotedString(meaning)};`).join('\n')}
 CREATE OR REPLACE TABLE config_buckets (measure VARCHAR, bucket_order INTEGER, label VARCHAR, lower_bound DOUBLE, upper_bound DOUBLE);
 INSERT INTO config_buckets ${values(buckets)};
 COMMENT ON TABLE config_buckets IS 'The buckets of the duration distributions (config buckets.*): a value v is in the bucket with lower_bound <= v < upper_bound (upper_bound null: no limit).';

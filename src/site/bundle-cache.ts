@@ -1,10 +1,10 @@
 // Framework bundles every npm package a page imports (vega, vega-lite,
 // arquero, Inputs and their dependencies) into its cache's _node/ folder,
 // one folder per package@version, before it builds a page. That takes most of
-// a publish (about 50 of 70 seconds on two cores), and the bundles depend on
-// nothing but node_modules. Each publish starts from an empty cache of its
-// own (the data loaders' outputs must never be reused: they hold last week's
-// numbers), so the package bundles are kept aside here and copied in.
+// a publish, and the bundles depend on nothing but node_modules. Each publish
+// starts from an empty cache of its own (the data loaders' outputs must never
+// be reused: they hold last week's numbers), so the package bundles are kept
+// aside here and copied in.
 //
 // The copy lives in node_modules/.cache/: `npm ci` or a changed dependency
 // removes it with node_modules, and a new version of a package is a new

@@ -11,3 +11,6 @@ export const DECLINE_KEYWORDS: Readonly<Record<string, string>> = {
   clinical: 'clinical',
   duplicate: 'duplicate',
 };
+
+/** What an adapter's decline map may give: the detail of a declined event. */
+export const DECLINE_REASONS = ['out_of_scope', 'insurance', 'clinical', 'duplicate', 'other'] as const;

@@ -13,6 +13,7 @@ import { adapterOutputRequest, inboxFileRequest, KnownFiles, prepareFile, type R
 import type { ColumnSource } from '../ingest/header.ts';
 import { stagingSql } from '../ingest/staging-sql.ts';
 import { openWorkDir, closeWorkDir, scratchDir } from '../ingest/work-dir.ts';
+import { quotedIdentifier } from '../warehouse/sql.ts';
 import { openWarehouse, type Warehouse } from '../warehouse/warehouse.ts';
 import { adapterContext } from './context.ts';
 import { CanonicalEmitter } from './emitter.ts';
@@ -148,21 +149,20 @@ function describe(source: ColumnSource, names: string[], mapped: boolean): strin
 
 async function columnReport(db: Warehouse, contract: ExtractContract, name: string, from: string, lineIds: ReadonlySet<string>): Promise<ColumnReport> {
   const column = contract.columns.find((c) => c.name === name)!;
-  const q = (n: string) => `"${n}"`;
-  const problemColumn = q(`${name}__problem`);
+  const problemColumn = quotedIdentifier(`${name}__problem`);
   const problems = await db.query<{ reason: string; rows: number }>(
     `SELECT ${problemColumn} AS reason, count(*)::INTEGER AS rows FROM staged WHERE skip_rule IS NULL AND ${problemColumn} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC`,
   );
   const landed = column.phi ? undefined : column.name;
   const [presence] = await db.query<{ present: number }>(
-    landed ? `SELECT count(${q(landed)})::INTEGER AS present FROM staged WHERE skip_rule IS NULL` : `SELECT count(*)::INTEGER AS present FROM staged WHERE skip_rule IS NULL AND ${problemColumn} IS NULL`,
+    landed ? `SELECT count(${quotedIdentifier(landed)})::INTEGER AS present FROM staged WHERE skip_rule IS NULL` : `SELECT count(*)::INTEGER AS present FROM staged WHERE skip_rule IS NULL AND ${problemColumn} IS NULL`,
   );
   const showValues = !column.phi && (column.type.kind === 'enum' || column.name === 'service_line' || column.name === 'event_type' || column.name === 'detail');
   const values = showValues
     ? await db.query<{ value: string; mapped_to: string | null; rows: number }>(
         `SELECT * FROM (
-           SELECT ${q(`${name}__shown`)} AS value, CAST(${q(landed!)} AS VARCHAR) AS mapped_to, count(*)::INTEGER AS rows
-           FROM staged WHERE skip_rule IS NULL AND ${q(`${name}__shown`)} IS NOT NULL GROUP BY 1, 2
+           SELECT ${quotedIdentifier(`${name}__shown`)} AS value, CAST(${quotedIdentifier(landed!)} AS VARCHAR) AS mapped_to, count(*)::INTEGER AS rows
+           FROM staged WHERE skip_rule IS NULL AND ${quotedIdentifier(`${name}__shown`)} IS NOT NULL GROUP BY 1, 2
          ) ORDER BY mapped_to IS NOT NULL, rows DESC LIMIT ${TOP_VALUES}`,
       )
     : [];

@@ -7,12 +7,13 @@
 // (build/refloop.mjs) or through tsx; a worker starts with neither, so it
 // registers tsx itself before importing the module, found from the package
 // root (the bundle does not hold it as a file of its own).
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { type MessagePort, type ResourceLimits, Worker } from 'node:worker_threads';
+import { projectRoot } from '../project-root.ts';
 
 /** The worker's own script: registers tsx when the module is TypeScript, runs it, answers once. */
 const BOOT = `
@@ -71,7 +72,7 @@ export function runInWorker<I, O>(module: string, input: I, options: WorkerOptio
 }
 
 function startWorker(module: string, input: unknown, resourceLimits?: ResourceLimits): Worker {
-  const entry = join(packageRoot(), 'src', module);
+  const entry = join(projectRoot(), 'src', module);
   return new Worker(BOOT, {
     eval: true,
     workerData: { entry: pathToFileURL(entry).href, tsx: entry.endsWith('.ts') ? tsxApi() : undefined, input },
@@ -83,9 +84,8 @@ function startWorker(module: string, input: unknown, resourceLimits?: ResourceLi
  * A heap for a worker that holds a big delivery's indexes: a young
  * generation large enough that a batch's rows die in it rather than being
  * promoted, and an old generation of up to half the machine's memory, so
- * the indexes of a bigger export than measured still fit. (Measured on a
- * FHIR export of a million referrals: garbage collection took 29% of the
- * reading thread with the default heap, 15% with this one.)
+ * the indexes of a bigger export still fit. With the default heap, garbage
+ * collection takes about twice the share of a big read.
  */
 export function bigHeap(): ResourceLimits {
   return { maxYoungGenerationSizeMb: 192, maxOldGenerationSizeMb: Math.max(4096, Math.floor(totalmem() / 2 ** 20 / 2)) };
@@ -158,28 +158,13 @@ export function answer<Request, Reply>(port: MessagePort, handle: (request: Requ
   });
 }
 
-let root: string | undefined;
-
-/** The folder holding refloop's package.json: two levels above this module, one above the bundle. */
-function packageRoot(): string {
-  if (root) return root;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'src', 'sources'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('refloop cannot find its own source folder to start a worker thread');
-    dir = parent;
-  }
-  root = dir;
-  return dir;
-}
-
 /**
  * tsx's ESM API module as a URL the worker can import (its script resolves
  * nothing by itself: a bare name would be looked up from the working folder,
  * a practice's, which has no node_modules).
  */
 function tsxApi(): string {
-  const manifest = createRequire(join(packageRoot(), 'package.json')).resolve('tsx/package.json');
+  const manifest = createRequire(join(projectRoot(), 'package.json')).resolve('tsx/package.json');
   const exported = (JSON.parse(readFileSync(manifest, 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports['./esm/api']!.import.default;
   return pathToFileURL(join(dirname(manifest), exported)).href;
 }

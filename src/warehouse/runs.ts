@@ -1,7 +1,7 @@
 // Run records: every job writes one row when it starts and completes it when
 // it ends, failed or not. A row left 'running' by a dead process shows that
 // the process died (its own log may not have said so).
-import { sqlString } from '../contracts/value-sql.ts';
+import { quotedString } from './sql.ts';
 import type { Warehouse } from './warehouse.ts';
 
 export type Trigger = 'manual' | 'schedule' | 'catch-up';
@@ -19,7 +19,7 @@ export interface RunTotals {
 export async function startRun(warehouse: Warehouse, job: string, trigger: Trigger = 'manual'): Promise<number> {
   const [row] = await warehouse.query<{ run_id: number }>(
     `INSERT INTO runs (run_id, job, trigger, pid, started_at, status)
-     SELECT coalesce(max(run_id), 0) + 1, ${sqlString(job)}, ${sqlString(trigger)}, ${process.pid}, now(), 'running' FROM runs
+     SELECT coalesce(max(run_id), 0) + 1, ${quotedString(job)}, ${quotedString(trigger)}, ${process.pid}, now(), 'running' FROM runs
      RETURNING run_id::INTEGER AS run_id`,
   );
   return Number(row!.run_id);
@@ -37,6 +37,6 @@ export async function finishRun(warehouse: Warehouse, runId: number, totals: Run
       rows_skipped = ${value(totals.rowsSkipped)},
       rows_quarantined = ${value(totals.rowsQuarantined)},
       checks_failed = ${value(totals.checksFailed)},
-      error = ${error ? sqlString(error) : 'NULL'}
+      error = ${error ? quotedString(error) : 'NULL'}
     WHERE run_id = ${runId}`);
 }

@@ -11,10 +11,11 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { sessionMacrosSql, sqlString } from '../contracts/value-sql.ts';
+import { sessionMacrosSql } from '../contracts/value-sql.ts';
 import { emptyWorkDir, privateDir, removeIfEmpty, warehouseSpillDir, workDirFor } from '../ingest/work-dir.ts';
 import { keyFingerprint, pseudonymMacroSql } from '../privacy/pseudonym.ts';
 import { SCHEMA_VERSION, schemaSql } from './schema.ts';
+import { quotedString, withTransaction } from './sql.ts';
 
 export interface Warehouse {
   connection: DuckDBConnection;
@@ -64,7 +65,7 @@ export function memoryLimit(): string {
 /** The statements that give a connection the practice's time zone and refloop's macros (the pseudonym's with a key). */
 export function sessionStatements(session: WarehouseSession): string[] {
   return [
-    `SET TimeZone = ${sqlString(session.timezone)};`,
+    `SET TimeZone = ${quotedString(session.timezone)};`,
     sessionMacrosSql(session.timezone),
     ...(session.pseudonymKey ? [pseudonymMacroSql(session.pseudonymKey)] : []),
   ];
@@ -100,7 +101,7 @@ export async function openWarehouse(options: OpenOptions): Promise<Warehouse> {
     if (!options.readOnly) await warehouse.run(`SET checkpoint_threshold = '1GB'`);
     // DuckDB would take 80% of the machine's memory before spilling to disk;
     // a bound keeps a large warehouse's jobs beside other work.
-    await warehouse.run(`SET memory_limit = ${sqlString(memoryLimit())}`);
+    await warehouse.run(`SET memory_limit = ${quotedString(memoryLimit())}`);
     for (const statement of sessionStatements({ timezone: options.timezone })) await warehouse.run(statement);
     if (!options.readOnly) await ensureSchema(warehouse);
     if (options.pseudonymKey) {
@@ -205,15 +206,10 @@ async function ensureSchema(warehouse: Warehouse): Promise<void> {
     const version = await warehouse.query<{ value: string }>("SELECT value FROM warehouse_meta WHERE key = 'schema_version'");
     if (version[0]?.value === SCHEMA_VERSION) return;
   }
-  await warehouse.run('BEGIN TRANSACTION');
-  try {
+  await withTransaction(warehouse, async () => {
     await warehouse.run(schemaSql());
-    await warehouse.run(`INSERT OR REPLACE INTO warehouse_meta VALUES ('schema_version', ${sqlString(SCHEMA_VERSION)})`);
-    await warehouse.run('COMMIT');
-  } catch (error) {
-    await warehouse.run('ROLLBACK');
-    throw error;
-  }
+    await warehouse.run(`INSERT OR REPLACE INTO warehouse_meta VALUES ('schema_version', ${quotedString(SCHEMA_VERSION)})`);
+  });
   await warehouse.run('CHECKPOINT');
 }
 
@@ -229,5 +225,5 @@ async function checkKey(warehouse: Warehouse, key: Buffer): Promise<void> {
     }
     return;
   }
-  await warehouse.run(`INSERT INTO warehouse_meta VALUES ('pseudonym_key_fingerprint', ${sqlString(fingerprint)})`);
+  await warehouse.run(`INSERT INTO warehouse_meta VALUES ('pseudonym_key_fingerprint', ${quotedString(fingerprint)})`);
 }

@@ -3,11 +3,11 @@
 // extracts), the real models are built for a given as_of, and a mart is read.
 import { SQL_DIR } from '../../pipelines/transform.ts';
 import { parseConfig } from '../../src/config/load.ts';
-import { sqlString } from '../../src/contracts/value-sql.ts';
 import { buildModels } from '../../src/models/build.ts';
 import { resolveAsOf } from '../../src/models/config-tables.ts';
 import { readModels } from '../../src/models/model-file.ts';
 import { openWarehouse, type Warehouse } from '../../src/warehouse/warehouse.ts';
+import { quotedIdentifier, quotedString } from '../../src/warehouse/sql.ts';
 
 export type Row = Record<string, string | number | boolean | null | string[]>;
 export interface Given {
@@ -49,11 +49,11 @@ function derived(table: keyof Given, row: Row): Row {
 
 function literal(column: string, value: Row[string]): string {
   if (value === null) return 'NULL';
-  if (Array.isArray(value)) return `[${value.map(sqlString).join(', ')}]::VARCHAR[]`;
+  if (Array.isArray(value)) return `[${value.map(quotedString).join(', ')}]::VARCHAR[]`;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (column.endsWith('_at')) return `refloop_parse_timestamp(${sqlString(value)})`;
-  if (column === 'week_start') return `DATE ${sqlString(value)}`;
-  return sqlString(value);
+  if (column.endsWith('_at')) return `refloop_parse_timestamp(${quotedString(value)})`;
+  if (column === 'week_start') return `DATE ${quotedString(value)}`;
+  return quotedString(value);
 }
 
 export async function buildWith(given: Given, asOf: string, config: object = MODEL_CONFIG): Promise<Warehouse> {
@@ -64,7 +64,7 @@ export async function buildWith(given: Given, asOf: string, config: object = MOD
       const full = { ...DEFAULTS[table], ...derived(table, row), ...row };
       const columns = Object.keys(full);
       await warehouse.run(
-        `INSERT INTO ${table} (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map((c) => literal(c, full[c]!)).join(', ')})`,
+        `INSERT INTO ${table} (${columns.map(quotedIdentifier).join(', ')}) VALUES (${columns.map((c) => literal(c, full[c]!)).join(', ')})`,
       );
     }
   }
@@ -73,9 +73,5 @@ export async function buildWith(given: Given, asOf: string, config: object = MOD
   return warehouse;
 }
 
-/** Reads rows with instants shown as local wall-clock text (YYYY-MM-DD HH:MM). */
-export async function rows(warehouse: Warehouse, sql: string) {
-  return warehouse.query(sql);
-}
-
+/** A select item: an instant column as wall-clock text (YYYY-MM-DD HH:MM) in the warehouse's time zone. */
 export const local = (column: string) => `strftime(${column}, '%Y-%m-%d %H:%M') AS ${column}`;

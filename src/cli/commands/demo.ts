@@ -7,7 +7,7 @@
 import { loadConfig } from '../../config/load.ts';
 import { demoOptions } from '../../demo/practice.ts';
 import { DEMO_SHAPES, type DemoShape, isDemoShape } from '../../demo/vendor/shape.ts';
-import { demoConfig, generateDemo, writeDemoConfig } from '../../../pipelines/demo.ts';
+import { demoConfig, generateDemo, writeDemoConfig } from '../../jobs/demo.ts';
 import { log, progress, result } from '../../log.ts';
 import { type Command, COMMON_OPTIONS } from '../command.ts';
 import { type CommonOptions, resolvePaths } from '../context.ts';

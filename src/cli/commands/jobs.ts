@@ -3,10 +3,10 @@
 // was refused or an error-severity check fired (after every stage has run,
 // so one bad file does not keep the rest from the marts).
 import { dirname, join, resolve } from 'node:path';
-import { publishSite } from '../../../pipelines/publish.ts';
-import { ingestInbox, summaryLine } from '../../../pipelines/ingest.ts';
-import { transform, transformSummary } from '../../../pipelines/transform.ts';
 import { workDirFor } from '../../ingest/work-dir.ts';
+import { ingestInbox, summaryLine } from '../../jobs/ingest.ts';
+import { publishSite } from '../../jobs/publish.ts';
+import { transform, transformSummary } from '../../jobs/transform.ts';
 import { log, printable, result } from '../../log.ts';
 import { publishSnapshotSet, removeStaleSnapshotSets, systemSnapshots } from '../../models/snapshots.ts';
 import { stopRequested } from '../../shutdown.ts';

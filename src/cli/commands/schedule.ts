@@ -1,5 +1,5 @@
 // `refloop schedule`: the jobs on the config's cron expressions until stopped.
-import { runScheduler } from '../../../pipelines/schedule.ts';
+import { runScheduler } from '../../jobs/schedule.ts';
 import { result } from '../../log.ts';
 import { type Command, COMMON_OPTIONS } from '../command.ts';
 import { type CommonOptions, createContext, openForReading } from '../context.ts';

@@ -5,11 +5,11 @@
 // stored rows, which are as of the last transform. The site reads the mart.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SQL_DIR } from '../../../pipelines/transform.ts';
 import type { RefloopConfig } from '../../config/schema.ts';
-import { sqlString } from '../../contracts/value-sql.ts';
+import { SQL_DIR } from '../../jobs/transform.ts';
 import { freshnessRows } from '../../models/config-tables.ts';
 import { parseModel } from '../../models/model-file.ts';
+import { quotedString } from '../../warehouse/sql.ts';
 import type { Warehouse } from '../../warehouse/warehouse.ts';
 
 export interface FeedFreshness {
@@ -34,9 +34,9 @@ const MODEL = join(SQL_DIR, 'marts', 'feed_freshness.sql');
  */
 export async function freshnessNowSql(config: RefloopConfig, redeliveries: string): Promise<string> {
   const model = parseModel(await readFile(MODEL, 'utf8'), 'marts', MODEL);
-  const zone = sqlString(config.timezone);
+  const zone = quotedString(config.timezone);
   const thresholds = freshnessRows(config)
-    .map((f) => `(${sqlString(f.feed)}, ${f.warn_hours}::DOUBLE, ${f.error_hours}::DOUBLE, ${f.data_warn_hours}::DOUBLE, ${f.data_error_hours}::DOUBLE)`)
+    .map((f) => `(${quotedString(f.feed)}, ${f.warn_hours}::DOUBLE, ${f.error_hours}::DOUBLE, ${f.data_warn_hours}::DOUBLE, ${f.data_error_hours}::DOUBLE)`)
     .join(', ');
   const local = (column: string) => `strftime(timezone(${zone}, ${column}), '%Y-%m-%d %H:%M')`;
   return `WITH config_params AS (SELECT now() AS as_of, ${zone} AS timezone, NULL::BIGINT AS run_id),
@@ -48,7 +48,7 @@ SELECT feed, state, latest_arrival AS latest_file, ${local('last_arrived_at')} A
 FROM (
 ${model.sql}
 ) AS judged
-ORDER BY list_position(${`[${freshnessRows(config).map((f) => sqlString(f.feed)).join(', ')}]`}, feed)`;
+ORDER BY list_position(${`[${freshnessRows(config).map((f) => quotedString(f.feed)).join(', ')}]`}, feed)`;
 }
 
 export async function freshnessNow(warehouse: Warehouse, config: RefloopConfig, redeliveries: string): Promise<FeedFreshness[]> {

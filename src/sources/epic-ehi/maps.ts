@@ -11,7 +11,8 @@
 import type { ReadingContext, ValueMap } from '../adapter.ts';
 import { normalizeValue } from '../value-map.ts';
 import { own } from './tsv.ts';
-import { DECLINE_KEYWORDS } from '../decline-keywords.ts';
+import { APPOINTMENT_STATUSES, EVENT_TYPES, REFERRAL_TYPES, URGENCIES } from '../../contracts/extracts.ts';
+import { DECLINE_KEYWORDS, DECLINE_REASONS } from '../decline-keywords.ts';
 
 export const defaultMaps = {
   /** REFERRAL.PRIORITY_C_NAME → urgency; anything else is routine, counted. */
@@ -87,20 +88,18 @@ export const defaultMaps = {
 
 export type MapName = keyof typeof defaultMaps;
 
-const EVENT_TYPES = ['accepted', 'declined', 'doc_requested', 'doc_received', 'contact_attempt', 'contact_made', 'patient_declined', 'cancelled'];
-
 /**
  * The canonical values each map may map onto ('' switches an entry off), for
  * checking a practice's overrides when the config loads.
  */
 export const mapTargets: Readonly<Record<MapName, readonly string[]>> = {
-  urgency: ['routine', 'urgent', 'stat', ''],
-  referral_type: ['consult', 'diagnostic', 'post_discharge', ''],
+  urgency: [...URGENCIES, ''],
+  referral_type: [...REFERRAL_TYPES, ''],
   change_type: ['received', 'status', 'pend', ...EVENT_TYPES, ''],
   referral_status: [...EVENT_TYPES, ''],
-  decline_reason: ['out_of_scope', 'insurance', 'clinical', 'duplicate', 'other', ''],
+  decline_reason: [...DECLINE_REASONS, ''],
   pend_reason: [...EVENT_TYPES, ''],
-  appointment_status: ['booked', 'completed', 'cancelled', 'no_show', ''],
+  appointment_status: [...APPOINTMENT_STATUSES, ''],
 };
 
 /** A whole-value lookup: the canonical value, or undefined when unmapped or switched off. */

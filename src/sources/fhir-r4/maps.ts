@@ -6,7 +6,8 @@
 // adapter's maps.
 import type { ReadingContext, ValueMap } from '../adapter.ts';
 import { normalizeValue } from '../value-map.ts';
-import { DECLINE_KEYWORDS } from '../decline-keywords.ts';
+import { APPOINTMENT_STATUSES, APPOINTMENT_TYPES, EVENT_TYPES, PATIENT_SEXES, URGENCIES } from '../../contracts/extracts.ts';
+import { DECLINE_KEYWORDS, DECLINE_REASONS } from '../decline-keywords.ts';
 
 /** The map value that means "skip the resource, counted under its source value" (an Appointment on the waitlist). */
 export const SKIP = 'skip';
@@ -77,19 +78,17 @@ export const DEFAULT_MAPS = {
 
 export type MapName = keyof typeof DEFAULT_MAPS;
 
-const EVENT_TYPES = ['accepted', 'declined', 'doc_requested', 'doc_received', 'contact_attempt', 'contact_made', 'patient_declined', 'cancelled'];
-
 /** The values each closed map may give ('' switches an entry off), checked when the config loads. `documents` is open: any document type. */
 export const MAP_TARGETS: Readonly<Partial<Record<MapName, readonly string[]>>> = {
-  priority: ['routine', 'urgent', 'stat', ''],
-  gender: ['F', 'M', 'X', 'U', ''],
+  priority: [...URGENCIES, ''],
+  gender: [...PATIENT_SEXES, ''],
   referral_category: ['referral', ''],
   task_status: [...EVENT_TYPES, ''],
   bser_business_status: [...EVENT_TYPES, ''],
-  decline_reason: ['out_of_scope', 'insurance', 'clinical', 'duplicate', 'other', ''],
+  decline_reason: [...DECLINE_REASONS, ''],
   communication_status: [...EVENT_TYPES, ''],
-  appointment_status: ['booked', 'completed', 'cancelled', 'no_show', SKIP, ''],
-  appointment_type: ['new_patient', 'follow_up', 'imaging', 'procedure', ''],
+  appointment_status: [...APPOINTMENT_STATUSES, SKIP, ''],
+  appointment_type: [...APPOINTMENT_TYPES, ''],
 };
 
 /** The maps of one read, merged with the config once. */

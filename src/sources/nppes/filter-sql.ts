@@ -16,7 +16,7 @@
 // 2. 'deactivated': it has an NPI Deactivation Date and no NPI Reactivation
 //    Date later than it (a date that does not read as a date is not later).
 // Every other record is kept.
-import { sqlString } from '../../contracts/value-sql.ts';
+import { quotedString } from '../../warehouse/sql.ts';
 import type { NppesHeader, NppesColumn } from './columns.ts';
 import type { NppesRecord } from './provider-row.ts';
 
@@ -62,12 +62,12 @@ const SELECTED: Record<Exclude<keyof KeptRecord, 'position' | 'taxonomy_codes' |
 };
 
 export function readCsvSql(readPath: string, fieldCount: number): string {
-  const columns = Array.from({ length: fieldCount }, (_, i) => `'${field(i)}': 'VARCHAR'`).join(', ');
-  return `read_csv(${sqlString(readPath)},
+  const columns = Array.from({ length: fieldCount }, (_, i) => `${quotedString(field(i))}: 'VARCHAR'`).join(', ');
+  return `read_csv(${quotedString(readPath)},
     columns = {${columns}},
     header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
     strict_mode = true, null_padding = false, encoding = 'utf-8', compression = 'none',
-    store_rejects = true, rejects_table = '${REJECTS_TABLE}', rejects_scan = '${REJECTS_SCAN_TABLE}')`;
+    store_rejects = true, rejects_table = ${quotedString(REJECTS_TABLE)}, rejects_scan = ${quotedString(REJECTS_SCAN_TABLE)})`;
 }
 
 /** NULL when empty or blank, else trimmed. */
@@ -83,10 +83,10 @@ export function filterSql(spec: FilterSpec): string {
   const inHistory = spec.hasReferralHistory
     ? 'coalesce(npi IN (SELECT referring_npi FROM referrals WHERE referring_npi IS NOT NULL), false)'
     : 'false';
-  const inArea = spec.zip3.length > 0 ? `coalesce(left(practice_postal_code, 3) IN (${spec.zip3.map(sqlString).join(', ')}), false)` : 'false';
+  const inArea = spec.zip3.length > 0 ? `coalesce(left(practice_postal_code, 3) IN (${spec.zip3.map(quotedString).join(', ')}), false)` : 'false';
   const deactivated = `(deactivation_date IS NOT NULL AND NOT coalesce(${nppesDate('reactivation_date')} > ${nppesDate('deactivation_date')}, false))`;
 
-  const keptFields = ['position', ...Object.keys(SELECTED), 'taxonomy_codes', 'primary_switches'].map((f) => `'${f}': ${f}`).join(', ');
+  const keptFields = ['position', ...Object.keys(SELECTED), 'taxonomy_codes', 'primary_switches'].map((f) => `${quotedString(f)}: ${f}`).join(', ');
   return `
     WITH records AS (
       SELECT
@@ -101,8 +101,8 @@ export function filterSql(spec: FilterSpec): string {
     classified AS (
       SELECT *,
         CASE
-          WHEN NOT (${inHistory} OR ${inArea}) THEN ${sqlString(NOT_A_REFERRER)}
-          WHEN ${deactivated} THEN ${sqlString(DEACTIVATED)}
+          WHEN NOT (${inHistory} OR ${inArea}) THEN ${quotedString(NOT_A_REFERRER)}
+          WHEN ${deactivated} THEN ${quotedString(DEACTIVATED)}
         END AS skip_rule
       FROM records
     )

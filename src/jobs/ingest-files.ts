@@ -1,0 +1,209 @@
+// The files of csv sources in one ingest run: each is scanned and checked on
+// its own (prepare-file.ts), then landed in batches of one kind and layout
+// (load-batch.ts). While DuckDB loads one batch, Node scans the next files:
+// the scan is single-threaded JavaScript and would otherwise leave DuckDB idle.
+import type { InboxFile } from '../ingest/discover.ts';
+import type { FileKind } from '../ingest/file-kinds.ts';
+import { loadBatch } from '../ingest/load-batch.ts';
+import { type FileOutcome, inboxFileRequest, KnownFiles, prepareFile, type ReadyFile } from '../ingest/prepare-file.ts';
+import { type FileRedelivery, recordFileRedeliveries } from '../ingest/redeliveries.ts';
+import { log, progress } from '../log.ts';
+import { stopRequested } from '../shutdown.ts';
+import { serviceLineAliases } from '../sources/service-lines.ts';
+import { addRows, fmt, type IngestRun, loadFailure, stageText } from './ingest-run.ts';
+
+/**
+ * Files of one kind and layout are read together, up to this many bytes of CSV
+ * text: enough for DuckDB's threads to share the work, few enough that a
+ * batch's staged rows fit in memory at any warehouse size.
+ */
+const BATCH_BYTES = 256 * 2 ** 20;
+
+interface WorkItem {
+  file: InboxFile;
+  kind: FileKind;
+}
+
+type AlreadyLoaded = Extract<FileOutcome, { status: 'already_loaded' }>;
+
+export async function ingestFiles(run: IngestRun, files: InboxFile[]): Promise<void> {
+  const work = files.flatMap((file) => file.kinds.map((kind) => ({ file, kind })));
+  const loads = new FileLoads(run, files, work, await KnownFiles.read(run.warehouse));
+  for (const [index, item] of work.entries()) {
+    const stop = stopRequested();
+    if (stop) {
+      await loads.stop(stop, work.length - index);
+      break;
+    }
+    await loads.take(item);
+  }
+  await loads.finish();
+}
+
+const workKey = (kind: string, file: string) => `${kind}\u0000${file}`;
+
+/** The batches of one run: the one in hand, the one loading, and what their outcomes add to the summary. */
+class FileLoads {
+  private readonly counters: Map<string, string>;
+  private readonly byName: Map<string, InboxFile>;
+  private readonly serviceLines: ReturnType<typeof serviceLineAliases>;
+  private batch: ReadyFile[] = [];
+  private batchBytes = 0;
+  private loading: Promise<void> = Promise.resolve();
+  private loadingLabel: string | undefined;
+  private readonly failedFiles = new Set<string>();
+  /** Content loaded before under another name: recorded once every batch has landed (one writer on the connection). */
+  private readonly redelivered: FileRedelivery[] = [];
+  /** Files whose content matched a file of this run: settled once every batch has landed. */
+  private readonly sameAsThisRun: AlreadyLoaded[] = [];
+
+  constructor(
+    private readonly run: IngestRun,
+    files: InboxFile[],
+    work: WorkItem[],
+    private readonly known: KnownFiles,
+  ) {
+    this.counters = new Map(work.map(({ file, kind }, index) => [workKey(kind.kind, file.file), `[${index + 1}/${work.length}] ${file.file}${file.kinds.length > 1 ? ` as ${kind.kind}` : ''}`]));
+    this.byName = new Map(files.map((file) => [file.file, file]));
+    this.serviceLines = serviceLineAliases(run.config);
+  }
+
+  private label(kind: string, file: string): string {
+    return this.counters.get(workKey(kind, file)) ?? file;
+  }
+
+  /** Scans one file as one kind; a ready file joins the batch in hand. */
+  async take({ file, kind }: WorkItem): Promise<void> {
+    const label = this.label(kind.kind, file.file);
+    if (file.modifiedMs > this.run.settleBefore) return this.wait(file, label);
+    const prepared = await this.prepare(file, kind, label);
+    if (prepared.status === 'already_loaded' && this.known.isThisRun(kind.kind, prepared.sameAs)) {
+      this.sameAsThisRun.push(prepared);
+      return;
+    }
+    if (prepared.status !== 'ready') return this.record(prepared);
+    await this.add(kind.kind, prepared.ready);
+  }
+
+  private wait(file: InboxFile, label: string): void {
+    if (this.run.summary.waiting.includes(file.file)) return;
+    this.run.summary.waiting.push(file.file);
+    log('ingest.file_waiting', `${label}: changed in the last minute (it may still be being written); it loads on the next run`, { file: file.file });
+  }
+
+  private async prepare(file: InboxFile, kind: FileKind, label: string): Promise<Awaited<ReturnType<typeof prepareFile>>> {
+    try {
+      const request = await inboxFileRequest(file, kind, {
+        workDir: this.run.options.workDir,
+        serviceLines: this.serviceLines,
+        onProgress: (stage, fraction) => {
+          // While a batch loads, its line is the one shown.
+          if (!this.loadingLabel) progress(`${label}: ${stageText(stage, fraction)}`);
+        },
+      });
+      return await prepareFile(request, this.known);
+    } catch (error) {
+      return { status: 'refused', file: file.file, kind: kind.kind, reason: `could not be loaded: ${loadFailure(error, file.file)}` };
+    }
+  }
+
+  private async add(kind: string, ready: ReadyFile): Promise<void> {
+    if (this.batch.length > 0 && (this.batch[0]!.layout !== ready.layout || this.batchBytes + ready.lines.bytes > BATCH_BYTES)) await this.flush();
+    this.known.claim(kind, ready.sha256, ready.file);
+    this.run.staging.warm();
+    this.batch.push(ready);
+    this.batchBytes += ready.lines.bytes;
+  }
+
+  /** Starts loading the batch in hand once the one before it has landed (one writer on the connection). */
+  private async flush(): Promise<void> {
+    if (this.batch.length === 0) return;
+    const pending = this.batch;
+    this.batch = [];
+    this.batchBytes = 0;
+    await this.loading;
+    this.loading = this.load(pending);
+  }
+
+  private async load(pending: ReadyFile[]): Promise<void> {
+    const { warehouse, staging, runId } = this.run;
+    const started = Date.now();
+    const label = `${pending[0]!.contract.kind}: ${pending.length} file${pending.length === 1 ? '' : 's'} (${pending[0]!.file}${pending.length > 1 ? ` … ${pending.at(-1)!.file}` : ''})`;
+    this.loadingLabel = label;
+    let outcomes: FileOutcome[];
+    try {
+      outcomes = await loadBatch(warehouse, staging, pending, runId, { onProgress: (stage) => progress(`${label}: ${stage}…`) });
+    } catch (error) {
+      // Nothing of the batch was written; its hashes are free again.
+      for (const ready of pending) {
+        this.known.release(ready.contract.kind, ready.sha256);
+        this.failedFiles.add(workKey(ready.contract.kind, ready.file));
+      }
+      outcomes = pending.map((ready) => ({ status: 'refused', file: ready.file, kind: ready.contract.kind, reason: `could not be loaded: ${loadFailure(error, ready.file)}` }));
+    }
+    this.loadingLabel = undefined;
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    for (const outcome of outcomes) this.record(outcome, seconds);
+  }
+
+  /** The batch loading finishes; files scanned but not yet loading are left for the next run, like the rest. */
+  async stop(signal: string, remaining: number): Promise<void> {
+    await this.loading;
+    const left = remaining + this.batch.length;
+    await Promise.all(this.batch.map((ready) => ready.cleanup()));
+    this.batch = [];
+    this.run.summary.stoppedBy = signal;
+    log('ingest.stopped', `ingest: stopped by ${signal}; ${left} files left for the next run`, { signal, files_left: left });
+  }
+
+  /** Loads the last batch, then settles what had to wait for every batch to land. */
+  async finish(): Promise<void> {
+    await this.flush();
+    await this.loading;
+    for (const outcome of this.sameAsThisRun) {
+      this.record(
+        this.failedFiles.has(workKey(outcome.kind, outcome.sameAs))
+          ? { status: 'refused', file: outcome.file, kind: outcome.kind, reason: `it holds the same content as ${outcome.sameAs}, which could not be loaded` }
+          : outcome,
+      );
+    }
+    for (const again of await recordFileRedeliveries(this.run.warehouse, this.redelivered, this.run.runId)) {
+      log('ingest.file_redelivered', `${again.file.file}: the same content as ${again.sameAs}, already loaded as ${again.kind}; recorded as a re-delivery (its feed counts as delivered), nothing loaded again`, {
+        file: again.file.file,
+        kind: again.kind,
+        same_as: again.sameAs,
+      });
+    }
+  }
+
+  private record(outcome: FileOutcome, seconds?: string): void {
+    const { summary } = this.run;
+    const label = this.label(outcome.kind, outcome.file);
+    switch (outcome.status) {
+      case 'already_loaded':
+        summary.filesAlreadyLoaded++;
+        if (outcome.sameAs !== outcome.file) this.redelivered.push({ file: this.byName.get(outcome.file)!, kind: outcome.kind, sameAs: outcome.sameAs });
+        break;
+      case 'refused':
+        summary.refused.push({ file: outcome.file, reason: outcome.reason });
+        log('ingest.file_refused', `${label}: refused, nothing of it loaded, left in the inbox: ${outcome.reason}`, { file: outcome.file, reason: outcome.reason });
+        break;
+      case 'loaded':
+        summary.filesLoaded++;
+        addRows(summary, outcome);
+        log(
+          'ingest.file_loaded',
+          `${label}: ${fmt(outcome.rowsRead)} read, ${fmt(outcome.rowsLoaded)} loaded, ${outcome.rowsSkipped ? `${fmt(outcome.rowsSkipped)} skipped, ` : ''}${fmt(outcome.rowsQuarantined)} quarantined`,
+          {
+            file: outcome.file,
+            kind: outcome.kind,
+            rows_read: outcome.rowsRead,
+            rows_loaded: outcome.rowsLoaded,
+            rows_skipped: outcome.rowsSkipped,
+            rows_quarantined: outcome.rowsQuarantined,
+            batch_seconds: Number(seconds),
+          },
+        );
+    }
+  }
+}
