@@ -5,7 +5,7 @@
 import { arrivalsSql } from '../../src/site/arrivals.ts';
 import { runLoader } from '../../src/site/loader.ts';
 
-await runLoader('health', async (query) => {
+await runLoader('health', async (_select, query) => {
   // A snapshot set published before feed_freshness existed has no judgement to show (the page says so).
   const [hasFreshness] = await query<{ n: number }>("SELECT count(*)::INTEGER AS n FROM duckdb_views() WHERE view_name = 'feed_freshness'");
   const freshness = hasFreshness?.n

@@ -13,6 +13,7 @@
 -- @column median_days: Kaplan–Meier median days to the event; null if not reached by half yet.
 -- @column p90_days: Days by which 90% reached the event (Kaplan–Meier); null if not yet.
 -- @column share_reached_by_as_of: One minus the last point of the curve.
+-- @column is_last_12_months: The cohort month is one of the 12 up to the latest cohort month of the mart, that month included: the months Capacity shows.
 -- @column as_of: The moment the numbers are for (config_params.as_of).
 -- @column run_id: The run that built the row (runs.run_id).
 -- @unique event, cohort_month, service_line
@@ -31,7 +32,11 @@ summary as (
   group by all
 ),
 stamped as (
-  select summary.*, params.as_of, params.run_id
+  select
+    summary.*,
+    summary.cohort_month > max(summary.cohort_month) over () - interval 12 month as is_last_12_months,
+    params.as_of,
+    params.run_id
   from summary
   cross join config_params as params
 )

@@ -4,24 +4,36 @@
 // or empty output so the publish fails instead of showing stale numbers.
 // It reads one whole snapshot set: the files its manifest lists, each
 // holding the rows the manifest says (a file swapped in from elsewhere, or
-// cut short, fails the loader).
-import { resolve } from 'node:path';
+// cut short, fails the loader). A loader only selects: each of its queries
+// is a file of reports/data/sql/, a plain select from a mart (the marts
+// compute; a page lays out and filters).
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { DuckDBInstance, DuckDBTypeId, type Json } from '@duckdb/node-api';
 import { sqlString } from '../contracts/value-sql.ts';
 import { readSnapshotSet } from '../models/snapshots.ts';
 
 export const publishedDir = () => resolve(process.env.REFLOOP_PUBLISHED_DIR ?? 'data/published');
-export const minCellSize = () => Number(process.env.REFLOOP_MIN_CELL_SIZE ?? 11);
 
 export type Query = <T = Record<string, Json>>(sql: string) => Promise<T[]>;
+/** The rows of a loader's select, reports/data/sql/<name>.sql. */
+export type Select = <T = Record<string, Json>>(name: string) => Promise<T[]>;
+
+/** Where the loaders' selects are. */
+export const SELECTS_DIR = resolve(import.meta.dirname, '../../reports/data/sql');
+
+const selectOf =
+  (query: Query): Select =>
+  async (name) =>
+    query(await readFile(join(SELECTS_DIR, `${name}.sql`), 'utf8'));
 
 const INTEGER_TYPES = new Set([DuckDBTypeId.BIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UBIGINT, DuckDBTypeId.DECIMAL]);
 
-export async function runLoader(name: string, load: (query: Query) => Promise<Record<string, unknown>>): Promise<void> {
+export async function runLoader(name: string, load: (select: Select, query: Query) => Promise<Record<string, unknown>>): Promise<void> {
   try {
     const snapshots = await openSnapshots();
     try {
-      const data = await load(snapshots.query);
+      const data = await load(selectOf(snapshots.query), snapshots.query);
       const empty = Object.values(data).every((v) => v === null || (Array.isArray(v) && v.length === 0));
       if (empty) throw new Error('no data: run `refloop run` before publishing');
       process.stdout.write(JSON.stringify(data));
