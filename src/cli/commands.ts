@@ -9,6 +9,7 @@ import { outreachCommand } from './commands/outreach.ts';
 import { scheduleCommand } from './commands/schedule.ts';
 import { sqlCommand } from './commands/sql.ts';
 import { startCommand } from './commands/start.ts';
+import { statementsCommand } from './commands/statements.ts';
 import { statusCommand } from './commands/status.ts';
 
 export const COMMANDS: Record<string, Command> = {
@@ -25,6 +26,7 @@ export const COMMANDS: Record<string, Command> = {
   start: startCommand,
   schedule: scheduleCommand,
   digest: digestCommand,
+  statements: statementsCommand,
 };
 
 export function usage(): string {

@@ -36,16 +36,20 @@ export function pdfPageCount(pdf: Uint8Array): number {
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** Renders a self-contained HTML document to a PDF file. */
-export async function renderPdf(html: string, path: string, options: PdfOptions = {}): Promise<RenderedPdf> {
-  const progress = options.onProgress ?? (() => undefined);
+export interface PdfRenderer {
+  render(html: string, path: string, options?: Omit<PdfOptions, 'onProgress'>): Promise<RenderedPdf>;
+  close(): Promise<void>;
+}
+
+/** Starts Chromium once for many documents (a statement per office): each render is a page of its own. */
+export async function openPdfRenderer(onProgress: (message: string) => void = () => undefined): Promise<PdfRenderer> {
   let chromium: typeof import('playwright-core').chromium;
   try {
     ({ chromium } = await import('playwright-core'));
   } catch {
     throw new Error('rendering a PDF needs playwright-core: run `npm ci` in the refloop folder');
   }
-  progress(`pdf: starting Chromium (${CHROMIUM()})`);
+  onProgress(`pdf: starting Chromium (${CHROMIUM()})`);
   const browser = await chromium
     .launch({
       executablePath: CHROMIUM(),
@@ -54,26 +58,43 @@ export async function renderPdf(html: string, path: string, options: PdfOptions 
     .catch((error: unknown) => {
       throw new Error(`could not start Chromium at ${CHROMIUM()} (install it with \`npm run chromium\`, or set REFLOOP_CHROMIUM): ${String((error as Error).message ?? error).split('\n')[0]}`);
     });
+  return {
+    async render(html, path, options = {}) {
+      const page = await browser.newPage();
+      try {
+        await page.route('**/*', (route) => (route.request().url().startsWith('data:') ? route.continue() : route.abort()));
+        await page.setContent(html, { waitUntil: 'load' });
+        await page.emulateMedia({ media: 'print' });
+        const margin = { top: '0.5in', right: '0.5in', bottom: '0.6in', left: '0.5in', ...options.margin };
+        const pdf = await page.pdf({
+          format: options.format ?? 'Letter',
+          landscape: options.landscape ?? false,
+          printBackground: true,
+          margin,
+          displayHeaderFooter: true,
+          headerTemplate: '<span></span>',
+          footerTemplate: `<div style="font: 8px system-ui, sans-serif; color: #666; width: 100%; padding: 0 0.5in; display: flex; justify-content: space-between;"><span>${escapeHtml(options.footer ?? '')}</span><span>page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>`,
+        });
+        await writeFile(path, pdf);
+        return { path, pages: pdfPageCount(pdf), bytes: pdf.byteLength };
+      } finally {
+        await page.close();
+      }
+    },
+    close: () => browser.close(),
+  };
+}
+
+/** Renders a self-contained HTML document to a PDF file. */
+export async function renderPdf(html: string, path: string, options: PdfOptions = {}): Promise<RenderedPdf> {
+  const progress = options.onProgress ?? (() => undefined);
+  const renderer = await openPdfRenderer(progress);
   try {
-    const page = await browser.newPage();
-    await page.route('**/*', (route) => (route.request().url().startsWith('data:') ? route.continue() : route.abort()));
     progress('pdf: laying out the pages');
-    await page.setContent(html, { waitUntil: 'load' });
-    await page.emulateMedia({ media: 'print' });
-    const margin = { top: '0.5in', right: '0.5in', bottom: '0.6in', left: '0.5in', ...options.margin };
-    const pdf = await page.pdf({
-      format: options.format ?? 'Letter',
-      landscape: options.landscape ?? false,
-      printBackground: true,
-      margin,
-      displayHeaderFooter: true,
-      headerTemplate: '<span></span>',
-      footerTemplate: `<div style="font: 8px system-ui, sans-serif; color: #666; width: 100%; padding: 0 0.5in; display: flex; justify-content: space-between;"><span>${escapeHtml(options.footer ?? '')}</span><span>page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>`,
-    });
-    progress(`pdf: writing ${path}`);
-    await writeFile(path, pdf);
-    return { path, pages: pdfPageCount(pdf), bytes: pdf.byteLength };
+    const rendered = await renderer.render(html, path, options);
+    progress(`pdf: wrote ${path}`);
+    return rendered;
   } finally {
-    await browser.close();
+    await renderer.close();
   }
 }
