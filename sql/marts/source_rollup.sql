@@ -18,7 +18,7 @@
 -- Every count of an office or organization row is the sum of its clinicians'
 -- rows, so the roll-up always adds up to the scorecard; rates are recomputed
 -- from the summed counts (null when the denominator is empty), never averaged.
--- The last 13 weeks are the 91 days (× 24 hours) up to as_of; the 13 weeks
+-- The last 13 weeks are the 91 calendar days (local) up to as_of; the 13 weeks
 -- before are the 91 days before those.
 --
 -- @column level: clinician, practice or organization.

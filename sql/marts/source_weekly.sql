@@ -1,10 +1,11 @@
--- Grain: one row per (week, source) for the eight largest referring sources, each week they sent a referral: their weekly trend.
+-- Grain: one row per (week, source) for the eight largest referring sources, every week of the 52 (0 when they sent nothing): their weekly trend.
 --
 -- The largest sources are the 8 with the most referrals in source_quality's
 -- window (its referrals; equal counts by source), 'unknown' (no valid NPI)
 -- left out. The weeks are the 52 complete Monday–Sunday weeks up to this week
 -- (kpi_weekly's is_this_week), so no week is cut short at either end. All
--- service lines together; a week a source sent nothing has no row.
+-- service lines together; a week a source sent nothing is a row with 0, so
+-- a silence is drawn as one instead of a line across it.
 -- Clinicians are not patients: no suppression needed.
 --
 -- @column week_start: The week received (its Monday).
@@ -27,19 +28,21 @@ largest as (
   where source <> 'unknown'
   qualify source_rank <= 8
 ),
-weekly as (
-  select
-    fct_referrals.received_week as week_start,
-    largest.source,
-    largest.name,
-    largest.source_rank,
-    count(*) as referrals
+weeks as (
+  select cast(unnest(generate_series(params.week_start - interval 51 week, params.week_start, interval 1 week)) as date) as week_start
+  from params
+),
+counts as (
+  select fct_referrals.received_week as week_start, fct_referrals.source, count(*) as referrals
   from fct_referrals
   join largest using (source)
-  cross join params
-  where fct_referrals.received_week > params.week_start - interval 52 week
-    and fct_referrals.received_week <= params.week_start
   group by all
+),
+weekly as (
+  select weeks.week_start, largest.source, largest.name, largest.source_rank, coalesce(counts.referrals, 0) as referrals
+  from weeks
+  cross join largest
+  left join counts on counts.week_start = weeks.week_start and counts.source = largest.source
 ),
 stamped as (
   select weekly.*, params.as_of, params.run_id

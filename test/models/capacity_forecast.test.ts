@@ -100,3 +100,54 @@ describe('capacity_forecast', () => {
     expect(await w.query('SELECT referrals::INTEGER AS referrals, conversion, show_rate FROM int_capacity_rates')).toEqual([{ referrals: 5, conversion: 4 / 5, show_rate: 2 / 4 }]);
   });
 });
+
+describe('int_capacity_rates: the first appointment', () => {
+  it('is the earliest that was not cancelled and had started by as_of', async () => {
+    const r = (referral_id: string) => ({ referral_id, patient_key: referral_id, received_at: '2025-12-01 09:00' });
+    const appointment = (referral_id: string, n: number, start_at: string, status: string) => ({
+      appointment_id: `A-${referral_id}-${n}`, referral_id, patient_key: referral_id, booked_at: '2025-12-02 09:00', start_at, status,
+    });
+    w = await buildWith(
+      {
+        // TODAY, received the day before as_of, is too recent for the rate window.
+        referrals: [...['CANCELLED-FIRST', 'FUTURE-ONLY', 'NO-SHOW-FIRST', 'ATTENDED'].map(r), { ...r('TODAY'), received_at: '2026-05-31 20:00' }],
+        appointments: [
+          // Cancelled, then a no-show: the no-show is the first appointment.
+          appointment('CANCELLED-FIRST', 1, '2025-12-08 09:00', 'cancelled'),
+          appointment('CANCELLED-FIRST', 2, '2025-12-15 09:00', 'no_show'),
+          // Booked, still to come at as_of: no first appointment yet (booked all the same).
+          appointment('FUTURE-ONLY', 1, '2026-07-01 09:00', 'scheduled'),
+          // A no-show, then attended: the first was a no-show.
+          appointment('NO-SHOW-FIRST', 1, '2025-12-08 09:00', 'no_show'),
+          appointment('NO-SHOW-FIRST', 2, '2025-12-22 09:00', 'completed'),
+          appointment('ATTENDED', 1, '2025-12-08 09:00', 'completed'),
+        ],
+      },
+      AS_OF,
+    );
+    expect(await w.query('SELECT referrals::INTEGER AS referrals, conversion, show_rate FROM int_capacity_rates')).toEqual([{ referrals: 4, conversion: 1, show_rate: 1 / 3 }]);
+  });
+});
+
+describe('capacity_forecast: slots', () => {
+  it('is not short when the expected visits just fill the slots, and takes a show rate of 1 while no first appointment is known', async () => {
+    const { referrals } = fixture();
+    // The rate window's referrals, all booked for after as_of: booking rate 1, no first appointment yet (show rate null).
+    const window = referrals.filter((r) => String(r.referral_id).startsWith('R') && ['R365', 'R-MID', 'R90'].includes(String(r.referral_id)));
+    const appointments = window.map((r) => ({ appointment_id: `A-${r.referral_id}`, referral_id: r.referral_id!, patient_key: r.patient_key!, booked_at: '2026-03-04 09:00', start_at: '2026-06-20 09:00', status: 'scheduled' }));
+    const capacity = [
+      { service_line: 'cardiology', week_start: '2026-06-01', new_patient_slots: 2 },
+      { service_line: 'cardiology', week_start: '2026-06-08', new_patient_slots: 1 },
+    ];
+    w = await buildWith({ referrals, appointments, capacity }, AS_OF);
+    expect(await buildCapacityForecast(w)).toBe(true);
+    expect(await w.query('SELECT conversion, show_rate FROM int_capacity_rates')).toEqual([{ conversion: 1, show_rate: null }]);
+    // 2 referrals a week × 1 × 1: exactly the 2 slots of the first week, one more than the second's.
+    expect(
+      await w.query('SELECT horizon, show_rate, expected_new_patients AS expected, slots, shortfall, is_short FROM capacity_forecast WHERE horizon <= 2 ORDER BY horizon'),
+    ).toEqual([
+      { horizon: 1, show_rate: 1, expected: 2, slots: 2, shortfall: 0, is_short: false },
+      { horizon: 2, show_rate: 1, expected: 2, slots: 1, shortfall: 1, is_short: true },
+    ]);
+  });
+});

@@ -79,3 +79,30 @@ describe('document_gaps', () => {
     expect(await w.query("SELECT DISTINCT strftime(as_of, '%Y-%m-%d %H:%M') AS as_of, run_id::INTEGER AS run_id FROM document_gaps")).toEqual([{ as_of: '2026-06-01 00:00', run_id: 1 }]);
   });
 });
+
+describe('document_gaps: time to complete', () => {
+  it('takes the median and 90th percentile over the packets completed later, per referral and per document', async () => {
+    // Five incomplete packets (no insurance card), the card arriving 1, 2, 3, 4 and 10 hours after receipt, and one never;
+    // five complete at receipt (0 hours, left out of the times).
+    const referrals = [
+      ...every(S1, '2026-03-02 09:00', 6, 1, INCOMPLETE, 'i'),
+      ...every(S1, '2026-03-20 09:00', 5, 1, {}, 'c'),
+    ];
+    const referral_events = [1, 2, 3, 4, 10].map((hours, i) => ({
+      referral_id: `${S1}i-${i}`, event_type: 'doc_received', event_at: `2026-03-${String(2 + i).padStart(2, '0')} ${String(9 + hours).padStart(2, '0')}:00`, detail: 'insurance_card',
+    }));
+    w = await buildWith({ referrals, referral_events }, '2026-06-01');
+    // quantile_cont: median of 1, 2, 3, 4, 10 is 3; the 90th percentile 4 + 0.6 × (10 − 4) = 7.6.
+    expect(
+      await w.query(
+        `SELECT dimension, value, completed_later::INTEGER AS completed_later, still_incomplete::INTEGER AS still_incomplete,
+                median_hours_to_complete AS median, round(p90_hours_to_complete, 9) AS p90
+         FROM document_gaps WHERE dimension IN ('overall', 'document_type') ORDER BY dimension, value`,
+      ),
+    ).toEqual([
+      { dimension: 'document_type', value: 'clinical_notes', completed_later: 0, still_incomplete: 0, median: null, p90: null },
+      { dimension: 'document_type', value: 'insurance_card', completed_later: 5, still_incomplete: 1, median: 3, p90: 7.6 },
+      { dimension: 'overall', value: 'all', completed_later: 5, still_incomplete: 1, median: 3, p90: 7.6 },
+    ]);
+  });
+});

@@ -229,3 +229,27 @@ describe('as_of and impossible sequences', () => {
     ]);
   });
 });
+
+describe('windows that end at as_of', () => {
+  it('are not yet past at their last instant: no SLA verdict and no leakage while as_of is the due moment itself', async () => {
+    // as_of 2026-01-08 09:00: DUE-NOW's 72-hour SLA ends at as_of, DUE-BEFORE's a minute earlier. LEAK-NOW's
+    // 90 × 24-hour leakage window (received 2025-10-10 10:00 EDT) ends at as_of too, LEAK-BEFORE's a minute earlier.
+    w = await buildWith(
+      {
+        referrals: [
+          { referral_id: 'DUE-NOW', patient_key: 'P1', received_at: '2026-01-05 09:00' },
+          { referral_id: 'DUE-BEFORE', patient_key: 'P2', received_at: '2026-01-05 08:59' },
+          { referral_id: 'LEAK-NOW', patient_key: 'P3', received_at: '2025-10-10 10:00' },
+          { referral_id: 'LEAK-BEFORE', patient_key: 'P4', received_at: '2025-10-10 09:59' },
+        ],
+      },
+      '2026-01-08 09:00',
+    );
+    expect(await fct('contact_sla_met, is_leakage_window_passed, leaked')).toEqual([
+      { referral_id: 'DUE-BEFORE', contact_sla_met: false, is_leakage_window_passed: false, leaked: null },
+      { referral_id: 'DUE-NOW', contact_sla_met: null, is_leakage_window_passed: false, leaked: null },
+      { referral_id: 'LEAK-BEFORE', contact_sla_met: false, is_leakage_window_passed: true, leaked: true },
+      { referral_id: 'LEAK-NOW', contact_sla_met: false, is_leakage_window_passed: false, leaked: null },
+    ]);
+  });
+});

@@ -136,3 +136,56 @@ describe('refloop status: the same rule, now', () => {
     expect(rows.map((r) => r.feed)).toEqual(['referrals', 'referral_events', 'appointments', 'visits', 'providers', 'capacity', 'liaison_activities']);
   });
 });
+
+describe('feed_freshness: at the thresholds themselves', () => {
+  const today = [{ kind: 'visits', file: 'visits_today.csv', at: before(1) }];
+  const visit = (hours: number) => ({ visits: [{ visit_id: 'V1', visit_at: before(hours) }] });
+
+  it('is still ok on the warn threshold and still late on the error threshold, by file and by record', async () => {
+    const referral = { referral_id: 'R1', received_at: before(2) };
+    const file = (hours: number) => [{ kind: 'referrals', file: 'referrals_a.csv', at: before(hours) }];
+    expect(await feed(judged({ referrals: [referral] }, file(48)), 'referrals')).toMatchObject({ arrival_state: 'ok', state: 'ok' });
+    await w!.close();
+    expect(await feed(judged({ referrals: [referral] }, file(96)), 'referrals')).toMatchObject({ arrival_state: 'warn', state: 'warn' });
+    await w!.close();
+    expect(await feed(judged(visit(96), today), 'visits')).toMatchObject({ data_state: 'ok', state: 'ok' });
+    await w!.close();
+    // 168 hours back is 2026-03-09 12:00, after the clock change: exact.
+    expect(await feed(judged(visit(168), today), 'visits')).toMatchObject({ data_state: 'warn', state: 'warn' });
+  });
+
+  it('dates a feed late both ways from the earlier of the two moments it went past a warn threshold', async () => {
+    // The file went past 48 h at before(12); the newest record past 96 h at before(34).
+    const row = await feed(judged(visit(130), [{ kind: 'visits', file: 'visits_a.csv', at: before(60) }]), 'visits');
+    expect(row).toMatchObject({ arrival_state: 'warn', data_state: 'warn', state: 'warn', stale_since: before(34) });
+  });
+
+  it('gives a file that arrived after as_of the age 0, not a negative one', async () => {
+    await judged({ referrals: [{ referral_id: 'R1', received_at: before(2) }] }, [{ kind: 'referrals', file: 'referrals_late.csv', at: '2026-03-16 17:00' }]);
+    expect(await w!.query("SELECT hours_since_arrival, arrival_state FROM feed_freshness WHERE feed = 'referrals'")).toEqual([{ hours_since_arrival: 0, arrival_state: 'ok' }]);
+  });
+
+  it('counts a delivery run that landed the feed\'s rows as an arrival, at the run\'s start', async () => {
+    w = await buildWith({ visits: [{ visit_id: 'V1', visit_at: before(3), source_file: 'VISITS.txt', source_delivery: 'epic-0316', ingest_run_id: 50 }] }, AS_OF);
+    await w.run(`INSERT INTO runs (run_id, job, started_at, status) VALUES (50, 'ingest', refloop_parse_timestamp(${sqlString(before(1))}), 'succeeded')`);
+    await rebuildFreshness(w, MODEL_CONFIG);
+    expect(await w.query("SELECT latest_arrival, hours_since_arrival, arrival_state, state FROM feed_freshness WHERE feed = 'visits'")).toEqual([
+      { latest_arrival: 'delivery epic-0316', hours_since_arrival: 1, arrival_state: 'ok', state: 'ok' },
+    ]);
+  });
+
+  it('judges by the newest record received by as_of, and calls files without a record an error', async () => {
+    const rows = await judged(
+      { referrals: [{ referral_id: 'R1', received_at: before(120) }, { referral_id: 'R2', received_at: '2026-03-17 09:00' }] },
+      [
+        { kind: 'referrals', file: 'referrals_a.csv', at: before(1) },
+        { kind: 'visits', file: 'visits_empty.csv', at: before(1) },
+      ],
+    );
+    // R2 is dated after as_of: the newest record known at as_of is R1, 120 hours old.
+    expect(await w!.query("SELECT hours_since_newest_record AS hours, data_state FROM feed_freshness WHERE feed = 'referrals'")).toEqual([{ hours: 120, data_state: 'warn' }]);
+    const visits = rows.find((r) => r.feed === 'visits')!;
+    expect(visits).toMatchObject({ arrival_state: 'ok', data_state: 'error', state: 'error' });
+    expect(visits.stale_reason).toBe('visits is stale: files arrived but hold no record with a visit_at by 2026-03-16 12:00.');
+  });
+});

@@ -35,6 +35,30 @@ describe('the weekly forecast', () => {
     expect(result.mean[1]).toBeCloseTo(level * other, 10);
   });
 
+  it('is the mean of the weeks there are with fewer than 8', () => {
+    expect(forecast([4, 6], 2)).toEqual({ model: 'recent level', mean: [5, 5] });
+  });
+
+  it('takes seasonal naive as the same week a year before: no error on a series that repeats every 52 weeks', () => {
+    const yearly = Array.from({ length: 80 }, (_, t) => 10 + (t % 52));
+    expect(backtest(yearly, 4, 6)!.seasonalNaiveMae).toBe(0);
+  });
+
+  it('needs 60 weeks for the seasonal model: 60 are enough', () => {
+    expect(forecast(Array(60).fill(10), 2)).toEqual({ model: 'seasonal', mean: [10, 10] });
+    expect(forecast(Array(59).fill(10), 2).model).toBe('recent level');
+  });
+
+  it('applies half the change of the last 26 weeks against the same weeks a year earlier, growing with the horizon', () => {
+    // 100 weeks of 10, the last 14 of them 20. Every seasonal factor is 1 (last year and its surroundings are all 10),
+    // the level is 20, and the last 26 weeks sum 400 against 260 a year before: a trend of (400 / 260 − 1) / 2 a year.
+    const history = [...Array(86).fill(10), ...Array(14).fill(20)];
+    const trend = (400 / 260 - 1) * 0.5;
+    const result = forecast(history, 12);
+    expect(result.model).toBe('seasonal');
+    result.mean.forEach((m, i) => expect(m).toBeCloseTo(20 * (1 + (trend * (i + 1)) / 52), 10));
+  });
+
   it('backtests from rolling origins: no error on a flat series, seasonal naive’s error on a step', () => {
     const flat = backtest(Array(80).fill(10), 4, 6)!;
     expect(flat).toMatchObject({ origins: 6, mae: 0, seasonalNaiveMae: 0, dispersion: 1 });
@@ -61,4 +85,15 @@ describe('forecast_backtest', () => {
       await w.query('SELECT service_line, model, weeks_of_history, origins, mae, mase, dispersion, run_id::INTEGER AS run_id FROM forecast_backtest'),
     ).toEqual([{ service_line: 'cardiology', model: 'recent level', weeks_of_history: 11, origins: 0, mae: null, mase: null, dispersion: 1, run_id: 1 }]);
   });
+
+  it('backtests from the last 26 origins that leave a full 12 weeks', async () => {
+    // 100 complete weeks (Mondays 2024-06-03 … 2026-04-27), one referral each: origins 63 … 88.
+    const referrals: Row[] = Array.from({ length: 100 }, (_, week) => {
+      const day = new Date(Date.UTC(2024, 5, 4 + 7 * week)).toISOString().slice(0, 10);
+      return { referral_id: `W${week}`, patient_key: `W${week}`, received_at: `${day} 10:00` };
+    });
+    w = await buildWith({ referrals }, '2026-05-04');
+    await buildCapacityForecast(w);
+    expect(await w.query('SELECT model, weeks_of_history, origins, mae FROM forecast_backtest')).toEqual([{ model: 'seasonal', weeks_of_history: 100, origins: 26, mae: 0 }]);
+  }, 60_000);
 });

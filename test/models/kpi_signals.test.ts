@@ -56,6 +56,21 @@ const SCENARIOS: Record<string, number[]> = {
   trend5: [11, 11, 7, 8, 9, 10, 11], // five weeks rising (7 … 11)
   trend6: [11, 6, 7, 8, 9, 10, 11], // six weeks rising (6 … 11)
   unoffered: [11, 11, 11, 11, 11, 11, 17], // as outside, on a line the practice does not offer
+  below_lower: [11, 11, 11, 11, 11, 11, 5], // 5 < 5.68
+  below6: [11, 10, 10, 10, 10, 10, 10], // six below the centre (after one on it)
+  below7: [10, 10, 10, 10, 10, 10, 11], // with the baseline's last week (10), seven below, then on it
+  fall5: [11, 11, 15, 14, 13, 12, 11], // five weeks falling (15 … 11)
+  fall6: [11, 16, 15, 14, 13, 12, 11], // six weeks falling (16 … 11)
+  on_limits: [30, 30, 30, 30, 30, 51, 9], // on its own limits (30 ± 21): inside
+};
+
+/**
+ * Scenarios with a baseline of their own. on_limits: mean 30, moving ranges
+ * summing to 150 over 19 (7, then 8s, then 7), so the limits are 30 ± 2.66 ×
+ * 150 / 19 = 30 ± 21 exactly (9 and 51, exact in floating point too).
+ */
+const OWN_BASELINE: Record<string, number[]> = {
+  on_limits: Array.from({ length: 20 }, (_, i) => (i === 0 ? 33 : i === 19 ? 27 : i % 2 === 0 ? 34 : 26)),
 };
 
 /** Every scenario but unoffered is a configured service line, named by its id. */
@@ -68,7 +83,7 @@ function referrals(): { referrals: Row[]; visits: Row[] } {
   const rows: Row[] = [];
   const visits: Row[] = [];
   for (const [line, recent] of Object.entries(SCENARIOS)) {
-    [...BASELINE, ...recent].forEach((count, w) => {
+    [...(OWN_BASELINE[line] ?? BASELINE), ...recent].forEach((count, w) => {
       for (let i = 0; i < count; i++) {
         const id = `${line}-${w + 1}-${i}`;
         rows.push({ referral_id: id, patient_key: id, service_line: line, received_at: `${tuesday(w + 1)} 10:00` });
@@ -150,11 +165,47 @@ describe('kpi_signals: the rules', () => {
     expect(await signals('trend6')).toEqual([{ week: monday(27), rule: 'trend_up' }]);
   });
 
+  it('a point just below the lower limit is a signal; one on a limit, either limit, is not', async () => {
+    expect(await signals('below_lower')).toEqual([{ week: monday(27), rule: 'beyond_limits' }]);
+    const rows = await series('on_limits');
+    expect(rows.at(-1)).toMatchObject({ value: 9, lower_limit: 9, upper_limit: 51, centre_line: 30 });
+    expect(rows.at(-2)).toMatchObject({ value: 51 });
+    expect(await signals('on_limits')).toEqual([]);
+  });
+
+  it('six weeks in a row below the centre line are no signal; the seventh is', async () => {
+    expect(await signals('below6')).toEqual([]);
+    expect(await signals('below7')).toEqual([{ week: monday(26), rule: 'run_below' }]);
+  });
+
+  it('five weeks in a row falling are no signal; the sixth is', async () => {
+    expect(await signals('fall5')).toEqual([]);
+    expect(await signals('fall6')).toEqual([{ week: monday(27), rule: 'trend_down' }]);
+  });
+
+  it('calls a signal an improvement when it moved the way that is better for the metric', async () => {
+    const judged = await w.query<{ service_line: string; is_improvement: boolean }>(
+      "SELECT service_line, is_improvement FROM kpi_signals WHERE metric = 'referrals' AND is_signal AND service_line <> 'all' ORDER BY service_line",
+    );
+    expect(judged).toEqual([
+      { service_line: 'below7', is_improvement: false },
+      { service_line: 'below_lower', is_improvement: false },
+      { service_line: 'fall6', is_improvement: false },
+      { service_line: 'outside', is_improvement: true },
+      { service_line: 'run7', is_improvement: true },
+      { service_line: 'trend6', is_improvement: true },
+    ]);
+    expect(await w.query("SELECT count(*)::INTEGER AS n FROM kpi_signals WHERE NOT is_signal AND is_improvement IS NOT NULL")).toEqual([{ n: 0 }]);
+  });
+
   it('says each signal in one sentence with its numbers, and nothing where nothing changed', async () => {
     const sentences = await w.query<{ service_line: string; signal_sentence: string }>(
       "SELECT service_line, signal_sentence FROM kpi_signals WHERE metric = 'referrals' AND signal_sentence IS NOT NULL AND service_line <> 'all' ORDER BY service_line",
     );
     expect(sentences).toEqual([
+      { service_line: 'below7', signal_sentence: 'Referrals received, below7: below the centre line of 11.0 for 7 weeks in a row, 10 in the week of 29 Jun 2026: a concern.' },
+      { service_line: 'below_lower', signal_sentence: 'Referrals received, below_lower: 5 in the week of 6 Jul 2026, below the lower limit of 5.7 (centre 11.0): a concern.' },
+      { service_line: 'fall6', signal_sentence: 'Referrals received, fall6: down 6 weeks in a row, from 16 in the week of 1 Jun 2026 to 11 in the week of 6 Jul 2026: a concern.' },
       { service_line: 'outside', signal_sentence: 'Referrals received, outside: 17 in the week of 6 Jul 2026, above the upper limit of 16.3 (centre 11.0): an improvement.' },
       { service_line: 'run7', signal_sentence: 'Referrals received, run7: above the centre line of 11.0 for 7 weeks in a row, 12 in the week of 6 Jul 2026: an improvement.' },
       { service_line: 'trend6', signal_sentence: 'Referrals received, trend6: up 6 weeks in a row, from 6 in the week of 1 Jun 2026 to 11 in the week of 6 Jul 2026: an improvement.' },
@@ -166,6 +217,7 @@ describe('kpi_signals: the rules', () => {
     const last = rows.at(-1)!;
     // Week 27's patients are seen after as_of: 0 so far, below the lower limit, but the week has not had 14 days.
     expect(last).toMatchObject({ week: monday(27), value: 0, is_mature: false, is_signal: false, signal_rule: null });
+    expect(await w.query("SELECT count(*)::INTEGER AS n FROM kpi_signals WHERE is_baseline IS NULL OR (is_baseline AND NOT is_mature)")).toEqual([{ n: 0 }]);
     expect(last.lower_limit!).toBeGreaterThan(0);
     expect(rows.filter((r) => !r.is_mature).map((r) => r.week)).toEqual([monday(26), monday(27)]);
     expect(rows.filter((r) => r.is_signal)).toEqual([]);
@@ -187,6 +239,58 @@ describe('kpi_signals: the rules', () => {
       { metric: 'seen_within_14_days', week: monday(25) },
     ]);
     expect(await w.query("SELECT DISTINCT week_start::VARCHAR AS week FROM kpi_signals WHERE is_this_week")).toEqual([{ week: monday(27) }]);
+  });
+});
+
+describe('kpi_signals: the baseline with a longer history', () => {
+  // 33 complete weeks (Mondays 2026-01-05 … 2026-08-17; as_of the Monday after): one referral a week on each line,
+  // seen the next day, contacted within the SLA in odd weeks and never in even ones; booked for 5 days later in the
+  // first 12 weeks (cardiology) or the first 11 (imaging), unbooked after.
+  function history(): { referrals: Row[]; visits: Row[]; referral_events: Row[]; appointments: Row[] } {
+    const given = { referrals: [] as Row[], visits: [] as Row[], referral_events: [] as Row[], appointments: [] as Row[] };
+    for (const [line, booked] of [['cardiology', 12], ['imaging', 11]] as const) {
+      for (let n = 1; n <= 33; n++) {
+        const id = `${line}-${n}`;
+        given.referrals.push({ referral_id: id, patient_key: id, service_line: line, received_at: `${tuesday(n)} 10:00` });
+        given.visits.push({ visit_id: `V${id}`, referral_id: id, patient_key: id, service_line: line, visit_at: `${addDays(tuesday(n), 1)} 10:00` });
+        if (n % 2 === 1) given.referral_events.push({ referral_id: id, event_type: 'contact_made', event_at: `${tuesday(n)} 11:00` });
+        if (n <= booked) given.appointments.push({ appointment_id: `A${id}`, referral_id: id, patient_key: id, service_line: line, booked_at: `${tuesday(n)} 11:00`, start_at: `${addDays(tuesday(n), 5)} 09:00`, status: 'scheduled' });
+      }
+    }
+    return given;
+  }
+  let h: Warehouse;
+  beforeAll(async () => {
+    h = await buildMany(history(), monday(34));
+  }, 120_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+  const baselineWeeks = async (metric: string, line = 'cardiology') =>
+    (await h.query<{ week: string }>(`SELECT week_start::VARCHAR AS week FROM kpi_signals WHERE service_line = '${line}' AND metric = '${metric}' AND is_baseline ORDER BY week_start`)).map((r) => r.week);
+  const weeks = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => monday(from + i));
+
+  it('with 32 or more mature weeks, takes the 20 before the latest 12', async () => {
+    // Referrals: all 33 weeks mature; the latest 12 are weeks 22–33, the baseline weeks 2–21.
+    expect(await baselineWeeks('referrals')).toEqual(weeks(2, 21));
+  });
+
+  it('with 31 mature weeks, still takes the first 20', async () => {
+    // Seen within 14 days: weeks 32 and 33 are not 14 days old, 31 are mature.
+    expect(await baselineWeeks('seen_within_14_days')).toEqual(weeks(1, 20));
+  });
+
+  it('needs 12 valued baseline weeks for limits: 11 give none', async () => {
+    const centre = async (line: string) =>
+      (await h.query<{ c: number | null }>(`SELECT DISTINCT centre_line AS c FROM kpi_signals WHERE service_line = '${line}' AND metric = 'median_days_to_appointment'`)).map((r) => r.c);
+    expect(await centre('cardiology')).toEqual([5]);
+    expect(await centre('imaging')).toEqual([null]);
+  });
+
+  it('shows a rate\'s limits within 0 and 100%', async () => {
+    // The SLA rate swings between 0 and 1 every week: centre ± 2.66 would pass both bounds.
+    const limits = await h.query("SELECT DISTINCT lower_limit, upper_limit FROM kpi_signals WHERE service_line = 'cardiology' AND metric = 'contact_sla_met_rate'");
+    expect(limits).toEqual([{ lower_limit: 0, upper_limit: 1 }]);
   });
 });
 

@@ -3,7 +3,7 @@
 // referral has had that long, so a young cohort never reads as a drop.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../src/warehouse/warehouse.ts';
-import { buildWith, type Row } from '../helpers/models.ts';
+import { buildWith, MODEL_CONFIG, type Row } from '../helpers/models.ts';
 
 let w: Warehouse | undefined;
 afterEach(async () => {
@@ -39,6 +39,14 @@ async function reported(warehouse: Warehouse, metric: string) {
   );
 }
 
+async function isComplete(warehouse: Warehouse, week: string) {
+  const rows = await warehouse.query<{ complete: boolean }>(
+    `SELECT DISTINCT is_complete_week AS complete FROM kpi_weekly WHERE week = '${week}'`,
+  );
+  expect(rows).toHaveLength(1);
+  return rows[0]!.complete;
+}
+
 async function thisWeek(warehouse: Warehouse) {
   return warehouse.query<{ week: string }>("SELECT DISTINCT week::VARCHAR AS week FROM kpi_weekly WHERE is_this_week");
 }
@@ -49,10 +57,12 @@ describe('kpi_weekly: this week', () => {
     // Monday 2026-02-16 00:00: the week of 2026-02-09 ended at that very moment.
     w = await buildWith({ referrals }, '2026-02-16');
     expect(await thisWeek(w)).toEqual([{ week: '2026-02-09' }]);
+    expect(await isComplete(w, '2026-02-09')).toBe(true);
     await w.close();
     // A minute earlier that week has not ended: this week is the one before.
     w = await buildWith({ referrals }, '2026-02-15 23:59');
     expect(await thisWeek(w)).toEqual([{ week: '2026-02-02' }]);
+    expect(await isComplete(w, '2026-02-09')).toBe(false);
     await w.close();
     // Midweek: the week in progress is not this week.
     w = await buildWith({ referrals }, '2026-02-12 12:00');
@@ -189,6 +199,92 @@ describe('kpi_weekly: contact SLA rate', () => {
       { week: '2026-02-23', metric: 'contacted_within_sla', value: 3 },
       { week: '2026-03-02', metric: 'contact_sla_met_rate', value: null },
       { week: '2026-03-02', metric: 'contacted_within_sla', value: 0 },
+    ]);
+  });
+});
+
+describe('kpi_weekly: each stage at its own cutoff, boundary included', () => {
+  // One cohort: Tuesday 2026-01-06 10:00 (week of 2026-01-05; no clock change within 30 days).
+  // 14 × 24 h later is 2026-01-20 10:00, 30 × 24 h later 2026-02-05 10:00.
+  const received = '2026-01-06 10:00';
+  const ids = ['C2', 'C336', 'C336+1', 'S14', 'S14+1', 'L10', 'L30', 'L31'];
+  const fixture = () => ({
+    referrals: [
+      ...ids.map((id) => ({ referral_id: id, patient_key: id, received_at: received })),
+      // Out of scope: a referral, not in scope. LATER leaves the week of 2026-01-12 empty between two weeks with referrals.
+      { referral_id: 'OUT', patient_key: 'OUT', received_at: received, service_line: 'dermatology' },
+      { referral_id: 'LATER', patient_key: 'LATER', received_at: '2026-01-20 10:00' },
+    ],
+    referral_events: [
+      { referral_id: 'C2', event_type: 'contact_made', event_at: '2026-01-06 12:00' },
+      { referral_id: 'C336', event_type: 'contact_made', event_at: '2026-01-20 10:00' },
+      { referral_id: 'C336+1', event_type: 'contact_made', event_at: '2026-01-20 10:01' },
+    ],
+    appointments: [
+      // Booked exactly 14 days after receipt, for day 20; booked a minute later, for day 15.
+      { appointment_id: 'A-S14', referral_id: 'S14', patient_key: 'S14', booked_at: '2026-01-20 10:00', start_at: '2026-01-26 09:00', status: 'scheduled' },
+      { appointment_id: 'A-S15', referral_id: 'S14+1', patient_key: 'S14+1', booked_at: '2026-01-20 10:01', start_at: '2026-01-21 09:00', status: 'scheduled' },
+    ],
+    visits: [
+      { visit_id: 'V-L10', referral_id: 'L10', patient_key: 'L10', visit_at: '2026-01-16 10:00', summary_sent_at: '2026-01-26 10:00' },
+      // Seen and summary sent at the 30-day boundary: within.
+      { visit_id: 'V-L30', referral_id: 'L30', patient_key: 'L30', visit_at: '2026-02-05 10:00', summary_sent_at: '2026-02-05 10:00' },
+      // Seen a day after the 30 days: in neither the numerator nor the denominator of the loop-closure rate.
+      { visit_id: 'V-L31', referral_id: 'L31', patient_key: 'L31', visit_at: '2026-02-06 10:00', summary_sent_at: '2026-02-06 11:00' },
+    ],
+  });
+  // A 100-hour SLA is the longest: the SLA matures after 5 whole days (100 / 24 rounded up).
+  const config = {
+    ...MODEL_CONFIG,
+    service_lines: MODEL_CONFIG.service_lines.map((l) => (l.id === 'imaging' ? { ...l, contact_sla_hours: { routine: 100 } } : l)),
+  };
+
+  it('counts contacts, bookings, visits and closed loops reached by receipt + N × 24 hours, not a minute later', async () => {
+    w = await buildWith(fixture(), '2026-04-01', config);
+    const values = await w.query<{ metric: string; value: number | null }>(
+      `SELECT metric, value FROM kpi_weekly WHERE service_line = 'all' AND week = '2026-01-05'
+       AND metric IN ('median_hours_to_contact', 'scheduled_within_14_days', 'median_days_to_appointment', 'seen_within_14_days', 'loop_closed_within_30_days', 'loop_closure_rate')
+       ORDER BY metric`,
+    );
+    expect(values).toEqual([
+      // Of the seen within 30 days (L10, L30), both closed within 30: L31, seen later, is no miss.
+      { metric: 'loop_closed_within_30_days', value: 2 },
+      { metric: 'loop_closure_rate', value: 1 },
+      // Only S14 was booked within 14 days: its 20 days, not S14+1's 15.
+      { metric: 'median_days_to_appointment', value: 20 },
+      // 2 h and 336 h (the boundary); 336 h 1 min is past the 14 days.
+      { metric: 'median_hours_to_contact', value: 169 },
+      { metric: 'scheduled_within_14_days', value: 1 },
+      { metric: 'seen_within_14_days', value: 1 },
+    ]);
+    expect(
+      await w.query(
+        "SELECT week::VARCHAR AS week, metric, value FROM kpi_weekly WHERE service_line = 'all' AND metric IN ('referrals', 'in_scope') AND week <= '2026-01-19' ORDER BY week, metric",
+      ),
+    ).toEqual([
+      { week: '2026-01-05', metric: 'in_scope', value: 8 },
+      { week: '2026-01-05', metric: 'referrals', value: 9 },
+      // A week with no referrals counts 0, not null.
+      { week: '2026-01-12', metric: 'in_scope', value: 0 },
+      { week: '2026-01-12', metric: 'referrals', value: 0 },
+      { week: '2026-01-19', metric: 'in_scope', value: 1 },
+      { week: '2026-01-19', metric: 'referrals', value: 1 },
+    ]);
+  });
+
+  it('matures each metric after the days it counts, the SLA after the longest SLA in whole days rounded up', async () => {
+    w = await buildWith(fixture(), '2026-04-01', config);
+    expect(await w.query('SELECT metric, any_value(mature_after_days)::INTEGER AS days, count(DISTINCT mature_after_days)::INTEGER AS n FROM kpi_weekly GROUP BY metric ORDER BY metric')).toEqual([
+      { metric: 'contact_sla_met_rate', days: 5, n: 1 },
+      { metric: 'contacted_within_sla', days: 5, n: 1 },
+      { metric: 'in_scope', days: 0, n: 1 },
+      { metric: 'loop_closed_within_30_days', days: 30, n: 1 },
+      { metric: 'loop_closure_rate', days: 30, n: 1 },
+      { metric: 'median_days_to_appointment', days: 14, n: 1 },
+      { metric: 'median_hours_to_contact', days: 14, n: 1 },
+      { metric: 'referrals', days: 0, n: 1 },
+      { metric: 'scheduled_within_14_days', days: 14, n: 1 },
+      { metric: 'seen_within_14_days', days: 14, n: 1 },
     ]);
   });
 });

@@ -68,4 +68,24 @@ describe('outreach_worklist', () => {
     // The one hidden is Ben's lowest-ranked action, not an arbitrary one.
     expect(ben.find((r) => !r.is_shown)!.rank).toBe(12);
   });
+
+  it('counts nothing beyond those shown in a group of fewer than five, and sums visits at stake by group and by category', async () => {
+    // visits_at_stake is 100 − rank: Amy 99 + 97 (growth, dormant), Ben 98 (growth).
+    await worklist([
+      { rank: 1, liaison: 'Amy', category: 'growth' },
+      { rank: 2, liaison: 'Ben', category: 'growth' },
+      { rank: 3, liaison: 'Amy', category: 'dormant' },
+    ]);
+    expect(
+      await w!.query(
+        `SELECT liaison, category, more_in_liaison::INTEGER AS more, actions_in_liaison::INTEGER AS actions, visits_at_stake_in_liaison AS by_liaison,
+                visits_at_stake_in_category AS by_category
+         FROM outreach_worklist ORDER BY liaison_order, rank_in_liaison`,
+      ),
+    ).toEqual([
+      { liaison: 'Amy', category: 'growth', more: 0, actions: 2, by_liaison: 99 + 97, by_category: 99 + 98 },
+      { liaison: 'Amy', category: 'dormant', more: 0, actions: 2, by_liaison: 99 + 97, by_category: 97 },
+      { liaison: 'Ben', category: 'growth', more: 0, actions: 1, by_liaison: 98, by_category: 99 + 98 },
+    ]);
+  });
 });

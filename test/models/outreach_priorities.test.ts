@@ -168,6 +168,13 @@ describe('declining', () => {
       { recent: 31, expected: 52 },
     ]);
   });
+
+  it('flags a clinician exactly at 60% of the expected (boundary included)', async () => {
+    // Practice: 120 in the baseline, 125 recent. Z_EQ's 48 of the baseline expect 50 recent; 30 is exactly 60%.
+    const Z_EQ = npi(27);
+    w = await buildWith({ referrals: [...clinician(Z_EQ, 48, 30), ...clinician(GROWING, 72, 95)] }, AS_OF);
+    expect(await w.query('SELECT source, recent::INTEGER AS recent, expected_recent FROM int_outreach_declining')).toEqual([{ source: Z_EQ, recent: 30, expected_recent: 50 }]);
+  });
 });
 
 describe('coaching', () => {
@@ -224,6 +231,36 @@ describe('coaching', () => {
   });
 });
 
+describe('coaching: the interval and the conversion gap', () => {
+  // A practice of 150 in-scope referrals, 59 incomplete (q = 59/150), and no margin required. JUST (14 of 20) has its
+  // 95% interval just above q, with the posterior's variance s(1 − s)/(n + 20 + 1) (by 0.00095; with n + 20 it would
+  // not be). NOISY (15 of 24) clears q at z = 1.64 but not at 1.96. Here incomplete packets convert and complete ones
+  // do not: the conversion gap is taken as 0, never negative.
+  const BACKGROUND = npi(81);
+  const JUST = npi(82);
+  const NOISY = npi(83);
+  const office = (source: string, inScope: number, incomplete: number): Row[] =>
+    spread(source, '2026-03-10 10:00', inScope, 31, '', {}).map((r, i) => (i < incomplete ? { ...r, documents: ['clinical_notes'] } : r));
+
+  it('flags an office whose 95% interval clears the practice rate by a hair, and not one that clears it only at a lower z', async () => {
+    const q = 59 / 150;
+    const bound = (k: number, n: number, extra: number, z = 1.96) => {
+      const sr = (k + 20 * q) / (n + 20);
+      return sr - z * Math.sqrt((sr * (1 - sr)) / (n + 20 + extra));
+    };
+    expect([bound(14, 20, 1) - q, bound(14, 20, 0) - q]).toEqual([expect.closeTo(0.00095, 5), expect.closeTo(-0.00094, 5)]);
+    expect([bound(15, 24, 1) < q, bound(15, 24, 1, 1.64) > q]).toEqual([true, true]);
+    const referrals = [...office(BACKGROUND, 106, 30), ...office(JUST, 20, 14), ...office(NOISY, 24, 15)];
+    w = await buildWith({ referrals, visits: visitsFor(referrals.filter((r) => Array.isArray(r.documents))) }, AS_OF, {
+      ...MODEL_CONFIG,
+      outreach: { coaching: { min_rate_above_practice: 0 } },
+    });
+    const rows = await flagged(w, 'coaching');
+    expect(rows.map((r) => [r.source, r.visits_at_stake])).toEqual([[JUST, 0]]);
+    expect(rows[0]!.reason).toBe('14 of 20 packets arrived incomplete (70%, against 39% for the practice); incomplete packets convert 0 points less often.');
+  });
+});
+
 describe('growth', () => {
   // Directory specialties: A's referring clinicians send a median of 6 a year (5 of them, plus two small referrers);
   // B's a median of 5; C has only 4 referring clinicians. Every referral was seen: the practice converts 1.0.
@@ -262,6 +299,14 @@ describe('growth', () => {
     expect(await w.query("SELECT DISTINCT specialty, peer_median, referring_peers::INTEGER AS peers FROM int_outreach_growth")).toEqual([{ specialty: 'A', peer_median: 6, peers: 7 }]);
   });
 
+  it('puts at stake the referrals a prospect falls short by, times the practice\'s conversion', async () => {
+    // Every other referral seen (49 of 98): the practice converts 0.5, so A2's 6 − 2 missing referrals are 2 visits.
+    const given = fixture();
+    w = await buildWith({ ...given, visits: visitsFor(given.referrals.filter((_, i) => i % 2 === 0)) }, AS_OF);
+    expect(await w.query('SELECT conversion FROM int_outreach_practice')).toEqual([{ conversion: 0.5 }]);
+    expect((await flagged(w, 'growth')).find((r) => r.source === A2.key)).toMatchObject({ visits_at_stake: 2, priority_score: 1 });
+  });
+
   it('reads its thresholds from the config', async () => {
     w = await buildWith(fixture(), AS_OF, { ...MODEL_CONFIG, outreach: { growth: { min_peer_median: 5, max_referrals: 3, min_referring_peers: 4, confidence: 0.25 } } });
     const rows = await flagged(w, 'growth');
@@ -279,5 +324,33 @@ describe('growth', () => {
     expect(rows.map((r) => `${r.source} ${r.category}`)).toEqual(expected.map((r) => `${r.source} ${r.category}`));
     expect(rows[0]!.priority_score).toBeGreaterThan(rows[rows.length - 1]!.priority_score);
     expect(new Set(rows.map((r) => `${r.as_of} ${r.run_id}`))).toEqual(new Set(['2026-07-24 10:00 1']));
+  });
+});
+
+describe('int_outreach_practice', () => {
+  it('splits recent from baseline at as_of − 91 days, and takes each rate over its own referrals', async () => {
+    const S = npi(90);
+    const r = (id: string, received_at: string, extra: Row = {}): Row => ({ referral_id: id, patient_key: id, referring_npi: S, received_at, ...extra });
+    const incomplete = { documents: ['clinical_notes'] };
+    const referrals = [
+      r('M1', '2026-01-10 10:00'),
+      r('M2', '2026-01-11 10:00'),
+      r('M3', '2026-01-12 10:00', incomplete),
+      r('M4', '2026-01-13 10:00', incomplete),
+      r('M5', '2026-01-14 10:00', incomplete),
+      // Exactly 91 days before as_of: the baseline; a minute later: recent.
+      r('EDGE', '2026-04-24 10:00'),
+      r('EDGE+1', '2026-04-24 10:01'),
+      // Seen, but its 90-day leakage window is still open: in no conversion.
+      r('YOUNG', '2026-07-01 10:00'),
+      // Out of scope: counted in the totals, in no rate.
+      r('OUT', '2026-02-01 10:00', { service_line: 'dermatology' }),
+    ];
+    const visit = (id: string, visit_at: string) => ({ visit_id: `V-${id}`, referral_id: id, patient_key: id, visit_at });
+    w = await buildWith({ referrals, visits: [visit('M1', '2026-01-20 10:00'), visit('M3', '2026-01-25 10:00'), visit('YOUNG', '2026-07-10 10:00')] }, AS_OF);
+    expect(await w.query('SELECT recent_total::INTEGER AS recent, baseline_total::INTEGER AS baseline, conversion, incomplete_rate, conversion_complete, conversion_incomplete FROM int_outreach_practice')).toEqual([
+      // Matured in scope: M1–M5, EDGE, EDGE+1 (M1 and M3 seen); complete of them: M1, M2, EDGE, EDGE+1; incomplete: M3–M5.
+      { recent: 2, baseline: 7, conversion: 2 / 7, incomplete_rate: 3 / 8, conversion_complete: 1 / 4, conversion_incomplete: 1 / 3 },
+    ]);
   });
 });

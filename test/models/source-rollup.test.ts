@@ -92,3 +92,56 @@ describe('source_rollup', () => {
     expect(quality!.referrals).toBe(18);
   });
 });
+
+describe('source_rollup: windows and denominators', () => {
+  it('splits the last 13 weeks from the 13 before at 91 and 182 days, and takes each rate over its own denominator', async () => {
+    // as_of 2026-10-15 00:00 EDT: 91 days back is 2026-07-16 00:00, 182 days back 2026-04-16 00:00 (no clock change between).
+    const r = (id: string, received_at: string, extra: Row = {}): Row => ({ referral_id: id, patient_key: id, referring_npi: A, received_at, ...extra });
+    w = await buildWith(
+      {
+        providers,
+        referrals: [
+          r('LAST-IN', '2026-07-16 00:01'),
+          // On the 91-day boundary: the 13 weeks before, not the last 13.
+          r('LAST-EDGE', '2026-07-16 00:00'),
+          r('PREV-IN', '2026-04-16 00:01', { documents: ['clinical_notes'] }),
+          // On the 182-day boundary: in neither.
+          r('PREV-EDGE', '2026-04-16 00:00'),
+          // Its leakage window (90 days) has not passed: not yet in the conversion denominator.
+          r('YOUNG', '2026-10-01 10:00'),
+          // Out of scope: a referral, but in no in-scope denominator.
+          r('OUT', '2026-08-01 10:00', { service_line: 'dermatology' }),
+          r('SEEN', '2026-05-01 10:00'),
+        ],
+        visits: [{ visit_id: 'V-SEEN', referral_id: 'SEEN', patient_key: 'SEEN', visit_at: '2026-05-20 10:00', summary_sent_at: '2026-05-21 10:00' }],
+      },
+      '2026-10-15',
+    );
+    expect(
+      await w.query(
+        `SELECT referrals::INTEGER AS referrals, last_13_weeks::INTEGER AS last_13, previous_13_weeks::INTEGER AS previous_13, in_scope::INTEGER AS in_scope,
+                in_scope_rate, incomplete_at_receipt::INTEGER AS incomplete, complete_at_receipt_rate, incomplete_at_receipt_rate,
+                conversion_denominator::INTEGER AS conversion_denominator, conversions::INTEGER AS conversions, conversion_rate,
+                with_visit::INTEGER AS with_visit, loop_closed::INTEGER AS loop_closed, loop_closure_rate
+         FROM source_rollup WHERE level = 'clinician' AND source = '${A}'`,
+      ),
+    ).toEqual([
+      {
+        referrals: 7,
+        last_13: 3,
+        previous_13: 3,
+        in_scope: 6,
+        in_scope_rate: 6 / 7,
+        incomplete: 1,
+        complete_at_receipt_rate: 5 / 6,
+        incomplete_at_receipt_rate: 1 / 6,
+        conversion_denominator: 5,
+        conversions: 1,
+        conversion_rate: 1 / 5,
+        with_visit: 1,
+        loop_closed: 1,
+        loop_closure_rate: 1,
+      },
+    ]);
+  });
+});

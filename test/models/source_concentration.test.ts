@@ -31,3 +31,21 @@ describe('concentration', () => {
     ).toEqual([{ sources: 3, top_1_share: 0.6, top_5_share: 1, hhi: 4600, visits: 4, top_1_visit_share: 0.75, largest_source: '1234567893', at_risk: 3 }]);
   });
 });
+
+const r12 = (x: number) => Number(x.toFixed(12));
+
+describe('concentration: the top 5 and top 10', () => {
+  it('take exactly the five and the ten largest sources', async () => {
+    // Twelve sources sending 12, 11, …, 1 (78 in all); each source's first referral was seen (12 visits).
+    const npis = ['1234567893', '1245319599', '1003142399', '1982763451', '1538116213', '1467594851', '1376592612', '1295737584', '1114025237', '1023014514', '1952376896', '1861486559'];
+    const referrals = npis.flatMap((n, i) => series(n, '2026-01-05', 12 - i, 1));
+    const visits = npis.map((n) => ({ visit_id: `V${n}`, patient_key: `${n}-0`, visit_at: '2026-02-01 10:00' }));
+    w = await buildWith({ referrals, visits }, '2026-03-01');
+    expect(
+      await w.query(
+        `SELECT sources::INTEGER AS sources, round(top_5_share, 12) AS top_5_share, round(top_10_share, 12) AS top_10_share,
+                round(top_5_visit_share, 12) AS top_5_visit_share, round(top_10_visit_share, 12) AS top_10_visit_share, largest_source FROM source_concentration`,
+      ),
+    ).toEqual([{ sources: 12, top_5_share: r12(50 / 78), top_10_share: r12(75 / 78), top_5_visit_share: r12(5 / 12), top_10_visit_share: r12(10 / 12), largest_source: '1234567893' }]);
+  });
+});

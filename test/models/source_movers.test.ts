@@ -14,7 +14,7 @@ afterEach(async () => {
 /** as_of Monday 2026-06-01: this week is 2026-05-25; the recent weeks 05-04 to 05-25, the baseline 02-09 to 04-27. */
 const AS_OF = '2026-06-01';
 
-const FROM = { rising: npi(1), steady: npi(2), under: npi(3) };
+const FROM = { rising: npi(1), steady: npi(2), under: npi(3), jump: npi(4), noise: npi(5) };
 
 /** One referral from `source` on the Wednesday of each week (by its Monday). */
 const inWeeks = (source: string | null, mondays: string[], tag: string): Row[] =>
@@ -36,6 +36,10 @@ function fixture(): { referrals: Row[] } {
       ...inWeeks(FROM.steady, weeks('2026-02-09', 12), 'steady'),
       // recent 3 / 4, baseline 11 / 12: both just under one a week.
       ...inWeeks(FROM.under, [...weeks('2026-05-11', 3), ...weeks('2026-02-09', 11)], 'under'),
+      // 7 recent against 3 in the baseline: (7 − 1) / sqrt(7 + 1/3) = 2.22 standard errors, a move.
+      ...inWeeks(FROM.jump, [...weeks('2026-05-04', 4), '2026-05-25', '2026-05-25', '2026-05-25', ...weeks('2026-02-09', 3)], 'jump'),
+      // 6 recent against 3: (6 − 1) / sqrt(6 + 1/3) = 1.99, just short of 2: noise.
+      ...inWeeks(FROM.noise, [...weeks('2026-05-04', 4), '2026-05-25', '2026-05-25', ...weeks('2026-02-09', 3)], 'noise'),
       // no valid NPI: not a clinician to call.
       ...inWeeks(null, weeks('2026-05-04', 4), 'unknown'),
     ],
@@ -43,16 +47,18 @@ function fixture(): { referrals: Row[] } {
 }
 
 describe('source_movers', () => {
-  it('averages the recent 4 and baseline 12 weeks, keeps a clinician at one a week in either, largest change first', async () => {
+  it('averages the recent 4 and baseline 12 weeks, keeps a clinician at one a week in either whose move is 2 standard errors or more, largest change first', async () => {
     w = await buildWith(fixture(), AS_OF);
     expect(
       await w.query(
-        `SELECT source, name, recent_per_week, baseline_per_week, change_per_week, mover_rank::INTEGER AS mover_rank, week_start
+        `SELECT source, name, recent_per_week, baseline_per_week, change_per_week, change_z, mover_rank::INTEGER AS mover_rank, week_start
          FROM source_movers ORDER BY mover_rank`,
       ),
     ).toEqual([
-      { source: FROM.steady, name: 'Dr steady', recent_per_week: 0, baseline_per_week: 1, change_per_week: -1, mover_rank: 1, week_start: '2026-05-25' },
-      { source: FROM.rising, name: 'Dr rising', recent_per_week: 1, baseline_per_week: 0.2, change_per_week: 0.8, mover_rank: 2, week_start: '2026-05-25' },
+      { source: FROM.jump, name: 'Dr jump', recent_per_week: 1.8, baseline_per_week: 0.3, change_per_week: 1.5, change_z: 2.22, mover_rank: 1, week_start: '2026-05-25' },
+      // 12 in the baseline, none since: (0 − 4) / sqrt(12 / 9) = −3.46.
+      { source: FROM.steady, name: 'Dr steady', recent_per_week: 0, baseline_per_week: 1, change_per_week: -1, change_z: -3.46, mover_rank: 2, week_start: '2026-05-25' },
+      // Dr rising (4 recent, 2 before: 1.62) and Dr noise (1.99) moved within noise; Dr under has fewer than one a week in either.
     ]);
   });
 });

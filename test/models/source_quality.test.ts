@@ -106,5 +106,24 @@ describe('source_quality', () => {
     expect(small!.conversion_shrunk).toBeCloseTo((prior * 20 + 2) / 22, 10);
     expect(big!.conversion_shrunk).toBeCloseTo((prior * 20 + 20) / 60, 10);
     expect(small!.conversion_shrunk_high - small!.conversion_shrunk_low).toBeGreaterThan(big!.conversion_shrunk_high - big!.conversion_shrunk_low);
+    // The 95% interval of the beta posterior, normal approximation: ± 1.96 √(s(1 − s) / (strength + 1)).
+    const s = (prior * 20 + 20) / 60;
+    expect(big!.conversion_shrunk_low).toBeCloseTo(s - 1.96 * Math.sqrt((s * (1 - s)) / 61), 10);
+    expect(big!.conversion_shrunk_high).toBeCloseTo(s + 1.96 * Math.sqrt((s * (1 - s)) / 61), 10);
+  });
+
+  it('keeps the default prior strength of 20 with fewer than five sources of 5+ matured referrals, however spread', async () => {
+    // Four sources of 10 matured referrals at 0%, 100%, 0% and 100%: far more spread than noise, but only four.
+    const referrals: Row[] = [];
+    const visits: Row[] = [];
+    ['1234567893', '1245319599', '1003142399', '1013090240'].forEach((npi, s) => {
+      for (let i = 0; i < 10; i++) {
+        const id = `${npi}-${i}`;
+        referrals.push({ referral_id: id, patient_key: id, referring_npi: npi, received_at: '2026-01-05 09:00' });
+        if (s % 2 === 1) visits.push({ visit_id: `V-${id}`, patient_key: id, visit_at: '2026-01-20 09:00' });
+      }
+    });
+    w = await buildWith({ referrals, visits }, asOf);
+    expect(await w.query("SELECT conversion_shrunk FROM source_quality WHERE source = '1245319599'")).toEqual([{ conversion_shrunk: expect.closeTo((0.5 * 20 + 10) / 30, 10) }]);
   });
 });

@@ -31,7 +31,7 @@ function fixture(): { referrals: Row[] } {
 }
 
 describe('source_weekly', () => {
-  it('keeps the eight largest known sources (the smaller id on a tie), each week of the 52 up to this week', async () => {
+  it('keeps the eight largest known sources (the smaller id on a tie), every week of the 52 up to this week, 0 where they sent nothing', async () => {
     w = await buildWith(fixture(), AS_OF);
     const rows = await w.query<{ week_start: string; source: string; source_rank: number; referrals: number }>(
       'SELECT week_start, source, source_rank::INTEGER AS source_rank, referrals::INTEGER AS referrals FROM source_weekly ORDER BY source_rank, week_start',
@@ -46,6 +46,11 @@ describe('source_weekly', () => {
       [npi(4), 7, 5],
       [[npi(1), npi(3)].sort()[0], 8, 4],
     ]);
-    expect(rows.filter((r) => r.week_start !== '2026-05-18')).toEqual([{ week_start: '2025-06-02', source: npi(10), source_rank: 1, referrals: 1 }]);
+    // Every source has all 52 weeks, from 2025-06-02 to this week; a week it sent nothing reads 0 (its silence is drawn).
+    expect(rows).toHaveLength(8 * 52);
+    expect(new Set(rows.map((r) => r.week_start)).size).toBe(52);
+    expect(rows.filter((r) => r.week_start !== '2026-05-18' && r.referrals > 0)).toEqual([{ week_start: '2025-06-02', source: npi(10), source_rank: 1, referrals: 1 }]);
+    expect(rows.filter((r) => r.source === npi(9)).map((r) => r.week_start).sort()).toEqual(rows.filter((r) => r.source === npi(10)).map((r) => r.week_start).sort());
+    expect(rows.some((r) => r.week_start === '2025-05-26')).toBe(false);
   });
 });
