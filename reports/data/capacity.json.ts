@@ -4,6 +4,7 @@
 import { runLoader } from '../../src/site/loader.ts';
 
 await runLoader('capacity', async (select) => ({
+  serviceLines: await select('service-lines'),
   forecast: await select('capacity-forecast'),
   history: await select('capacity-history'),
   backtest: await select('capacity-backtest'),

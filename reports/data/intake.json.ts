@@ -6,6 +6,7 @@
 import { runLoader } from '../../src/site/loader.ts';
 
 await runLoader('intake', async (select) => ({
+  serviceLines: await select('service-lines'),
   contactHours: await select('intake-contact-hours'),
   slaTrend: await select('intake-sla-trend'),
   documentGaps: await select('intake-document-gaps'),

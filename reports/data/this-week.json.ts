@@ -14,6 +14,7 @@ await runLoader('this-week', async (select) => {
   if (!week) throw new Error('kpi_signals has no complete week before as_of: no referral was received before it');
   const [lastRun] = await select('this-week-last-run');
   return {
+    serviceLines: await select('service-lines'),
     asOf: params!.as_of,
     week: week.week,
     cards: await select('this-week-cards'),

@@ -163,13 +163,15 @@ describe('CSV downloads', () => {
   });
 
   it('Capacity: the visits-against-slots download is the chosen line’s forecast', async () => {
-    const { forecast } = await data('capacity');
+    const { forecast, serviceLines } = await data('capacity');
     const columns = ['service_line', 'week', 'expected_new_patients', 'expected_new_patients_hi80', 'slots', 'shortfall', 'is_short', 'is_at_risk'];
     const page = await open('/capacity');
     try {
       const select = page.locator('form select').first();
-      const line = (await select.locator('option').nth(1).textContent())!.trim();
-      await select.selectOption(line);
+      // The menu names a line as the config does; the file is named by its id.
+      const label = (await select.locator('option').nth(1).textContent())!.trim();
+      const line = serviceLines!.find((l) => l.name === label)!.service_line as string;
+      await select.selectOption({ label });
       const name = `capacity-visits-against-slots-${line.replace(/_/g, '-')}.csv`;
       await expect.poll(() => page.locator(`button[data-download="${name}"]`).count()).toBe(1);
       expect(await downloaded(page, name)).toEqual(forecast!.filter((f) => f.service_line === line).map((r) => asCsv(r, columns)));

@@ -149,9 +149,12 @@ describe('the capacity page', () => {
     const { page } = await open('/capacity', 1280);
     try {
       const select = page.locator('form select').first();
-      for (const line of [...new Set(forecast.map((d) => d.service_line))]) {
-        await select.selectOption(line);
-        const weeks = forecast.filter((d) => d.service_line === line);
+      const names = new Map((capacity.serviceLines as { service_line: string; name: string }[]).map((d) => [d.service_line, d.name]));
+      for (const id of [...new Set(forecast.map((d) => d.service_line))]) {
+        // The menu and the titles name the line as the config does.
+        const line = names.get(id)!;
+        await select.selectOption({ label: line });
+        const weeks = forecast.filter((d) => d.service_line === id);
         const slots = page.locator('.refloop-chart', { hasText: 'against the slots' }).locator('g.mark-rect.role-mark path');
         await expect.poll(() => slots.count()).toBe(weeks.filter((d) => d.slots !== null).length);
         await expect.poll(() => page.locator('h3', { hasText: 'Weeks that will run short' }).textContent()).toContain(line);
