@@ -35,11 +35,11 @@ export const named = (name: string, hover: string | null | undefined) => (hover 
  */
 export function table(
   rows: Record<string, unknown>[],
-  columns: { key: string; label: string; format?: (v: unknown) => string; hover?: (row: Record<string, unknown>) => string | null | undefined }[],
+  columns: { key: string; label: string; format?: (v: unknown, row: Record<string, unknown>) => string; hover?: (row: Record<string, unknown>) => string | null | undefined }[],
 ): HTMLElement {
   const head = el('tr', {}, ...columns.map((c) => el('th', {}, c.label)));
   const cell = (row: Record<string, unknown>, c: (typeof columns)[number]) => {
-    const text = c.format ? c.format(row[c.key]) : String(row[c.key] ?? '—');
+    const text = c.format ? c.format(row[c.key], row) : String(row[c.key] ?? '—');
     return c.hover ? named(text, c.hover(row)) : text;
   };
   const body = rows.map((row) => el('tr', {}, ...columns.map((c) => el('td', {}, cell(row, c)))));

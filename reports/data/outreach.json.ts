@@ -1,9 +1,10 @@
 // Outreach: the liaisons' worklist (outreach_worklist: clinicians, not
 // patients) and how concentrated the practice's visits are
-// (source_concentration), each a select of reports/data/sql/outreach-*.sql.
+// (source_concentration), and the measured lift of a liaison's touch
+// (liaison_lift), each a select of reports/data/sql/outreach-*.sql.
 import { runLoader } from '../../src/site/loader.ts';
 
 await runLoader('outreach', async (select) => {
   const [concentration] = await select('outreach-concentration');
-  return { worklist: await select('outreach-worklist'), concentration: concentration ?? null };
+  return { worklist: await select('outreach-worklist'), concentration: concentration ?? null, lift: await select('outreach-lift') };
 });

@@ -22,7 +22,11 @@
 -- mean ± 1.645 standard errors, null with fewer than 2 touches. Its variance
 -- adds the touches' spread (the sample variance of their lifts over their
 -- number) and the comparison's own uncertainty (each week's comparison is
--- the mean of its clinicians' changes, shared by every touch of that week). Touches of one clinician weeks apart overlap in time and are not
+-- the mean of its clinicians' changes, shared by every touch of that week).
+-- A lift is called (is_lift_detected) only from 10 touches or more: the
+-- table has a row per type and liaison, and among so many rows one from a
+-- few touches clears 0 by chance now and then. Touches of one clinician
+-- weeks apart overlap in time and are not
 -- independent, so read a narrow interval from few clinicians with care.
 -- A type with activities but no touch that counts has a row with 0 touches.
 --
@@ -37,7 +41,7 @@
 -- @column lift_per_week: Mean difference in differences: the touched clinician's change minus the comparison's, in referrals a week.
 -- @column lift_lower_90: Lower end of the 90% interval of lift_per_week; null with fewer than 2 touches.
 -- @column lift_upper_90: Upper end of the 90% interval of lift_per_week; null with fewer than 2 touches.
--- @column is_lift_detected: The 90% interval lies wholly above 0; null without an interval.
+-- @column is_lift_detected: The 90% interval lies wholly above 0, from at least 10 touches; null without an interval or with fewer touches.
 -- @column as_of: The moment the numbers are for (config_params.as_of).
 -- @column run_id: The run that built it (runs.run_id).
 -- @unique activity_type, liaison
@@ -165,6 +169,6 @@ final as (
 select
   activity_type, liaison, activities, touches, clinicians_touched, before_per_week, after_per_week, comparison_change_per_week,
   lift_per_week, lift_lower_90, lift_upper_90,
-  case when lift_lower_90 is null then null else lift_lower_90 > 0 end as is_lift_detected,
+  case when lift_lower_90 is null or touches < 10 then null else lift_lower_90 > 0 end as is_lift_detected,
   as_of, run_id
 from final

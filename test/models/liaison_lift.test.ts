@@ -71,11 +71,12 @@ function practice(): Record<string, Row[]> {
   });
   const liaison_activities: Row[] = [
     // Clinician 24 is named by the source system's id, which the directory resolves to their NPI.
-    ...VISITED.map((c) => activity(`V${c}`, 20, 'visit', c === 24 ? { provider_id: 'EPIC-24' } : { npi: npi(c) })),
+    // Visits by three liaisons: 9 by Colleen Byrne, 10 by Priya Raman, the other 6 by Dana Whitfield.
+    ...VISITED.map((c) => activity(`V${c}`, 20, 'visit', c === 24 ? { provider_id: 'EPIC-24' } : { npi: npi(c) }, wednesday(20), c < 9 ? 'Colleen Byrne' : c < 19 ? 'Priya Raman' : 'Dana Whitfield')),
     // The calls are Marcus Reyes's, except one of Dana Whitfield's.
     ...CALLED.map((c) => activity(`C${c}`, 20, 'call', { npi: npi(c) }, wednesday(20), c === CALLED[0] ? 'Dana Whitfield' : 'Marcus Reyes')),
     // A second visit to clinician 0 in the same week is the same touch.
-    activity('V0-again', 20, 'visit', { npi: npi(0) }, monday(20)),
+    activity('V0-again', 20, 'visit', { npi: npi(0) }, monday(20), 'Colleen Byrne'),
     // Emails: the 8 weeks after week 32 end with week 40 (counts); after week 33 they would need week 41 (does not).
     activity('E1', 32, 'email', { npi: npi(60) }),
     activity('E2', 33, 'email', { npi: npi(61) }),
@@ -193,10 +194,17 @@ describe('liaison_lift: by liaison', () => {
       { activity_type: 'call', liaison: 'Marcus Reyes', touches: 24 },
       { activity_type: 'call', liaison: 'all', touches: 25 },
     ]);
-    const [visits] = await w.query<{ lift: number; all_lift: number }>(
-      "SELECT max(lift_per_week) FILTER (WHERE liaison = 'Dana Whitfield') AS lift, max(lift_per_week) FILTER (WHERE liaison = 'all') AS all_lift FROM liaison_lift WHERE activity_type = 'visit'",
+  });
+
+  it('calls a lift only from 10 touches: Priya Raman\'s 10 visits show one, Colleen Byrne\'s 9 clear 0 but are too few to judge', async () => {
+    const visits = await w.query<{ liaison: string; touches: number; lift_lower_90: number; is_lift_detected: boolean | null }>(
+      "SELECT liaison, touches::INTEGER AS touches, lift_lower_90, is_lift_detected FROM liaison_lift WHERE activity_type = 'visit' AND liaison IN ('Colleen Byrne', 'Priya Raman') ORDER BY liaison",
     );
-    expect(visits!.lift).toBeCloseTo(visits!.all_lift, 10);
+    expect(visits.map((v) => [v.liaison, v.touches, v.is_lift_detected])).toEqual([
+      ['Colleen Byrne', 9, null],
+      ['Priya Raman', 10, true],
+    ]);
+    expect(visits[0]!.lift_lower_90).toBeGreaterThan(0);
   });
 });
 
