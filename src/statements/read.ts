@@ -58,6 +58,8 @@ const day = (date: string) => `CAST(${quotedString(date)} AS DATE)::TIMESTAMPTZ`
 function referralsSql(filter: StatementFilter): string {
   const where = [
     "f.source <> 'unknown'",
+    // A statement goes to an office: clinicians with none on record get one only when asked for by NPI.
+    filter.referrer === undefined ? 'r.practice IS NOT NULL' : '',
     filter.office === undefined ? '' : `coalesce(r.practice, 'No office on record') = ${quotedString(filter.office)}`,
     filter.referrer === undefined ? '' : `r.npi = ${quotedString(filter.referrer)}`,
   ].filter(Boolean);

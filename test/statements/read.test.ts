@@ -36,6 +36,7 @@ const row = (r: Referral) =>
 const A = '1000000001';
 const B = '1000000002';
 const C = '1000000003';
+const D = '1000000004';
 
 const REFERRALS: Referral[] = [
   // Office Elm (clinicians A and B) in Q4 2026: the first and the last day count; 1 Jan 2027 does not.
@@ -54,6 +55,8 @@ const REFERRALS: Referral[] = [
   { id: 'y1', source: A, at: '2025-10-15 10:00' },
   // Office Oak (clinician C): its own statement.
   { id: 'o1', source: C, at: '2026-10-20 10:00' },
+  // A clinician with no office on record: no statement, unless asked for by NPI.
+  { id: 'd1', source: D, at: '2026-10-21 10:00' },
   // An unknown source: no office to write to.
   { id: 'u1', source: 'unknown', at: '2026-10-20 10:00' },
 ];
@@ -73,7 +76,7 @@ beforeAll(async () => {
     `INSERT INTO fct_referrals VALUES ${REFERRALS.map(row).join(', ')}`,
     'CREATE TABLE referrers (source VARCHAR, npi VARCHAR, name VARCHAR, practice VARCHAR, organization VARCHAR, liaison VARCHAR)',
     `INSERT INTO referrers VALUES ('${A}', '${A}', 'Ana Ames', 'Elm Street', 'Harbor Health', 'Dana'), ('${B}', '${B}', 'Ben Bell', 'Elm Street', 'Harbor Health', 'Marcus'),
-       ('${C}', '${C}', 'Cy Cole', 'Oak Clinic', NULL, NULL), ('unknown', NULL, 'No valid NPI', NULL, NULL, NULL)`,
+       ('${C}', '${C}', 'Cy Cole', 'Oak Clinic', NULL, NULL), ('${D}', '${D}', 'Di Dunn', NULL, NULL, NULL), ('unknown', NULL, 'No valid NPI', NULL, NULL, NULL)`,
     'CREATE TABLE fct_referral_documents (referral_id VARCHAR, document_type VARCHAR, is_present_at_receipt BOOLEAN)',
     "INSERT INTO fct_referral_documents VALUES ('e4', 'clinical_notes', false), ('e4', 'insurance_card', false), ('e5', 'insurance_card', false), ('e5', 'clinical_notes', true), ('p1', 'clinical_notes', false)",
     'CREATE TABLE reference_benchmarks (service_line VARCHAR, metric VARCHAR, reference VARCHAR, value DOUBLE, label VARCHAR, is_current BOOLEAN)',
@@ -88,7 +91,7 @@ const Q4 = parsePeriod({ period: '2026-Q4' });
 const elm = async () => (await readStatements(query, Q4, {})).find((s) => s.office === 'Elm Street')!;
 
 describe('a referrer statement', () => {
-  it('is written for every office with referrals in the period, never for the unknown source', async () => {
+  it('is written for every office with referrals in the period, never for the unknown source or a clinician with no office', async () => {
     const statements = await readStatements(query, Q4, {});
     expect(statements.map((s) => [s.office, s.organization])).toEqual([
       ['Elm Street', 'Harbor Health'],
@@ -137,5 +140,6 @@ describe('a referrer statement', () => {
     const own = await readStatements(query, Q4, { referrer: B });
     expect(own.map((s: Statement) => [s.office, s.referrals, s.clinician])).toEqual([['Elm Street', 4, { name: 'Ben Bell', npi: B }]]);
     expect(await readStatements(query, Q4, { office: 'Nowhere' })).toEqual([]);
+    expect((await readStatements(query, Q4, { referrer: D })).map((s) => [s.office, s.referrals])).toEqual([['No office on record', 1]]);
   });
 });
