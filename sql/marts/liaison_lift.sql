@@ -30,6 +30,11 @@
 -- independent, so read a narrow interval from few clinicians with care.
 -- A type with activities but no touch that counts has a row with 0 touches.
 --
+-- The windows and the floor are config (outreach.lift, table
+-- config_thresholds): window_weeks (default 8) each side of the touch week,
+-- active_weeks (default 52) of referring before it, min_touches (default 10)
+-- for a verdict; the numbers above are the defaults.
+--
 -- @column activity_type: visit, call, lunch, email or event.
 -- @column liaison: The outreach team member whose touches the row measures, or 'all' for every liaison's.
 -- @column activities: Activities of the type up to as_of that reached a known clinician.
@@ -52,8 +57,14 @@ with params as (
     config_params.run_id,
     -- The last complete Monday–Sunday week before as_of, and the first week with referrals.
     cast(date_trunc('week', local_date(config_params.as_of)) as date) - 7 as last_week,
-    (select min(received_week) from fct_referrals) as first_week
+    (select min(received_week) from fct_referrals) as first_week,
+    -- The windows in days (config outreach.lift): the weeks compared each side of a touch, and the activity before it.
+    cast(7 * config_thresholds.lift_window_weeks as integer) as window_days,
+    cast(config_thresholds.lift_window_weeks as double) as window_weeks,
+    cast(7 * config_thresholds.lift_active_weeks as integer) as active_days,
+    cast(config_thresholds.lift_min_touches as integer) as min_touches
   from config_params
+  cross join config_thresholds
 ),
 weekly as (
   select source, received_week as week, count(*) as referrals
@@ -74,30 +85,33 @@ touch_weeks as (
   select distinct touches.touch_week
   from touches
   cross join params
-  where touches.touch_week - 56 >= params.first_week and touches.touch_week + 56 <= params.last_week
+  where touches.touch_week - params.window_days >= params.first_week and touches.touch_week + params.window_days <= params.last_week
 ),
 windows as (
-  -- A clinician, for a week: referrals in the 52 weeks before it, and in the 8 before and 8 after.
+  -- A clinician, for a week: referrals in the active weeks before it, and a week's worth in the window before and the window after.
   select
     weekly.source,
     touch_weeks.touch_week,
-    sum(weekly.referrals) filter (where weekly.week >= touch_weeks.touch_week - 364 and weekly.week < touch_weeks.touch_week) as year_before,
-    coalesce(sum(weekly.referrals) filter (where weekly.week >= touch_weeks.touch_week - 56 and weekly.week < touch_weeks.touch_week), 0) as before_8,
-    coalesce(sum(weekly.referrals) filter (where weekly.week > touch_weeks.touch_week and weekly.week <= touch_weeks.touch_week + 56), 0) as after_8
+    params.window_weeks,
+    sum(weekly.referrals) filter (where weekly.week >= touch_weeks.touch_week - params.active_days and weekly.week < touch_weeks.touch_week) as year_before,
+    coalesce(sum(weekly.referrals) filter (where weekly.week >= touch_weeks.touch_week - params.window_days and weekly.week < touch_weeks.touch_week), 0) as before_count,
+    coalesce(sum(weekly.referrals) filter (where weekly.week > touch_weeks.touch_week and weekly.week <= touch_weeks.touch_week + params.window_days), 0) as after_count
   from touch_weeks
-  join weekly on weekly.week >= touch_weeks.touch_week - 364 and weekly.week <= touch_weeks.touch_week + 56
-  group by weekly.source, touch_weeks.touch_week
+  cross join params
+  join weekly on weekly.week >= touch_weeks.touch_week - greatest(params.active_days, params.window_days) and weekly.week <= touch_weeks.touch_week + params.window_days
+  group by weekly.source, touch_weeks.touch_week, params.window_weeks
 ),
 comparison as (
   select
     windows.touch_week,
-    avg((windows.after_8 - windows.before_8) / 8.0) as change_per_week,
+    avg((windows.after_count - windows.before_count) / windows.window_weeks) as change_per_week,
     -- The variance of that mean: its own uncertainty, shared by every touch of the week.
-    coalesce(var_samp((windows.after_8 - windows.before_8) / 8.0) / count(*), 0) as change_variance
+    coalesce(var_samp((windows.after_count - windows.before_count) / windows.window_weeks) / count(*), 0) as change_variance
   from windows
+  cross join params
   anti join touched_weeks
     on touched_weeks.source = windows.source
-    and touched_weeks.touch_week between windows.touch_week - 56 and windows.touch_week + 56
+    and touched_weeks.touch_week between windows.touch_week - params.window_days and windows.touch_week + params.window_days
   where windows.year_before > 0
   group by windows.touch_week
 ),
@@ -106,12 +120,12 @@ lifts as (
     touches.activity_type,
     touches.liaison,
     touches.source,
-    windows.before_8 / 8.0 as before_per_week,
-    windows.after_8 / 8.0 as after_per_week,
+    windows.before_count / windows.window_weeks as before_per_week,
+    windows.after_count / windows.window_weeks as after_per_week,
     comparison.change_per_week as comparison_change,
     comparison.change_variance as comparison_variance,
     touches.touch_week,
-    (windows.after_8 - windows.before_8) / 8.0 - comparison.change_per_week as lift
+    (windows.after_count - windows.before_count) / windows.window_weeks - comparison.change_per_week as lift
   from touches
   join windows on windows.source = touches.source and windows.touch_week = touches.touch_week
   join comparison on comparison.touch_week = touches.touch_week
@@ -159,6 +173,7 @@ final as (
     by_type.lift_per_week,
     case when by_type.touches >= 2 then by_type.lift_per_week - 1.645 * sqrt(by_type.touch_variance + comparison_error.variance) end as lift_lower_90,
     case when by_type.touches >= 2 then by_type.lift_per_week + 1.645 * sqrt(by_type.touch_variance + comparison_error.variance) end as lift_upper_90,
+    params.min_touches,
     params.as_of,
     params.run_id
   from activity_counts
@@ -169,6 +184,6 @@ final as (
 select
   activity_type, liaison, activities, touches, clinicians_touched, before_per_week, after_per_week, comparison_change_per_week,
   lift_per_week, lift_lower_90, lift_upper_90,
-  case when lift_lower_90 is null or touches < 10 then null else lift_lower_90 > 0 end as is_lift_detected,
+  case when lift_lower_90 is null or touches < min_touches then null else lift_lower_90 > 0 end as is_lift_detected,
   as_of, run_id
 from final

@@ -131,6 +131,7 @@ const OUTREACH_DEFAULTS = {
   declining: { min_baseline_referrals: 12, max_share_of_expected: 0.6, max_chance: 0.02 },
   coaching: { min_in_scope: 20, prior_strength: 20, min_rate_above_practice: 0.15 },
   growth: { min_peer_median: 6, max_referrals: 2, min_referring_peers: 5, confidence: 0.5 },
+  lift: { window_weeks: 8, min_touches: 10, active_weeks: 52 },
 };
 const outreach = z
   .object({
@@ -167,6 +168,14 @@ const outreach = z
         if (g.max_referrals >= g.min_peer_median) ctx.addIssue({ code: 'custom', path: ['max_referrals'], message: `must be below min_peer_median (${g.min_peer_median}): a prospect refers less than its peers` });
       })
       .default(OUTREACH_DEFAULTS.growth),
+    lift: z
+      .object({
+        window_weeks: z.number().int().min(1).max(52).default(OUTREACH_DEFAULTS.lift.window_weeks),
+        min_touches: z.number().int().min(2).default(OUTREACH_DEFAULTS.lift.min_touches),
+        active_weeks: z.number().int().min(1).max(520).default(OUTREACH_DEFAULTS.lift.active_weeks),
+      })
+      .strict()
+      .default(OUTREACH_DEFAULTS.lift),
   })
   .strict()
   .default(OUTREACH_DEFAULTS);

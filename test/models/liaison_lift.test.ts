@@ -105,8 +105,8 @@ const DEFAULTS: Record<string, Row> = {
 };
 
 /** The tables in one INSERT each (thousands of rows), then the real models. */
-async function build(given: Record<string, Row[]>): Promise<Warehouse> {
-  const config = parseConfig(MODEL_CONFIG);
+async function build(given: Record<string, Row[]>, configGiven: object = MODEL_CONFIG): Promise<Warehouse> {
+  const config = parseConfig(configGiven);
   const warehouse = await openWarehouse({ path: ':memory:', timezone: config.timezone });
   const literal = (value: Row[string]) => (value === null ? 'NULL' : typeof value === 'boolean' ? String(value) : sqlString(String(value)));
   for (const [table, rows] of Object.entries(given)) {
@@ -206,6 +206,24 @@ describe('liaison_lift: by liaison', () => {
     ]);
     expect(visits[0]!.lift_lower_90).toBeGreaterThan(0);
   });
+});
+
+describe('liaison_lift: its windows and floor are config (outreach.lift)', () => {
+  it('calls no lift from 10 touches when 11 are asked for, and counts the email of week 33 when the windows are 7 weeks', async () => {
+    const other = await build(practice(), { ...MODEL_CONFIG, outreach: { lift: { min_touches: 11, window_weeks: 7 } } });
+    try {
+      const rows = await other.query<{ activity_type: string; liaison: string; touches: number; is_lift_detected: boolean | null }>(
+        "SELECT activity_type, liaison, touches::INTEGER AS touches, is_lift_detected FROM liaison_lift WHERE (activity_type = 'visit' AND liaison = 'Priya Raman') OR (activity_type = 'email' AND liaison = 'all') ORDER BY activity_type",
+      );
+      expect(rows).toEqual([
+        // Week 33 + 7 weeks ends with week 40, the last complete week: both emails count now.
+        { activity_type: 'email', liaison: 'all', touches: 2, is_lift_detected: null },
+        { activity_type: 'visit', liaison: 'Priya Raman', touches: 10, is_lift_detected: null },
+      ]);
+    } finally {
+      await other.close();
+    }
+  }, 60_000);
 });
 
 describe('liaison_lift: which touches count', () => {
