@@ -132,6 +132,7 @@ const OUTREACH_DEFAULTS = {
   coaching: { min_in_scope: 20, prior_strength: 20, min_rate_above_practice: 0.15 },
   growth: { min_peer_median: 6, max_referrals: 2, min_referring_peers: 5, confidence: 0.5 },
   lift: { window_weeks: 8, min_touches: 10, active_weeks: 52 },
+  tiers: { a_min_visits: 24, b_min_visits: 6 },
 };
 const outreach = z
   .object({
@@ -176,6 +177,16 @@ const outreach = z
       })
       .strict()
       .default(OUTREACH_DEFAULTS.lift),
+    tiers: z
+      .object({
+        a_min_visits: z.number().int().min(1).default(OUTREACH_DEFAULTS.tiers.a_min_visits),
+        b_min_visits: z.number().int().min(1).default(OUTREACH_DEFAULTS.tiers.b_min_visits),
+      })
+      .strict()
+      .superRefine((t, ctx) => {
+        if (t.b_min_visits >= t.a_min_visits) ctx.addIssue({ code: 'custom', path: ['b_min_visits'], message: `must be below a_min_visits (${t.a_min_visits}): tier A is the busiest` });
+      })
+      .default(OUTREACH_DEFAULTS.tiers),
   })
   .strict()
   .default(OUTREACH_DEFAULTS);
@@ -252,6 +263,16 @@ const targets = z
   .strict()
   .default({});
 
+/**
+ * Each liaison's goals for their panel (the referrers the directory assigns
+ * them): referrals and completed visits per month, quarter or year, each
+ * optional. liaison_panels paces the period so far against them.
+ */
+const goalCounts = z.object({ month: z.number().positive().optional(), quarter: z.number().positive().optional(), year: z.number().positive().optional() }).strict();
+const liaisons = z
+  .record(z.string().trim().min(1), z.object({ goals: z.object({ referrals: goalCounts.optional(), visits: goalCounts.optional() }).strict().default({}) }).strict())
+  .default({});
+
 /** How referring offices reach our intake team: printed on every referrer statement (all optional). */
 const contactText = z.string().trim().min(1).max(200);
 const intake = z
@@ -289,6 +310,7 @@ export const configSchema = z
     document_gaps: documentGaps,
     targets,
     intake,
+    liaisons,
   })
   .strict()
   .superRefine(checkSuppressionAcknowledged, { when: bothKeysParsed });

@@ -213,6 +213,11 @@ export function demoConfig(shape: DemoShape = 'csv') {
     schedule: { ingest: '15 * * * *', publish: '0 6 * * 1' },
     // The practice's own targets, drawn on This week's charts and judged on its cards.
     targets: { contacted_within_sla_share: 0.6, days_to_first_appointment: 21, loop_closure_rate: 0.85 },
+    // Two liaisons' goals for their panels, paced on the Outreach page.
+    liaisons: {
+      'Dana Whitfield': { goals: { referrals: { month: 60, quarter: 180, year: 720 }, visits: { quarter: 120 } } },
+      'Priya Raman': { goals: { referrals: { month: 250, year: 3000 } } },
+    },
     // How referring offices reach intake: printed on every referrer statement.
     intake: { practice: 'Harborview Specialty Care', phone: '617-555-2100', fax: '617-555-2101', email: 'intake@harborview-specialty.example', hours: 'Mon–Fri 8:00–17:00' },
   };

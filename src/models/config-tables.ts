@@ -19,6 +19,7 @@ export const CONFIG_TABLES = [
   'config_thresholds',
   'config_buckets',
   'config_targets',
+  'config_liaison_goals',
   'config_service_line_aliases',
   'config_feed_freshness',
 ];
@@ -42,6 +43,8 @@ export function thresholdColumns(config: RefloopConfig): [string, number, string
     ['growth_confidence', o.growth.confidence, 'outreach.growth.confidence: the confidence given to a growth prospect.'],
     ['lift_window_weeks', o.lift.window_weeks, 'outreach.lift.window_weeks: liaison_lift compares this many weeks after a touch with as many before.'],
     ['lift_min_touches', o.lift.min_touches, 'outreach.lift.min_touches: liaison_lift calls a lift only from this many touches.'],
+    ['tier_a_min_visits', o.tiers.a_min_visits, 'outreach.tiers.a_min_visits: a referrer whose referrals led to at least this many completed visits in the year before as_of is tier A.'],
+    ['tier_b_min_visits', o.tiers.b_min_visits, 'outreach.tiers.b_min_visits: at least this many (and fewer than tier A) is tier B; fewer is tier C.'],
     ['lift_active_weeks', o.lift.active_weeks, 'outreach.lift.active_weeks: a clinician is comparable (touched or not) when they referred in this many weeks before the touch week.'],
     ['forecast_rates_from_days', f.rates_from_days, 'forecast.rates_from_days: the capacity forecast measures its conversion and show rate on referrals received from this many days before as_of …'],
     ['forecast_rates_to_days', f.rates_to_days, 'forecast.rates_to_days: … to this many days before as_of.'],
@@ -105,6 +108,14 @@ export function configTablesSql(config: RefloopConfig, asOf: string, runId: numb
     const target = config.targets[key as keyof typeof TARGET_METRICS];
     return target === undefined ? [] : [[quotedString(t.metric), String(target), quotedString(t.better)]];
   });
+  const goals = Object.entries(config.liaisons).flatMap(([liaison, { goals: g }]) =>
+    (['referrals', 'visits'] as const).flatMap((measure) =>
+      (['month', 'quarter', 'year'] as const).flatMap((period) => {
+        const goal = g[measure]?.[period];
+        return goal === undefined ? [] : [[quotedString(liaison), quotedString(measure), quotedString(period), String(goal)]];
+      }),
+    ),
+  );
   const aliases = lines.flatMap((l) => [...new Set([l.id, l.name, ...l.aliases].map((n) => n.trim().toLowerCase()))].map((n) => [quotedString(l.id), quotedString(n)]));
   return `
 CREATE OR REPLACE TABLE config_params AS SELECT
@@ -135,6 +146,9 @@ COMMENT ON TABLE config_default_contact_sla IS 'The default contact SLA per urge
 CREATE OR REPLACE TABLE config_targets (metric VARCHAR, target DOUBLE, better VARCHAR);
 ${targets.length ? `INSERT INTO config_targets ${values(targets)};` : ''}
 COMMENT ON TABLE config_targets IS 'The practice''s targets (config targets), by the kpi_weekly metric each judges; better: higher or lower.';
+CREATE OR REPLACE TABLE config_liaison_goals (liaison VARCHAR, measure VARCHAR, period VARCHAR, goal DOUBLE);
+${goals.length ? `INSERT INTO config_liaison_goals ${values(goals)};` : ''}
+COMMENT ON TABLE config_liaison_goals IS 'Each liaison''s goals for their panel (config liaisons.<name>.goals): measure referrals or visits, period month, quarter or year.';
 CREATE OR REPLACE TABLE config_service_line_aliases (service_line VARCHAR, alias VARCHAR);
 INSERT INTO config_service_line_aliases ${values(aliases)};
 COMMENT ON TABLE config_service_line_aliases IS 'Every name of each service line in lower case (its id, its name, its aliases), to match published references by specialty.';
