@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { yesterdayIn } from '../../src/demo/practice.ts';
 import { addDays, lastCompleteWeek } from '../../src/digest/week.ts';
-import { refloop } from '../helpers/cli.ts';
+import { refloop, refloopRows } from '../helpers/cli.ts';
 
 const ZONE = 'America/New_York';
 let dir: string;
@@ -27,11 +27,7 @@ beforeAll(async () => {
 
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-const sql = <T>(query: string): T[] => {
-  const result = refloop(['sql', '--format', 'json', query], { cwd: dir });
-  if (result.code !== 0) throw new Error(result.stderr);
-  return JSON.parse(result.stdout) as T[];
-};
+const sql = <T>(query: string): T[] => refloopRows<T>(dir, query);
 
 describe('a first run on the day it runs', () => {
   it('names as this week the last complete week before today, and counts referrals in it', () => {

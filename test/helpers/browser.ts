@@ -1,10 +1,12 @@
 // Browser tests of the site: Debian's Chromium over the shared demo site,
 // one launch per test file, and pages opened the same way by every file (the
 // console's errors collected, every chart's marks drawn before a test looks).
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { serveStatic } from '../../src/site/serve.ts';
 import { CHART_MARKS } from '../site/layout-probe.ts';
+import { demoSite } from './demo-site.ts';
 
 /** No sandbox (root in a container), no GPU, and nothing fetched by the browser itself. */
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -27,6 +29,13 @@ export async function browseSite(dist: string): Promise<SiteBrowser> {
       await site.close();
     },
   };
+}
+
+/** The shared demo site (demo-site.ts) served to Chromium, with the test file's screenshot folder made. */
+export async function browseDemoSite(screenshots: string): Promise<{ dir: string; dist: string; site: SiteBrowser }> {
+  const { dir, dist } = await demoSite();
+  await mkdir(screenshots, { recursive: true });
+  return { dir, dist, site: await browseSite(dist) };
 }
 
 export interface OpenedPage {

@@ -14,3 +14,10 @@ export function refloop(args: string[], options: { cwd: string; env?: Record<str
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
+
+/** The rows of `refloop sql --format json` in a practice's folder; a failed query throws with refloop's reason. */
+export function refloopRows<T>(cwd: string, query: string): T[] {
+  const result = refloop(['sql', '--format', 'json', query], { cwd });
+  if (result.code !== 0) throw new Error(`refloop sql failed: ${result.stderr}`);
+  return JSON.parse(result.stdout) as T[];
+}

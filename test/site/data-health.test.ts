@@ -3,13 +3,11 @@
 // its newest record), a stale feed's sentence says which feed and since when,
 // and the page looks right on a desktop and a phone (screenshots in
 // test-output/screenshots/).
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browseSite, openPage, screenshotDir, type SiteBrowser } from '../helpers/browser.ts';
+import { browseDemoSite, openPage, screenshotDir, type SiteBrowser } from '../helpers/browser.ts';
 import { refloop } from '../helpers/cli.ts';
-import { demoSite } from '../helpers/demo-site.ts';
 import { LAYOUT_PROBE } from './layout-probe.ts';
 
 const SCREENSHOTS = screenshotDir('screenshots');
@@ -17,9 +15,7 @@ let dir: string;
 let site: SiteBrowser;
 
 beforeAll(async () => {
-  ({ dir } = await demoSite());
-  site = await browseSite(join(dir, 'dist'));
-  await mkdir(SCREENSHOTS, { recursive: true });
+  ({ dir, site } = await browseDemoSite(SCREENSHOTS));
 }, 600_000);
 
 afterAll(() => site?.close());

@@ -3,13 +3,12 @@
 // on hover, the roll-up by office and organization, the outreach worklist
 // grouped by liaison, and a CSV download beside each chart that holds the
 // chart's data. Screenshots at 1280 and 390 px go to test-output/pages/.
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browseSite, openPage, screenshotDir, type SiteBrowser } from '../helpers/browser.ts';
-import { demoSite } from '../helpers/demo-site.ts';
+import { browseDemoSite, openPage, screenshotDir, type SiteBrowser } from '../helpers/browser.ts';
 import { CHART_MARKS, LAYOUT_PROBE } from './layout-probe.ts';
 
 const SHOTS = screenshotDir('pages');
@@ -17,9 +16,7 @@ let dist: string;
 let site: SiteBrowser;
 
 beforeAll(async () => {
-  ({ dist } = await demoSite());
-  site = await browseSite(dist);
-  await mkdir(SHOTS, { recursive: true });
+  ({ dist, site } = await browseDemoSite(SHOTS));
 }, 600_000);
 
 afterAll(() => site?.close());

@@ -5,13 +5,11 @@
 // each published reference is drawn labelled with its source and year, and a
 // stale feed puts its sentence in a banner. Screenshots at 1280 and 390 px go
 // to test-output/screenshots/ for a person to look at.
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browseSite, openPage, screenshotDir, type SiteBrowser } from '../helpers/browser.ts';
-import { refloop } from '../helpers/cli.ts';
-import { demoSite } from '../helpers/demo-site.ts';
+import { browseDemoSite, openPage, screenshotDir, type SiteBrowser } from '../helpers/browser.ts';
+import { refloopRows } from '../helpers/cli.ts';
 import { LAYOUT_PROBE } from './layout-probe.ts';
 
 const SCREENSHOTS = screenshotDir('screenshots');
@@ -19,19 +17,13 @@ let dir: string;
 let site: SiteBrowser;
 
 beforeAll(async () => {
-  ({ dir } = await demoSite());
-  site = await browseSite(join(dir, 'dist'));
-  await mkdir(SCREENSHOTS, { recursive: true });
+  ({ dir, site } = await browseDemoSite(SCREENSHOTS));
 }, 600_000);
 
 afterAll(() => site?.close());
 
 /** Rows of a query on the demo practice's warehouse (the marts the site was published from). */
-function mart<T>(query: string): T[] {
-  const result = refloop(['sql', '--format', 'json', query], { cwd: dir });
-  if (result.code !== 0) throw new Error(`refloop sql failed: ${result.stderr}`);
-  return JSON.parse(result.stdout) as T[];
-}
+const mart = <T>(query: string): T[] => refloopRows<T>(dir, query);
 
 const open = (width: number, prepare?: (page: Page) => Promise<unknown>) => openPage(site, '/', { width, prepare, requireCharts: true });
 

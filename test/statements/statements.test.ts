@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pdfPageCount } from '../../src/render/pdf.ts';
-import { refloop } from '../helpers/cli.ts';
+import { refloop, refloopRows } from '../helpers/cli.ts';
 import { demoSite } from '../helpers/demo-site.ts';
 
 let dir: string;
@@ -30,11 +30,7 @@ afterAll(async () => {
   if (out) await rm(out, { recursive: true, force: true });
 });
 
-const sql = <T>(query: string): T[] => {
-  const result = refloop(['sql', '--format', 'json', query], { cwd: dir });
-  if (result.code !== 0) throw new Error(result.stderr);
-  return JSON.parse(result.stdout) as T[];
-};
+const sql = <T>(query: string): T[] => refloopRows<T>(dir, query);
 
 describe('refloop statements', () => {
   it('writes one statement per office, each a one-page PDF beside its HTML, and says how far it got', async () => {
