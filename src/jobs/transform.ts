@@ -13,6 +13,7 @@ import { resolveAsOf } from '../models/config-tables.ts';
 import { readModels } from '../models/model-file.ts';
 import { projectRoot } from '../project-root.ts';
 import { publishSnapshotSet, systemSnapshots } from '../models/snapshots.ts';
+import { stopRequested, stopSignal } from '../shutdown.ts';
 import { withTransaction } from '../warehouse/sql.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 
@@ -37,16 +38,18 @@ export async function transform(
   const checkList = [...modelChecks(models), ...(await customChecks(join(sqlDir, 'checks')))];
   const asOf = await resolveAsOf(warehouse, options.asOf);
   log('transform.start', `transform: ${models.length} models as of ${asOf}`, { models: models.length, as_of: asOf });
-  const { runs, forecasted, checks } = await withTransaction(warehouse, async () => {
-    const runs = await buildModelsInTransaction(warehouse, models, config, asOf, options.runId, (model, i, total) =>
-      progress(`transform: [${i + 1}/${total}] ${model.name}`),
-    );
+  const { runs, forecasted, checks } = await interruptedOnStop(warehouse, () => withTransaction(warehouse, async () => {
+    const runs = await buildModelsInTransaction(warehouse, models, config, asOf, options.runId, (model, i, total) => {
+      throwIfStopped();
+      progress(`transform: [${i + 1}/${total}] ${model.name}`);
+    });
     progress('transform: capacity forecast');
     const forecasted = await buildCapacityForecastInTransaction(warehouse);
     progress('transform: checks');
     const checks = await runChecks(warehouse, checkList, options.runId);
+    throwIfStopped();
     return { runs, forecasted, checks };
-  });
+  }));
   for (const failed of checks.filter((c) => c.failingRows > 0)) {
     log('transform.check_failed', `transform: check ${failed.name} (${failed.severity}) fired on ${failed.failingRows} rows: ${failed.whatToDo}`, {
       check: failed.name,
@@ -61,6 +64,31 @@ export async function transform(
     snapshots = set.files.slice(0, marts.length);
   }
   return { asOf, marts, models: runs, checks, snapshots };
+}
+
+/** Between steps (and after an interrupted query): a stop ends the transform, rolled back. */
+function throwIfStopped(): void {
+  if (stopRequested()) throw new Error(`transform stopped by ${stopRequested()}: nothing changed, the marts are as the last transform left them`);
+}
+
+/**
+ * Runs `work` so that a stop (SIGTERM, Ctrl-C) interrupts the query in hand
+ * instead of waiting for the whole build: one model can take minutes on a
+ * large practice, and the transaction rolls back whole, so stopping early
+ * loses nothing but the run's own work.
+ */
+async function interruptedOnStop<T>(warehouse: Warehouse, work: () => Promise<T>): Promise<T> {
+  throwIfStopped();
+  const interrupt = () => warehouse.connection.interrupt();
+  stopSignal().addEventListener('abort', interrupt, { once: true });
+  try {
+    return await work();
+  } catch (error) {
+    throwIfStopped();
+    throw error;
+  } finally {
+    stopSignal().removeEventListener('abort', interrupt);
+  }
 }
 
 export function transformSummary(result: TransformResult): string {

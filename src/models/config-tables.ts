@@ -7,6 +7,7 @@
 import { slaHoursFor } from '../config/load.ts';
 import type { RefloopConfig } from '../config/schema.ts';
 import { BUCKET_MEASURES, DEFAULT_FRESHNESS, EXTRACT_KINDS, REFERRAL_TYPES, URGENCIES } from '../config/schema.ts';
+import { PLAUSIBLE_DATES } from '../contracts/value-sql.ts';
 import { quotedString } from '../warehouse/sql.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 
@@ -46,7 +47,7 @@ export function thresholdColumns(config: RefloopConfig): [string, number, string
     ['tier_a_min_visits', o.tiers.a_min_visits, 'outreach.tiers.a_min_visits: a referrer whose referrals led to at least this many completed visits in the year before as_of is tier A.'],
     ['tier_b_min_visits', o.tiers.b_min_visits, 'outreach.tiers.b_min_visits: at least this many (and fewer than tier A) is tier B; fewer is tier C.'],
     ['lift_active_weeks', o.lift.active_weeks, 'outreach.lift.active_weeks: a clinician is comparable (touched or not) when they referred in this many weeks before the touch week.'],
-    ['forecast_rates_from_days', f.rates_from_days, 'forecast.rates_from_days: the capacity forecast measures its conversion and show rate on referrals received from this many days before as_of …'],
+    ['forecast_rates_from_days', f.rates_from_days, 'forecast.rates_from_days: the capacity forecast measures its booking rate and show rate on referrals received from this many days before as_of …'],
     ['forecast_rates_to_days', f.rates_to_days, 'forecast.rates_to_days: … to this many days before as_of.'],
     ['document_gaps_min_source_referrals', g.min_source_referrals, 'document_gaps.min_source_referrals: in-scope referrals a source needs for its document-gaps row to be shown.'],
     ['buckets_window_days', b.window_days, 'buckets.window_days: the trailing window, in days, of the duration buckets (duration_buckets).'],
@@ -90,8 +91,16 @@ export async function resolveAsOf(warehouse: Warehouse, asOf: string | undefined
       : /^\d{4}-\d{2}-\d{2}$/.test(asOf)
         ? `refloop_local_instant(CAST(try_cast(${quotedString(asOf)} AS DATE) AS TIMESTAMP))`
         : `refloop_parse_timestamp(${quotedString(asOf)})`;
-  const [row] = await warehouse.query<{ as_of: string | null }>(`SELECT CAST(${expression} AS VARCHAR) AS as_of`);
+  const [row] = await warehouse.query<{ as_of: string | null; local_date: string | null }>(
+    `SELECT CAST(${expression} AS VARCHAR) AS as_of, CAST(CAST(${expression} AS DATE) AS VARCHAR) AS local_date`,
+  );
   if (!row?.as_of) throw new Error(`--as-of must be a date (YYYY-MM-DD) or a timestamp (YYYY-MM-DD HH:MM[:SS][±HH:MM]), not ${asOf}`);
+  // The marts lay out every week up to as_of: a typo such as 9999-01-01 would
+  // build millions of empty weeks for hours. The range is the one a date in an
+  // extract must fall in to be plausible.
+  if (row.local_date! < PLAUSIBLE_DATES.from || row.local_date! > PLAUSIBLE_DATES.through) {
+    throw new Error(`--as-of ${asOf} is outside ${PLAUSIBLE_DATES.from} to ${PLAUSIBLE_DATES.through}, the dates refloop accepts`);
+  }
   return row.as_of;
 }
 

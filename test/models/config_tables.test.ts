@@ -3,7 +3,8 @@
 // bucket edges; both keep today's values as defaults and refuse a bad value.
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../src/config/load.ts';
-import { bucketRows, thresholdColumns } from '../../src/models/config-tables.ts';
+import { bucketRows, resolveAsOf, thresholdColumns } from '../../src/models/config-tables.ts';
+import { openWarehouse } from '../../src/warehouse/warehouse.ts';
 import type { Warehouse } from '../../src/warehouse/warehouse.ts';
 import { buildWith, MODEL_CONFIG } from '../helpers/models.ts';
 
@@ -133,5 +134,33 @@ describe('config_buckets', () => {
     expect(hours([{ label: 'a', below: 4 }, { label: 'b', below: 8 }])).toEqual([expect.stringMatching(/^\$\.buckets\.hours_to_contact\[1\]\.below: the last bucket/)]);
     expect(hours([{ label: 'a' }, { label: 'b' }])).toEqual([expect.stringMatching(/^\$\.buckets\.hours_to_contact\[0\]\.below: every bucket but the last/)]);
     expect(hours([{ label: 'a', below: 4 }, { label: 'a' }])).toEqual(['$.buckets.hours_to_contact: bucket labels must be unique']);
+  });
+});
+
+describe('resolveAsOf', () => {
+  const resolved = async (asOf: string) => {
+    w ??= await openWarehouse({ path: ':memory:', timezone: 'America/New_York' });
+    return resolveAsOf(w, asOf);
+  };
+
+  it('takes a local date of 1901-01-01 through 2099-12-31, the dates an extract may hold', async () => {
+    expect(await resolved('1901-01-01')).toMatch(/^1901-01-01 00:00:00/);
+    expect(await resolved('2099-12-31')).toMatch(/^2099-12-31 00:00:00/);
+    expect(await resolved('2099-12-31 23:59')).toMatch(/^2099-12-31 23:59:00/);
+  });
+
+  it('refuses a day either side of that range, and a far-off typo, before any model is built', async () => {
+    for (const asOf of ['1900-12-31', '2100-01-01', '9999-01-01']) {
+      await expect(resolved(asOf)).rejects.toThrow(`--as-of ${asOf} is outside 1901-01-01 to 2099-12-31`);
+    }
+  });
+
+  it('judges a timestamp with an offset by its local date: 23:30 at UTC-12 on the last day is the next year in New York', async () => {
+    await expect(resolved('2099-12-31T23:30:00-12:00')).rejects.toThrow('is outside');
+    expect(await resolved('2099-12-31T23:30:00-05:00')).toMatch(/^2099-12-31 23:30:00/);
+  });
+
+  it('refuses what is not a date or timestamp at all', async () => {
+    await expect(resolved('9999')).rejects.toThrow('--as-of must be a date (YYYY-MM-DD) or a timestamp');
   });
 });

@@ -129,6 +129,36 @@ describe('kill -9 during ingest', () => {
   }, 240_000);
 });
 
+describe('SIGTERM during transform', () => {
+  it('interrupts the build in hand, exits 1 saying nothing changed, and leaves the marts of the last transform', async () => {
+    const dir = join(root, 'transform-terminated');
+    await cp(join(root, 'clean'), dir, { recursive: true });
+    const before = await martFingerprint(dir);
+    // A later as_of would change every mart, so an unchanged fingerprint means the transform rolled back.
+    const child = spawn(process.execPath, [BIN, 'transform', '--as-of', '2026-07-13'], { cwd: dir, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let signalled = false;
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      if (!signalled && stderr.includes('"event":"transform.start"')) {
+        signalled = true;
+        child.kill('SIGTERM');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toContain('transform stopped by SIGTERM: nothing changed');
+    expect(await martFingerprint(dir)).toEqual(before);
+    const w = await openWarehouse({ path: join(dir, 'data/warehouse.duckdb'), timezone: 'America/New_York', readOnly: true });
+    try {
+      const runs = await w.query<{ status: string; error: string | null }>('SELECT status, error FROM runs ORDER BY run_id');
+      expect(runs.at(-1)).toEqual({ status: 'failed', error: expect.stringMatching(/^transform stopped by SIGTERM/) });
+    } finally {
+      await w.close();
+    }
+  }, 120_000);
+});
+
 describe('SIGTERM during ingest', () => {
   it('finishes the batch of files in hand, records the run as stopped, exits 1, and the next run loads the rest', async () => {
     const dir = await practiceCopy('terminated');
