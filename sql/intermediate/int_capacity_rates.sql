@@ -5,15 +5,15 @@
 -- forecast.rates_to_days, defaults 365 and 90), both ends included: old
 -- enough that their bookings and first visits are known, recent enough to
 -- describe today's practice.
--- - conversion: the share of them with an appointment known (is_scheduled,
---   any status): a booking rate.
+-- - booking_rate: the share of them with an appointment known (is_scheduled,
+--   any status).
 -- - show_rate: of those whose first appointment (the earliest not cancelled,
 --   started by as_of) is known, the share whose first appointment was not a
 --   no-show; null when none had one.
 --
 -- @column service_line: Service line of the referrals.
 -- @column referrals: Referrals received in the rate window.
--- @column conversion: Share of them with an appointment booked (any status).
+-- @column booking_rate: Share of them with an appointment booked (any status).
 -- @column show_rate: Share of first appointments that were attended (not a no-show).
 with params as (
   select config_params.as_of, config_thresholds.forecast_rates_from_days, config_thresholds.forecast_rates_to_days
@@ -37,7 +37,7 @@ rates as (
   select
     in_window.service_line,
     count(*) as referrals,
-    avg(case when in_window.is_scheduled then 1 else 0 end) as conversion,
+    avg(case when in_window.is_scheduled then 1 else 0 end) as booking_rate,
     avg(case when firsts.status is null then null when firsts.status = 'no_show' then 0 else 1 end) as show_rate
   from in_window
   left join firsts on firsts.referral_id = in_window.referral_id

@@ -16,8 +16,8 @@
 --
 -- @column source: The clinician as a source.
 -- @column category: coaching.
--- @column in_scope: Their in-scope referrals in the window.
--- @column incomplete: Of them, incomplete at receipt.
+-- @column in_scope_count: Their in-scope referrals in the window.
+-- @column incomplete_count: Of them, incomplete at receipt.
 -- @column shrunk_rate: The incomplete rate shrunk toward the practice rate.
 -- @column practice_rate: The practice's incomplete rate.
 -- @column confidence: 1.
@@ -29,33 +29,33 @@ with thresholds as (
 candidates as (
   select
     s.source,
-    s.in_scope,
-    s.incomplete,
-    (s.incomplete + thresholds.coaching_prior_strength * practice.incomplete_rate) / (s.in_scope + thresholds.coaching_prior_strength) as shrunk_rate,
+    s.in_scope_count,
+    s.incomplete_count,
+    (s.incomplete_count + thresholds.coaching_prior_strength * practice.incomplete_rate) / (s.in_scope_count + thresholds.coaching_prior_strength) as shrunk_rate,
     practice.incomplete_rate as practice_rate,
-    practice.conversion_complete,
-    practice.conversion_incomplete
+    practice.conversion_rate_complete,
+    practice.conversion_rate_incomplete
   from int_outreach_sources as s
   cross join int_outreach_practice as practice
   cross join thresholds
-  where s.in_scope >= thresholds.coaching_min_in_scope
+  where s.in_scope_count >= thresholds.coaching_min_in_scope
 ),
 flagged as (
   select
     source,
     'coaching' as category,
-    in_scope,
-    incomplete,
+    in_scope_count,
+    incomplete_count,
     shrunk_rate,
     practice_rate,
     1.0 as confidence,
-    in_scope * (shrunk_rate - practice_rate) * greatest(0, conversion_complete - conversion_incomplete) as visits_at_stake,
+    in_scope_count * (shrunk_rate - practice_rate) * greatest(0, conversion_rate_complete - conversion_rate_incomplete) as visits_at_stake,
     format('{} of {} packets arrived incomplete ({}%, against {}% for the practice); incomplete packets convert {} points less often.',
-      incomplete, in_scope, round(100 * incomplete / in_scope, 0)::integer, round(100 * practice_rate, 0)::integer,
-      round(100 * greatest(0, conversion_complete - conversion_incomplete), 0)::integer) as reason
+      incomplete_count, in_scope_count, round(100 * incomplete_count / in_scope_count, 0)::integer, round(100 * practice_rate, 0)::integer,
+      round(100 * greatest(0, conversion_rate_complete - conversion_rate_incomplete), 0)::integer) as reason
   from candidates
   cross join thresholds
-  where shrunk_rate - 1.96 * sqrt(shrunk_rate * (1 - shrunk_rate) / (in_scope + thresholds.coaching_prior_strength + 1)) > practice_rate
+  where shrunk_rate - 1.96 * sqrt(shrunk_rate * (1 - shrunk_rate) / (in_scope_count + thresholds.coaching_prior_strength + 1)) > practice_rate
     and shrunk_rate >= practice_rate + thresholds.coaching_min_rate_above_practice
 )
 select * from flagged

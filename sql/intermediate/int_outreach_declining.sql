@@ -16,9 +16,9 @@
 --
 -- @column source: The clinician as a source.
 -- @column category: declining.
--- @column recent: Their referrals in the recent window.
+-- @column recent_count: Their referrals in the recent window.
 -- @column expected_recent: Referrals their baseline share of the practice's recent referrals would give.
--- @column chance: Poisson chance of at most `recent` when expected_recent are expected.
+-- @column chance: Poisson chance of at most `recent_count` when expected_recent are expected.
 -- @column confidence: 1 − chance.
 -- @column visits_at_stake: Completed visits a year at stake.
 -- @column reason: Why, in one sentence with its numbers.
@@ -28,17 +28,17 @@ with thresholds as (
 candidates as (
   select
     s.*,
-    s.baseline::double / nullif(practice.baseline_total, 0) * practice.recent_total as expected_recent
+    s.baseline_count::double / nullif(practice.baseline_count, 0) * practice.recent_count as expected_recent
   from int_outreach_sources as s
   cross join int_outreach_practice as practice
   cross join thresholds
-  where s.baseline >= thresholds.declining_min_baseline_referrals
+  where s.baseline_count >= thresholds.declining_min_baseline_referrals
     and s.source not in (select source from int_outreach_dormant)
 ),
 tested as (
   select
     *,
-    list_sum(list_transform(range(0, recent + 1), i -> exp(-expected_recent + i * ln(expected_recent) - lgamma(i + 1)))) as chance
+    list_sum(list_transform(range(0, recent_count + 1), i -> exp(-expected_recent + i * ln(expected_recent) - lgamma(i + 1)))) as chance
   from candidates
   where expected_recent > 0
 ),
@@ -46,17 +46,17 @@ flagged as (
   select
     source,
     'declining' as category,
-    recent,
+    recent_count,
     expected_recent,
     chance,
     1 - chance as confidence,
-    (expected_recent - recent) * 365 / thresholds.outreach_recent_days * conversion as visits_at_stake,
+    (expected_recent - recent_count) * 365 / thresholds.outreach_recent_days * conversion_rate as visits_at_stake,
     format('{} referrals in the last {} weeks where their usual share of the practice''s referrals would give {}; down {}%, a drop this size comes by chance {}.',
-      recent, round(thresholds.outreach_recent_days / 7, 0)::integer, round(expected_recent, 0)::integer, round(100 * (1 - recent / expected_recent), 0)::integer,
+      recent_count, round(thresholds.outreach_recent_days / 7, 0)::integer, round(expected_recent, 0)::integer, round(100 * (1 - recent_count / expected_recent), 0)::integer,
       case when chance < 1e-6 then 'less than once in a million' else format('about once in {:,}', round(1 / chance, 0)::bigint) end) as reason
   from tested
   cross join thresholds
-  where tested.recent <= thresholds.declining_max_share_of_expected * tested.expected_recent
+  where tested.recent_count <= thresholds.declining_max_share_of_expected * tested.expected_recent
     and tested.chance < thresholds.declining_max_chance
 )
 select * from flagged

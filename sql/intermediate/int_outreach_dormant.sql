@@ -13,7 +13,7 @@
 -- int_outreach_declining).
 --
 -- Visits at stake: their pace a year (× 365) times their conversion
--- (int_outreach_sources.conversion); confidence 1 − the chance.
+-- (int_outreach_sources.conversion_rate); confidence 1 − the chance.
 --
 -- @column source: The clinician as a source.
 -- @column category: dormant.
@@ -32,7 +32,7 @@ candidates as (
     (s.referrals_ever - 1) / ((epoch(s.last_at) - epoch(s.first_ever_at)) / 86400.0) as rate_per_day
   from int_outreach_sources as s
   cross join thresholds
-  where s.referrals >= thresholds.dormant_min_referrals and s.recent = 0 and s.last_at > s.first_ever_at
+  where s.referrals >= thresholds.dormant_min_referrals and s.recent_count = 0 and s.last_at > s.first_ever_at
 ),
 tested as (
   select *, exp(-rate_per_day * silent_days) as chance from candidates
@@ -45,7 +45,7 @@ flagged as (
     silent_days,
     chance,
     1 - chance as confidence,
-    rate_per_day * 365 * conversion as visits_at_stake,
+    rate_per_day * 365 * conversion_rate as visits_at_stake,
     format('Referred {} times in the year, about one every {} days, then nothing for {} days; at their own pace a silence this long comes by chance {}.',
       referrals, round(1 / rate_per_day, 0)::integer, round(silent_days, 0)::integer,
       case when chance < 1e-6 then 'less than once in a million' else format('about once in {:,}', round(1 / chance, 0)::bigint) end) as reason

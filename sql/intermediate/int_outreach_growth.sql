@@ -50,7 +50,7 @@ flagged as (
     peers.peer_median,
     peers.referring_peers,
     thresholds.growth_confidence as confidence,
-    (peers.peer_median - providers.referrals) * practice.conversion as visits_at_stake,
+    (peers.peer_median - providers.referrals) * practice.conversion_rate as visits_at_stake,
     format('Sent {} referrals in the year; referring clinicians of the same specialty ({}) send a median of {}.',
       providers.referrals, providers.specialty, round(peers.peer_median, 0)::integer) as reason
   from providers

@@ -5,17 +5,17 @@
 -- whose leakage window has passed that had a visit within it; also for
 -- those complete and incomplete at receipt.
 --
--- @column recent_total: Referrals in the recent window.
--- @column baseline_total: Referrals before it.
--- @column conversion: Conversion of in-scope, matured referrals.
+-- @column recent_count: Referrals in the recent window.
+-- @column baseline_count: Referrals before it.
+-- @column conversion_rate: Conversion of in-scope, matured referrals.
 -- @column incomplete_rate: Share of in-scope referrals incomplete at receipt.
--- @column conversion_complete: Conversion of those complete at receipt.
--- @column conversion_incomplete: Conversion of those incomplete at receipt.
+-- @column conversion_rate_complete: Conversion of those complete at receipt.
+-- @column conversion_rate_incomplete: Conversion of those incomplete at receipt.
 select
-  count(*) filter (where year.is_recent) as recent_total,
-  count(*) filter (where not year.is_recent) as baseline_total,
-  avg(case when year.has_visit_within_leakage_window then 1 else 0 end) filter (where year.in_scope and year.is_leakage_window_passed) as conversion,
+  count(*) filter (where year.is_recent) as recent_count,
+  count(*) filter (where not year.is_recent) as baseline_count,
+  avg(case when year.has_visit_within_leakage_window then 1 else 0 end) filter (where year.in_scope and year.is_leakage_window_passed) as conversion_rate,
   avg(case when not year.docs_complete_at_receipt then 1 else 0 end) filter (where year.in_scope) as incomplete_rate,
-  avg(case when year.has_visit_within_leakage_window then 1 else 0 end) filter (where year.in_scope and year.is_leakage_window_passed and year.docs_complete_at_receipt) as conversion_complete,
-  avg(case when year.has_visit_within_leakage_window then 1 else 0 end) filter (where year.in_scope and year.is_leakage_window_passed and not year.docs_complete_at_receipt) as conversion_incomplete
+  avg(case when year.has_visit_within_leakage_window then 1 else 0 end) filter (where year.in_scope and year.is_leakage_window_passed and year.docs_complete_at_receipt) as conversion_rate_complete,
+  avg(case when year.has_visit_within_leakage_window then 1 else 0 end) filter (where year.in_scope and year.is_leakage_window_passed and not year.docs_complete_at_receipt) as conversion_rate_incomplete
 from int_outreach_window as year

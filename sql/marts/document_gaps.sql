@@ -25,7 +25,7 @@
 -- @column referrals: In-scope referrals in the window (for a document type: those whose packet requires it).
 -- @column incomplete_at_receipt: Of them, incomplete at receipt (for a document type: missing that document).
 -- @column incomplete_at_receipt_rate: incomplete_at_receipt / referrals.
--- @column completed_later: Of those incomplete, completed by as_of.
+-- @column docs_completed_later: Of those incomplete, completed by as_of.
 -- @column still_incomplete: Of those incomplete, still incomplete at as_of.
 -- @column median_hours_to_complete: Median real elapsed hours from receipt to complete, over those completed later.
 -- @column p90_hours_to_complete: 90th percentile of the same.
@@ -56,7 +56,7 @@ referral_gaps as (
     value,
     count(*) as referrals,
     count(*) filter (where not docs_complete_at_receipt) as incomplete_at_receipt,
-    count(*) filter (where not docs_complete_at_receipt and docs_completed_at is not null) as completed_later,
+    count(*) filter (where not docs_complete_at_receipt and docs_completed_at is not null) as docs_completed_later,
     count(*) filter (where docs_completed_at is null) as still_incomplete,
     median(hours_to_complete) filter (where not docs_complete_at_receipt) as median_hours_to_complete,
     quantile_cont(hours_to_complete, 0.9) filter (where not docs_complete_at_receipt) as p90_hours_to_complete
@@ -69,7 +69,7 @@ document_gaps as (
     documents.document_type as value,
     count(*) as referrals,
     count(*) filter (where not documents.is_present_at_receipt) as incomplete_at_receipt,
-    count(*) filter (where not documents.is_present_at_receipt and documents.document_complete_at is not null) as completed_later,
+    count(*) filter (where not documents.is_present_at_receipt and documents.document_complete_at is not null) as docs_completed_later,
     count(*) filter (where documents.document_complete_at is null) as still_incomplete,
     median((epoch(documents.document_complete_at) - epoch(documents.received_at)) / 3600.0) filter (where not documents.is_present_at_receipt) as median_hours_to_complete,
     quantile_cont((epoch(documents.document_complete_at) - epoch(documents.received_at)) / 3600.0, 0.9) filter (where not documents.is_present_at_receipt) as p90_hours_to_complete
@@ -89,7 +89,7 @@ final as (
     referrals,
     incomplete_at_receipt,
     incomplete_at_receipt / nullif(referrals, 0) as incomplete_at_receipt_rate,
-    completed_later,
+    docs_completed_later,
     still_incomplete,
     median_hours_to_complete,
     p90_hours_to_complete,

@@ -45,7 +45,7 @@
 -- rows: is_target_met is true when the value meets the target in the better
 -- direction (boundary included), null when there is no value or no target.
 --
--- @column metric: The kpi_weekly metric: referrals, in_scope, contact_sla_met_rate, median_hours_to_contact, scheduled_within_14_days, seen_within_14_days, loop_closed_within_30_days, loop_closure_rate or median_days_to_appointment (contacted_within_sla, the count behind the SLA rate, is left out).
+-- @column metric: The kpi_weekly metric: referrals, in_scope, contact_sla_met_rate, median_hours_to_contact, scheduled_within_14_days, seen_within_14_days, loop_closed_within_30_days, loop_closure_rate or median_days_to_appointment (contact_sla_met, the count behind the SLA rate, is left out).
 -- @column metric_label: The metric as the dashboard names it.
 -- @column service_line: Service line id, or 'all' for the whole practice (as in kpi_weekly).
 -- @column week_start: The ISO week, named by its Monday (local).

@@ -16,10 +16,13 @@
 -- dashboard shows each metric for its latest mature week
 -- (is_latest_mature_week), which for counts known at receipt is this week.
 -- Windows are N × 24 hours of real time, boundary included.
+-- referrals, in_scope, contact_sla_met and contact_sla_met_rate are
+-- funnel_weekly's counts (summed over the lines for 'all'), so the SLA's
+-- met / due is computed in one place.
 --
 -- @column week: The ISO week, named by its Monday (local).
 -- @column service_line: Service line, or 'all' for the whole practice.
--- @column metric: referrals, in_scope, contacted_within_sla, contact_sla_met_rate, median_hours_to_contact, scheduled_within_14_days, seen_within_14_days, loop_closed_within_30_days, loop_closure_rate (of the referrals seen within 30 days of receipt, the share whose referrer was sent the summary within 30 days) or median_days_to_appointment.
+-- @column metric: referrals, in_scope, contact_sla_met (the count of referrals whose contact_sla_met is true), contact_sla_met_rate, median_hours_to_contact, scheduled_within_14_days, seen_within_14_days, loop_closed_within_30_days, loop_closure_rate (of the referrals seen within 30 days of receipt, the share whose referrer was sent the summary within 30 days) or median_days_to_appointment.
 -- @column value: The metric for the referrals received that week (null for a rate or median with nothing to measure).
 -- @column last_week: The same metric the week before.
 -- @column avg_previous_4_weeks: The mean of the metric over the four weeks before this one.
@@ -34,7 +37,7 @@
 -- @column run_id: The run that built the row (runs.run_id).
 -- @unique week, service_line, metric
 -- @not_null week, service_line, metric, mature_after_days, is_mature, is_this_week, is_latest_mature_week
--- @accepted_values metric: referrals, in_scope, contacted_within_sla, contact_sla_met_rate, median_hours_to_contact, scheduled_within_14_days, seen_within_14_days, loop_closed_within_30_days, loop_closure_rate, median_days_to_appointment
+-- @accepted_values metric: referrals, in_scope, contact_sla_met, contact_sla_met_rate, median_hours_to_contact, scheduled_within_14_days, seen_within_14_days, loop_closed_within_30_days, loop_closure_rate, median_days_to_appointment
 with params as (
   select * from config_params
 ),
@@ -58,16 +61,12 @@ ages as (
   ) as fixed(metric, age_days)
   union all
   select sla_metric.metric, coalesce(longest_sla.days, 0)
-  from longest_sla, (values ('contacted_within_sla'), ('contact_sla_met_rate')) as sla_metric(metric)
+  from longest_sla, (values ('contact_sla_met'), ('contact_sla_met_rate')) as sla_metric(metric)
 ),
 weekly as (
   select
     received_week as week,
     case when grouping(service_line) = 1 then 'all' else service_line end as service_line,
-    count(*)::double as referrals,
-    count(*) filter (where in_scope)::double as in_scope,
-    count(*) filter (where contact_sla_met)::double as contacted_within_sla,
-    count(*) filter (where contact_sla_met) / nullif(count(contact_sla_met), 0) as contact_sla_met_rate,
     median(hours_to_contact) filter (where hours_to_contact <= 14 * 24)::double as median_hours_to_contact,
     count(*) filter (where first_scheduled_at <= received_at + to_hours(14 * 24))::double as scheduled_within_14_days,
     count(*) filter (where completed_visit_at <= received_at + to_hours(14 * 24))::double as seen_within_14_days,
@@ -75,6 +74,18 @@ weekly as (
     count(*) filter (where loop_closed_at <= received_at + to_hours(30 * 24)) / nullif(count(*) filter (where completed_visit_at <= received_at + to_hours(30 * 24)), 0) as loop_closure_rate,
     median(days_to_appointment) filter (where first_scheduled_at <= received_at + to_hours(14 * 24))::double as median_days_to_appointment
   from referrals
+  group by grouping sets ((received_week, service_line), (received_week))
+),
+funnel as (
+  -- funnel_weekly already holds these counts: reading them there keeps the SLA's met / due in one place.
+  select
+    received_week as week,
+    case when grouping(service_line) = 1 then 'all' else service_line end as service_line,
+    sum(referrals)::double as referrals,
+    sum(in_scope)::double as in_scope,
+    sum(contact_sla_met)::double as contact_sla_met,
+    sum(contact_sla_met) / nullif(sum(contact_sla_due), 0) as contact_sla_met_rate
+  from funnel_weekly
   group by grouping sets ((received_week, service_line), (received_week))
 ),
 weeks as (
@@ -92,10 +103,10 @@ filled as (
   select
     spine.week,
     spine.service_line,
-    coalesce(weekly.referrals, 0) as referrals,
-    coalesce(weekly.in_scope, 0) as in_scope,
-    coalesce(weekly.contacted_within_sla, 0) as contacted_within_sla,
-    weekly.contact_sla_met_rate,
+    coalesce(funnel.referrals, 0) as referrals,
+    coalesce(funnel.in_scope, 0) as in_scope,
+    coalesce(funnel.contact_sla_met, 0) as contact_sla_met,
+    funnel.contact_sla_met_rate,
     weekly.median_hours_to_contact,
     coalesce(weekly.scheduled_within_14_days, 0) as scheduled_within_14_days,
     coalesce(weekly.seen_within_14_days, 0) as seen_within_14_days,
@@ -104,13 +115,14 @@ filled as (
     weekly.median_days_to_appointment
   from spine
   left join weekly on weekly.week = spine.week and weekly.service_line = spine.service_line
+  left join funnel on funnel.week = spine.week and funnel.service_line = spine.service_line
 ),
 long as (
   -- A week with no rate or median keeps its row (value null), so last_week is always the week before.
   select week, service_line, metric, value
   from filled
   unpivot include nulls (value for metric in (
-    referrals, in_scope, contacted_within_sla, contact_sla_met_rate, median_hours_to_contact,
+    referrals, in_scope, contact_sla_met, contact_sla_met_rate, median_hours_to_contact,
     scheduled_within_14_days, seen_within_14_days, loop_closed_within_30_days, loop_closure_rate, median_days_to_appointment
   ))
 ),

@@ -18,7 +18,7 @@
 -- @column payer_type: The patient's payer (commercial, medicare, medicaid, self_pay, other), or 'not recorded'.
 -- @column service_line: Service line requested.
 -- @column referrals: In-scope referrals in the window; null when suppressed.
--- @column completed: Of those, referrals with a completed appointment; null when suppressed.
+-- @column completed: Of those, referrals with a visit (the funnel's completed stage); null when suppressed.
 -- @column completion_rate: completed / referrals; null when either is suppressed.
 -- @column is_suppressed: referrals or completed is suppressed.
 -- @column as_of: The moment the numbers are for (config_params.as_of).

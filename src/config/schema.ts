@@ -237,7 +237,7 @@ const buckets = z
   .strict()
   .default(BUCKET_DEFAULTS);
 
-/** The capacity forecast's rates (conversion, show rate) are measured on referrals received between these many days before as_of. */
+/** The capacity forecast's rates (booking rate, show rate) are measured on referrals received between these many days before as_of. */
 const FORECAST_DEFAULTS = { rates_from_days: 365, rates_to_days: 90 };
 const forecast = z
   .object({ rates_from_days: windowDays.default(FORECAST_DEFAULTS.rates_from_days), rates_to_days: z.number().int().min(0).max(3660).default(FORECAST_DEFAULTS.rates_to_days) })

@@ -9,7 +9,7 @@ import type { Query } from '../site/loader.ts';
 export const FUNNEL = [
   { metric: 'referrals', label: 'Referrals received' },
   { metric: 'in_scope', label: 'In scope' },
-  { metric: 'contacted_within_sla', label: 'Contacted within SLA' },
+  { metric: 'contact_sla_met', label: 'Contacted within SLA' },
   { metric: 'scheduled_within_14_days', label: 'Scheduled within 14 days' },
   { metric: 'seen_within_14_days', label: 'Seen within 14 days' },
   { metric: 'loop_closed_within_30_days', label: 'Loop closed within 30 days' },

@@ -1,6 +1,6 @@
 // The forecast step of the transform: weekly referral volume per configured
 // service line for the next 12 weeks, turned into expected new-patient visits
-// (forecast × conversion × show rate) and set against the capacity extract's
+// (forecast × booking rate × show rate) and set against the capacity extract's
 // slots, with the forecast's own backtest beside it. Runs after the SQL
 // models, in the transform's transaction (or, alone, in one of its own).
 import { type TableSpec, tableSql } from '../warehouse/schema.ts';
@@ -34,9 +34,9 @@ const TABLES: TableSpec[] = [
       tableColumn('hi80', 'DOUBLE', 'Upper end of the 80% interval of referrals.'),
       tableColumn('lo95', 'DOUBLE', 'Lower end of the 95% interval of referrals.'),
       tableColumn('hi95', 'DOUBLE', 'Upper end of the 95% interval of referrals.'),
-      tableColumn('conversion', 'DOUBLE', "Share of the line's referrals that get an appointment booked (int_capacity_rates: referrals received forecast.rates_from_days to forecast.rates_to_days before as_of, by default 365 to 90)."),
+      tableColumn('booking_rate', 'DOUBLE', "Share of the line's referrals that get an appointment booked (int_capacity_rates: referrals received forecast.rates_from_days to forecast.rates_to_days before as_of, by default 365 to 90)."),
       tableColumn('show_rate', 'DOUBLE', 'Share of first appointments (not cancelled, started by as_of) that were attended.'),
-      tableColumn('expected_new_patients', 'DOUBLE', 'forecast_referrals × conversion × show_rate: new-patient visits to expect.'),
+      tableColumn('expected_new_patients', 'DOUBLE', 'forecast_referrals × booking_rate × show_rate: new-patient visits to expect.'),
       tableColumn('expected_new_patients_hi80', 'DOUBLE', "The same at the 80% interval's upper end."),
       tableColumn('slots', 'INTEGER', 'New-patient slots in the capacity extract; null when the extract has none for that week.'),
       tableColumn('shortfall', 'DOUBLE', 'expected_new_patients − slots when positive, else 0; null without slots.'),
@@ -82,8 +82,8 @@ export async function buildCapacityForecastInTransaction(warehouse: Warehouse): 
      FROM kpi_weekly k JOIN config_service_lines USING (service_line)
      WHERE k.metric = 'referrals' AND k.is_complete_week GROUP BY k.service_line ORDER BY k.service_line`,
   );
-  const rates = await warehouse.query<{ service_line: string; conversion: number | null; show_rate: number | null }>(
-    'SELECT service_line, conversion, show_rate FROM int_capacity_rates',
+  const rates = await warehouse.query<{ service_line: string; booking_rate: number | null; show_rate: number | null }>(
+    'SELECT service_line, booking_rate, show_rate FROM int_capacity_rates',
   );
   const slots = await warehouse.query<{ service_line: string; week_start: string; slots: number }>(
     'SELECT service_line, week_start::VARCHAR AS week_start, new_patient_slots AS slots FROM stg_capacity',
@@ -96,17 +96,17 @@ export async function buildCapacityForecastInTransaction(warehouse: Warehouse): 
     const test = backtest(history, HORIZON, BACKTEST_ORIGINS);
     const dispersion = test?.dispersion ?? Math.max(1, variance(history.slice(-12)) / Math.max(1, mean(history.slice(-12))));
     const rate = rates.find((r) => r.service_line === line.service_line);
-    const conversion = rate?.conversion ?? 0;
+    const bookingRate = rate?.booking_rate ?? 0;
     const show = rate?.show_rate ?? 1;
     result.mean.forEach((value, i) => {
       const week = addDays(line.last_week, 7 * (i + 1));
       const band = intervals(value, dispersion);
-      const expected = value * conversion * show;
-      const expectedHigh = band.hi80 * conversion * show;
+      const expected = value * bookingRate * show;
+      const expectedHigh = band.hi80 * bookingRate * show;
       const slot = slots.find((s) => s.service_line === line.service_line && s.week_start === week)?.slots;
       const has = slot !== undefined;
       forecastRows.push(
-        `(${quotedString(line.service_line)}, DATE ${quotedString(week)}, ${i + 1}, ${quotedString(result.model)}, ${value}, ${band.lo80}, ${band.hi80}, ${band.lo95}, ${band.hi95}, ${conversion}, ${show}, ${expected}, ${expectedHigh}, ${has ? slot : 'NULL'}, ${has ? Math.max(0, expected - slot) : 'NULL'}, ${has ? expected > slot : 'NULL'}, ${has ? expectedHigh > slot : 'NULL'}, ${STAMP_SQL})`,
+        `(${quotedString(line.service_line)}, DATE ${quotedString(week)}, ${i + 1}, ${quotedString(result.model)}, ${value}, ${band.lo80}, ${band.hi80}, ${band.lo95}, ${band.hi95}, ${bookingRate}, ${show}, ${expected}, ${expectedHigh}, ${has ? slot : 'NULL'}, ${has ? Math.max(0, expected - slot) : 'NULL'}, ${has ? expected > slot : 'NULL'}, ${has ? expectedHigh > slot : 'NULL'}, ${STAMP_SQL})`,
       );
     });
     backtestRows.push(

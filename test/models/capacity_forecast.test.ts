@@ -57,11 +57,11 @@ describe('capacity_forecast', () => {
     w = await buildWith(fixture(), AS_OF);
     expect(await buildCapacityForecast(w)).toBe(true);
     // Booked: R365 and R-MID of three (R90 never): 2/3. First appointments attended: R365 of R365 and R-MID: 1/2.
-    expect(await w.query('SELECT service_line, referrals::INTEGER AS referrals, conversion, show_rate FROM int_capacity_rates')).toEqual([
-      { service_line: 'cardiology', referrals: 3, conversion: 2 / 3, show_rate: 0.5 },
+    expect(await w.query('SELECT service_line, referrals::INTEGER AS referrals, booking_rate, show_rate FROM int_capacity_rates')).toEqual([
+      { service_line: 'cardiology', referrals: 3, booking_rate: 2 / 3, show_rate: 0.5 },
     ]);
     const rows = await w.query<Record<string, number | string | boolean | null>>(
-      `SELECT week_start::VARCHAR AS week_start, horizon, model, forecast_referrals, lo80, hi80, lo95, hi95, conversion, show_rate, expected_new_patients,
+      `SELECT week_start::VARCHAR AS week_start, horizon, model, forecast_referrals, lo80, hi80, lo95, hi95, booking_rate, show_rate, expected_new_patients,
               expected_new_patients_hi80, slots, shortfall, is_short, is_at_risk, strftime(as_of, '%Y-%m-%d %H:%M') AS as_of, run_id::INTEGER AS run_id
        FROM capacity_forecast ORDER BY horizon`,
     );
@@ -79,7 +79,7 @@ describe('capacity_forecast', () => {
       hi80: expect.closeTo(2 + 1.2816 * sd, 10),
       lo95: 0,
       hi95: expect.closeTo(2 + 1.96 * sd, 10),
-      conversion: 2 / 3,
+      booking_rate: 2 / 3,
       show_rate: 0.5,
       expected_new_patients: expect.closeTo(expected, 10),
       expected_new_patients_hi80: expect.closeTo(((2 + 1.2816 * sd) * 2) / 3 / 2, 10),
@@ -97,7 +97,7 @@ describe('capacity_forecast', () => {
   it('measures the rates on the window the config sets', async () => {
     // 366 to 89 days before as_of: R366 and R89 come in (four of five booked; R366 a no-show too).
     w = await buildWith(fixture(), AS_OF, { ...MODEL_CONFIG, forecast: { rates_from_days: 366, rates_to_days: 89 } });
-    expect(await w.query('SELECT referrals::INTEGER AS referrals, conversion, show_rate FROM int_capacity_rates')).toEqual([{ referrals: 5, conversion: 4 / 5, show_rate: 2 / 4 }]);
+    expect(await w.query('SELECT referrals::INTEGER AS referrals, booking_rate, show_rate FROM int_capacity_rates')).toEqual([{ referrals: 5, booking_rate: 4 / 5, show_rate: 2 / 4 }]);
   });
 });
 
@@ -125,7 +125,7 @@ describe('int_capacity_rates: the first appointment', () => {
       },
       AS_OF,
     );
-    expect(await w.query('SELECT referrals::INTEGER AS referrals, conversion, show_rate FROM int_capacity_rates')).toEqual([{ referrals: 4, conversion: 1, show_rate: 1 / 3 }]);
+    expect(await w.query('SELECT referrals::INTEGER AS referrals, booking_rate, show_rate FROM int_capacity_rates')).toEqual([{ referrals: 4, booking_rate: 1, show_rate: 1 / 3 }]);
   });
 });
 
@@ -141,7 +141,7 @@ describe('capacity_forecast: slots', () => {
     ];
     w = await buildWith({ referrals, appointments, capacity }, AS_OF);
     expect(await buildCapacityForecast(w)).toBe(true);
-    expect(await w.query('SELECT conversion, show_rate FROM int_capacity_rates')).toEqual([{ conversion: 1, show_rate: null }]);
+    expect(await w.query('SELECT booking_rate, show_rate FROM int_capacity_rates')).toEqual([{ booking_rate: 1, show_rate: null }]);
     // 2 referrals a week × 1 × 1: exactly the 2 slots of the first week, one more than the second's.
     expect(
       await w.query('SELECT horizon, show_rate, expected_new_patients AS expected, slots, shortfall, is_short FROM capacity_forecast WHERE horizon <= 2 ORDER BY horizon'),

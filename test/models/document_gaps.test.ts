@@ -37,7 +37,7 @@ function fixture(): { referrals: Row[]; referral_events: Row[] } {
 const read = (warehouse: Warehouse) =>
   warehouse.query(
     `SELECT dimension, value, referrals::INTEGER AS referrals, incomplete_at_receipt::INTEGER AS incomplete, incomplete_at_receipt_rate AS rate,
-            completed_later::INTEGER AS completed_later, still_incomplete::INTEGER AS still_incomplete, median_hours_to_complete AS median_hours, is_listed
+            docs_completed_later::INTEGER AS docs_completed_later, still_incomplete::INTEGER AS still_incomplete, median_hours_to_complete AS median_hours, is_listed
      FROM document_gaps ORDER BY dimension, value`,
   );
 
@@ -50,7 +50,7 @@ describe('document_gaps', () => {
       referrals,
       incomplete,
       rate: incomplete / referrals,
-      completed_later: completedLater,
+      docs_completed_later: completedLater,
       still_incomplete: incomplete - completedLater,
       median_hours: medianHours,
       is_listed: isListed,
@@ -95,14 +95,14 @@ describe('document_gaps: time to complete', () => {
     // quantile_cont: median of 1, 2, 3, 4, 10 is 3; the 90th percentile 4 + 0.6 × (10 − 4) = 7.6.
     expect(
       await w.query(
-        `SELECT dimension, value, completed_later::INTEGER AS completed_later, still_incomplete::INTEGER AS still_incomplete,
+        `SELECT dimension, value, docs_completed_later::INTEGER AS docs_completed_later, still_incomplete::INTEGER AS still_incomplete,
                 median_hours_to_complete AS median, round(p90_hours_to_complete, 9) AS p90
          FROM document_gaps WHERE dimension IN ('overall', 'document_type') ORDER BY dimension, value`,
       ),
     ).toEqual([
-      { dimension: 'document_type', value: 'clinical_notes', completed_later: 0, still_incomplete: 0, median: null, p90: null },
-      { dimension: 'document_type', value: 'insurance_card', completed_later: 5, still_incomplete: 1, median: 3, p90: 7.6 },
-      { dimension: 'overall', value: 'all', completed_later: 5, still_incomplete: 1, median: 3, p90: 7.6 },
+      { dimension: 'document_type', value: 'clinical_notes', docs_completed_later: 0, still_incomplete: 0, median: null, p90: null },
+      { dimension: 'document_type', value: 'insurance_card', docs_completed_later: 5, still_incomplete: 1, median: 3, p90: 7.6 },
+      { dimension: 'overall', value: 'all', docs_completed_later: 5, still_incomplete: 1, median: 3, p90: 7.6 },
     ]);
   });
 });

@@ -104,7 +104,7 @@ describe('kpi_weekly: later stages at equal age', () => {
   it('waits for the longest contact SLA before comparing the SLA rate', async () => {
     // MODEL_CONFIG's longest SLA is the default routine 72 hours: 3 days.
     w = await buildWith(sixWeeks(), '2026-02-16');
-    expect(await w.query("SELECT DISTINCT mature_after_days FROM kpi_weekly WHERE metric IN ('contact_sla_met_rate', 'contacted_within_sla')")).toEqual([{ mature_after_days: 3 }]);
+    expect(await w.query("SELECT DISTINCT mature_after_days FROM kpi_weekly WHERE metric IN ('contact_sla_met_rate', 'contact_sla_met')")).toEqual([{ mature_after_days: 3 }]);
     // 2026-02-16 minus 3 days is 2026-02-13: the latest week ended by then is 2026-02-02.
     expect((await reported(w, 'contact_sla_met_rate')).map((r) => r.week)).toEqual(['2026-02-02']);
   });
@@ -128,8 +128,8 @@ describe('kpi_weekly: later stages at equal age', () => {
       await w.query("SELECT metric, count(*)::INTEGER AS n FROM kpi_weekly WHERE service_line = 'cardiology' AND is_latest_mature_week GROUP BY metric ORDER BY metric"),
     ).toEqual(
       [
+        'contact_sla_met',
         'contact_sla_met_rate',
-        'contacted_within_sla',
         'in_scope',
         'loop_closed_within_30_days',
         'loop_closure_rate',
@@ -192,13 +192,13 @@ describe('kpi_weekly: contact SLA rate', () => {
     expect(
       await w.query(
         `SELECT week::VARCHAR AS week, metric, value FROM kpi_weekly
-         WHERE service_line = 'all' AND metric IN ('contact_sla_met_rate', 'contacted_within_sla') AND week >= '2026-02-23' ORDER BY week, metric`,
+         WHERE service_line = 'all' AND metric IN ('contact_sla_met_rate', 'contact_sla_met') AND week >= '2026-02-23' ORDER BY week, metric`,
       ),
     ).toEqual([
+      { week: '2026-02-23', metric: 'contact_sla_met', value: 3 },
       { week: '2026-02-23', metric: 'contact_sla_met_rate', value: 3 / 4 },
-      { week: '2026-02-23', metric: 'contacted_within_sla', value: 3 },
+      { week: '2026-03-02', metric: 'contact_sla_met', value: 0 },
       { week: '2026-03-02', metric: 'contact_sla_met_rate', value: null },
-      { week: '2026-03-02', metric: 'contacted_within_sla', value: 0 },
     ]);
   });
 });
@@ -275,8 +275,8 @@ describe('kpi_weekly: each stage at its own cutoff, boundary included', () => {
   it('matures each metric after the days it counts, the SLA after the longest SLA in whole days rounded up', async () => {
     w = await buildWith(fixture(), '2026-04-01', config);
     expect(await w.query('SELECT metric, any_value(mature_after_days)::INTEGER AS days, count(DISTINCT mature_after_days)::INTEGER AS n FROM kpi_weekly GROUP BY metric ORDER BY metric')).toEqual([
+      { metric: 'contact_sla_met', days: 5, n: 1 },
       { metric: 'contact_sla_met_rate', days: 5, n: 1 },
-      { metric: 'contacted_within_sla', days: 5, n: 1 },
       { metric: 'in_scope', days: 0, n: 1 },
       { metric: 'loop_closed_within_30_days', days: 30, n: 1 },
       { metric: 'loop_closure_rate', days: 30, n: 1 },

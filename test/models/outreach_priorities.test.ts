@@ -164,7 +164,7 @@ describe('declining', () => {
     const conversion = await conversionOf(w, X_IN);
     expect(conversion).toBeGreaterThan(0);
     expect(x.visits_at_stake).toBeCloseTo((((13 - 5) * 365) / 91) * conversion, 2);
-    expect(await w.query(`SELECT recent::INTEGER AS recent, round(expected_recent, 9) AS expected FROM int_outreach_declining WHERE source = '${Y_IN}'`)).toEqual([
+    expect(await w.query(`SELECT recent_count::INTEGER AS recent, round(expected_recent, 9) AS expected FROM int_outreach_declining WHERE source = '${Y_IN}'`)).toEqual([
       { recent: 31, expected: 52 },
     ]);
   });
@@ -173,7 +173,7 @@ describe('declining', () => {
     // Practice: 120 in the baseline, 125 recent. Z_EQ's 48 of the baseline expect 50 recent; 30 is exactly 60%.
     const Z_EQ = npi(27);
     w = await buildWith({ referrals: [...clinician(Z_EQ, 48, 30), ...clinician(GROWING, 72, 95)] }, AS_OF);
-    expect(await w.query('SELECT source, recent::INTEGER AS recent, expected_recent FROM int_outreach_declining')).toEqual([{ source: Z_EQ, recent: 30, expected_recent: 50 }]);
+    expect(await w.query('SELECT source, recent_count::INTEGER AS recent, expected_recent FROM int_outreach_declining')).toEqual([{ source: Z_EQ, recent: 30, expected_recent: 50 }]);
   });
 });
 
@@ -303,7 +303,7 @@ describe('growth', () => {
     // Every other referral seen (49 of 98): the practice converts 0.5, so A2's 6 − 2 missing referrals are 2 visits.
     const given = fixture();
     w = await buildWith({ ...given, visits: visitsFor(given.referrals.filter((_, i) => i % 2 === 0)) }, AS_OF);
-    expect(await w.query('SELECT conversion FROM int_outreach_practice')).toEqual([{ conversion: 0.5 }]);
+    expect(await w.query('SELECT conversion_rate FROM int_outreach_practice')).toEqual([{ conversion_rate: 0.5 }]);
     expect((await flagged(w, 'growth')).find((r) => r.source === A2.key)).toMatchObject({ visits_at_stake: 2, priority_score: 1 });
   });
 
@@ -348,9 +348,9 @@ describe('int_outreach_practice', () => {
     ];
     const visit = (id: string, visit_at: string) => ({ visit_id: `V-${id}`, referral_id: id, patient_key: id, visit_at });
     w = await buildWith({ referrals, visits: [visit('M1', '2026-01-20 10:00'), visit('M3', '2026-01-25 10:00'), visit('YOUNG', '2026-07-10 10:00')] }, AS_OF);
-    expect(await w.query('SELECT recent_total::INTEGER AS recent, baseline_total::INTEGER AS baseline, conversion, incomplete_rate, conversion_complete, conversion_incomplete FROM int_outreach_practice')).toEqual([
+    expect(await w.query('SELECT recent_count::INTEGER AS recent, baseline_count::INTEGER AS baseline, conversion_rate, incomplete_rate, conversion_rate_complete, conversion_rate_incomplete FROM int_outreach_practice')).toEqual([
       // Matured in scope: M1–M5, EDGE, EDGE+1 (M1 and M3 seen); complete of them: M1, M2, EDGE, EDGE+1; incomplete: M3–M5.
-      { recent: 2, baseline: 7, conversion: 2 / 7, incomplete_rate: 3 / 8, conversion_complete: 1 / 4, conversion_incomplete: 1 / 3 },
+      { recent: 2, baseline: 7, conversion_rate: 2 / 7, incomplete_rate: 3 / 8, conversion_rate_complete: 1 / 4, conversion_rate_incomplete: 1 / 3 },
     ]);
   });
 });
