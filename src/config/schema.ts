@@ -24,6 +24,12 @@ const slaOverride = z
   .strict();
 
 const ianaTimezone = z.string().refine(isIanaZone, { message: 'not an IANA time zone name (e.g. America/New_York)' });
+/** The practice's name in its published snapshots (a `practice_id` column and file metadata), so many practices' snapshots read as one. */
+export const DEFAULT_PRACTICE_ID = 'practice';
+const practiceId = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, { message: 'a short slug: lower-case letters, digits and hyphens, 64 at most, such as north-clinic' })
+  .default(DEFAULT_PRACTICE_ID);
 const cronExpression = z.string().refine((s) => isValidCron(s), { message: 'not a valid cron expression' });
 
 const documentType = z.string().trim().min(1).toLowerCase();
@@ -283,6 +289,7 @@ const intake = z
 export const configSchema = z
   .object({
     timezone: ianaTimezone,
+    practice_id: practiceId,
     min_cell_size: z.number().int().min(1).default(11),
     [SUPPRESSION_OFF_KEY]: z.boolean().default(false),
     match_window_days: windowDays.default(120),

@@ -60,7 +60,7 @@ export async function transform(
   const marts = [...models.filter((m) => m.layer === 'marts').map((m) => m.name), ...(forecasted ? FORECAST_TABLES : [])];
   let snapshots: string[] = [];
   if (options.snapshotDir) {
-    const set = await publishSnapshotSet(warehouse, [...marts, ...systemSnapshots(marts)], options.snapshotDir, { runId: options.runId });
+    const set = await publishSnapshotSet(warehouse, [...marts, ...systemSnapshots(marts)], options.snapshotDir, { runId: options.runId, practiceId: config.practice_id });
     snapshots = set.files.slice(0, marts.length);
   }
   return { asOf, marts, models: runs, checks, snapshots };

@@ -17,30 +17,88 @@
 // synced), and a new symlink is renamed onto `published`. The previous set is
 // removed only after that rename succeeded. A killed writer leaves a folder
 // nothing points at, named with its pid; the next writer removes it.
+//
+// The marts that grow with history (MONTHLY_SNAPSHOTS) are hive folders by
+// local month, `<mart>/month=2026-11/data_0.parquet`, so a query over many
+// months or practices reads only the months it filters on; the rest are one
+// file each. Every row carries the practice's id (`practice_id`, config) and
+// every file its practice, time zone, refloop version, as_of and run in its
+// Parquet key-value metadata: snapshots of several practices, read together
+// by one glob, say whose each row is and what wrote it (docs/scaling.md).
+import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, open, readdir, readFile, readlink, realpath, rename, rm, symlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_PRACTICE_ID } from '../config/schema.ts';
 import { sqlString } from '../contracts/value-sql.ts';
+import { projectRoot } from '../project-root.ts';
 import { isAlive } from '../warehouse/lock.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 
-/** A snapshot: a table by name, or a query. */
-export type Snapshot = string | { name: string; sql: string };
+/**
+ * A snapshot: a table by name, or a query. `month` (an SQL expression over
+ * its rows, `s`) writes it as monthly hive folders; a table named in
+ * MONTHLY_SNAPSHOTS gets its month from there.
+ */
+export type Snapshot = string | { name: string; sql: string; month?: string };
+
+/**
+ * The marts with a row per referral (or per referral and document) or per
+ * week of all history: the month of each row, local (the marts' dates and
+ * weeks are local; a week is in the month of its Monday). Every other mart
+ * is bounded (a window, the last year, one row per source) and stays one file.
+ */
+export const MONTHLY_SNAPSHOTS: Readonly<Record<string, string>> = {
+  fct_referrals: 's.received_date',
+  fct_referral_documents: '(SELECT r.received_date FROM fct_referrals r WHERE r.referral_id = s.referral_id)',
+  funnel_weekly: 's.received_week',
+  kpi_weekly: 's.week',
+  kpi_signals: 's.week_start',
+  time_to_event: 's.cohort_month',
+};
+
+/** The hive folder of rows without a month (and of an empty monthly snapshot's one file), as Hive, Spark and DuckDB name it. */
+export const NO_MONTH = '__HIVE_DEFAULT_PARTITION__';
 
 export const MANIFEST = 'manifest.json';
 
 const FILE_NAME = /^[A-Za-z0-9_]+\.parquet$/;
+const FOLDER_NAME = /^[A-Za-z0-9_]+$/;
+const PART_NAME = /^month=(\d{4}-\d{2}|__HIVE_DEFAULT_PARTITION__)\/data_\d+\.parquet$/;
+const rows = z.number().int().nonnegative();
 
 const manifestSchema = z.object({
-  format: z.literal(1),
+  // 1: every snapshot one file, no practice or metadata (sets written before monthly folders).
+  format: z.union([z.literal(1), z.literal(2)]),
   run_id: z.number().int(),
   as_of: z.string().nullable(),
   written_at: z.string(),
-  files: z.array(z.object({ name: z.string().regex(FILE_NAME), rows: z.number().int().nonnegative() })).min(1),
+  practice_id: z.string().optional(),
+  timezone: z.string().nullable().optional(),
+  refloop_version: z.string().optional(),
+  files: z
+    .array(
+      z.union([
+        z.object({ name: z.string().regex(FILE_NAME), rows }).strict(),
+        z.object({ name: z.string().regex(FOLDER_NAME), rows, partitioned_by: z.literal('month'), parts: z.array(z.object({ name: z.string().regex(PART_NAME), rows }).strict()).min(1) }).strict(),
+      ]),
+    )
+    .min(1),
 });
 
 export type SnapshotManifest = z.infer<typeof manifestSchema>;
+export type SnapshotEntry = SnapshotManifest['files'][number];
+
+/** The Parquet files of a manifest entry, relative to the set's folder: the file, or its months' files. */
+export const entryFiles = (entry: SnapshotEntry): { path: string; rows: number }[] =>
+  'parts' in entry ? entry.parts.map((p) => ({ path: `${entry.name}/${p.name}`, rows: p.rows })) : [{ path: entry.name, rows: entry.rows }];
+
+/** The table a manifest entry is a snapshot of. */
+export const entryTable = (entry: SnapshotEntry): string => entry.name.replace(/\.parquet$/, '');
+
+/** refloop's version (package.json), written into every snapshot file. */
+export const REFLOOP_VERSION: string = (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
 /** A folder at the snapshot path that is not a whole set: publish and the loaders refuse it. */
 export class SnapshotSetError extends Error {}
@@ -49,7 +107,7 @@ export interface PublishedSet {
   /** The set's own folder (what `published` points to). */
   dir: string;
   manifest: SnapshotManifest;
-  /** The files as readers name them: through the `published` link. */
+  /** Each snapshot as readers name it, through the `published` link: its file, or its folder of months. */
   files: string[];
 }
 
@@ -57,8 +115,14 @@ export interface PublishedSet {
  * Writes the snapshots as a new set and swaps it in as `link` (e.g.
  * data/published). On failure the previous set stays in place, whole, and
  * the new folder is removed. One writer at a time (the writer lock).
+ * `practiceId` (config practice_id) names the practice in every row and file.
  */
-export async function publishSnapshotSet(warehouse: Warehouse, snapshots: Snapshot[], link: string, options: { runId: number }): Promise<PublishedSet> {
+export async function publishSnapshotSet(
+  warehouse: Warehouse,
+  snapshots: Snapshot[],
+  link: string,
+  options: { runId: number; practiceId?: string },
+): Promise<PublishedSet> {
   const parent = dirname(link);
   await mkdir(parent, { recursive: true });
   await removeStaleSnapshotSets(link);
@@ -67,19 +131,23 @@ export async function publishSnapshotSet(warehouse: Warehouse, snapshots: Snapsh
   let manifest: SnapshotManifest;
   let previous: string | undefined;
   try {
-    const files: SnapshotManifest['files'] = [];
+    const { as_of, timezone } = await paramsOf(warehouse);
+    const practiceId = options.practiceId ?? DEFAULT_PRACTICE_ID;
+    const stamp: Record<string, string | null> = { practice_id: practiceId, timezone, refloop_version: REFLOOP_VERSION, as_of, run_id: String(options.runId) };
+    const copy = new SnapshotCopy(warehouse, setDir, practiceId, stamp);
+    const files: SnapshotEntry[] = [];
     for (const snapshot of snapshots) {
-      const { name, sql } = typeof snapshot === 'string' ? { name: snapshot, sql: `SELECT * FROM "${snapshot}"` } : snapshot;
-      const file = `${name}.parquet`;
-      if (!FILE_NAME.test(file)) throw new Error(`snapshot name ${JSON.stringify(name)} is not a plain table name`);
-      if (files.some((f) => f.name === file)) throw new Error(`two snapshots are named ${name}`);
-      const [copied] = await warehouse.query<{ Count: number | string }>(`COPY (${sql}) TO ${sqlString(join(setDir, file))} (FORMAT parquet, COMPRESSION zstd)`);
-      files.push({ name: file, rows: Number(copied?.Count ?? 0) });
+      const { name, sql, month } = typeof snapshot === 'string' ? { name: snapshot, sql: `SELECT * FROM "${snapshot}"`, month: MONTHLY_SNAPSHOTS[snapshot] } : snapshot;
+      if (!FOLDER_NAME.test(name)) throw new Error(`snapshot name ${JSON.stringify(name)} is not a plain table name`);
+      if (files.some((f) => entryTable(f) === name)) throw new Error(`two snapshots are named ${name}`);
+      files.push(month === undefined ? await copy.file(name, sql) : await copy.months(name, sql, month));
     }
-    manifest = { format: 1, run_id: options.runId, as_of: await asOfOf(warehouse), written_at: new Date().toISOString(), files };
+    manifest = { format: 2, run_id: options.runId, as_of, written_at: new Date().toISOString(), practice_id: practiceId, timezone, refloop_version: REFLOOP_VERSION, files };
     await writeFile(join(setDir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, { flag: 'wx' });
-    // Synced before the swap: after a power loss `published` names a set whose bytes are on disk.
-    for (const name of [...files.map((f) => f.name), MANIFEST, '.']) await syncPath(join(setDir, name));
+    // Synced before the swap, files then their folders: after a power loss `published` names a set whose bytes are on disk.
+    const written = files.flatMap(entryFiles).map((f) => f.path);
+    const folders = [...new Set(written.flatMap((p) => ancestors(p)))].sort((a, b) => b.length - a.length);
+    for (const name of [...written, MANIFEST, ...folders, '.']) await syncPath(join(setDir, name));
     previous = await swapLink(link, basename(setDir));
   } catch (error) {
     await rm(setDir, { recursive: true, force: true });
@@ -87,6 +155,56 @@ export async function publishSnapshotSet(warehouse: Warehouse, snapshots: Snapsh
   }
   if (previous) await rm(previous, { recursive: true, force: true });
   return { dir: setDir, manifest, files: manifest.files.map((f) => join(link, f.name)) };
+}
+
+/** Writes snapshots into a set's folder, each row with the practice's id and each file with the set's stamp. */
+class SnapshotCopy {
+  private readonly options: string;
+  constructor(
+    private readonly warehouse: Warehouse,
+    private readonly setDir: string,
+    private readonly practiceId: string,
+    stamp: Record<string, string | null>,
+  ) {
+    const metadata = Object.entries(stamp)
+      .filter((e): e is [string, string] => e[1] !== null)
+      .map(([k, v]) => `${k}: ${sqlString(v)}`);
+    this.options = `FORMAT parquet, COMPRESSION zstd, KV_METADATA {${metadata.join(', ')}}`;
+  }
+
+  private rowsOf(sql: string, month?: string): string {
+    return `SELECT ${sqlString(this.practiceId)} AS practice_id, s.*${month === undefined ? '' : `, strftime(${month}, '%Y-%m') AS month`} FROM (${sql}) s`;
+  }
+
+  async file(name: string, sql: string): Promise<SnapshotEntry> {
+    const file = `${name}.parquet`;
+    const [copied] = await this.warehouse.query<{ Count: number | string }>(`COPY (${this.rowsOf(sql)}) TO ${sqlString(join(this.setDir, file))} (${this.options})`);
+    return { name: file, rows: Number(copied?.Count ?? 0) };
+  }
+
+  /** Hive folders by month; an empty snapshot is one empty file (its columns) in the no-month folder, so a glob over it still finds them. */
+  async months(name: string, sql: string, month: string): Promise<SnapshotEntry> {
+    const folder = join(this.setDir, name);
+    const stats = await this.warehouse.query<{ filename: string; count: number | string }>(
+      `COPY (${this.rowsOf(sql, month)}) TO ${sqlString(folder)} (${this.options}, PARTITION_BY (month), RETURN_STATS)`,
+    );
+    let parts = stats.map((s) => ({ name: s.filename.slice(folder.length + 1), rows: Number(s.count) }));
+    if (!parts.length) {
+      const empty = `month=${NO_MONTH}/data_0.parquet`;
+      await mkdir(join(folder, dirname(empty)), { recursive: true });
+      await this.warehouse.query(`COPY (${this.rowsOf(sql)} LIMIT 0) TO ${sqlString(join(folder, empty))} (${this.options})`);
+      parts = [{ name: empty, rows: 0 }];
+    }
+    parts.sort((a, b) => a.name.localeCompare(b.name));
+    return { name, rows: parts.reduce((n, p) => n + p.rows, 0), partitioned_by: 'month', parts };
+  }
+}
+
+/** The folders a relative path lies in, innermost first (`a/b/c.parquet`: `a/b`, `a`). */
+function ancestors(path: string): string[] {
+  const out: string[] = [];
+  for (let dir = dirname(path); dir !== '.'; dir = dirname(dir)) out.push(dir);
+  return out;
 }
 
 /**
@@ -134,8 +252,21 @@ export async function readSnapshotSet(link: string): Promise<PublishedSet> {
   const missing = [...listed].filter((name) => !entries.includes(name));
   if (missing.length) throw incomplete(`${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing`);
   const extra = entries.filter((e) => e !== MANIFEST && !listed.has(e));
+  for (const entry of manifest.files.filter((f) => 'parts' in f)) {
+    const found = await filesUnder(join(dir, entry.name));
+    const parts = new Set(entryFiles(entry).map((f) => f.path));
+    const absent = [...parts].filter((p) => !found.includes(p));
+    if (absent.length) throw incomplete(`${absent.join(', ')} ${absent.length === 1 ? 'is' : 'are'} missing`);
+    extra.push(...found.filter((p) => !parts.has(p)));
+  }
   if (extra.length) throw incomplete(`${extra.join(', ')} ${extra.length === 1 ? 'is' : 'are'} not in its ${MANIFEST}`);
   return { dir, manifest, files: manifest.files.map((f) => join(dir, f.name)) };
+}
+
+/** Every file under `folder`, as paths relative to its parent (`fct_referrals/month=2026-11/data_0.parquet`). */
+async function filesUnder(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => !e.isDirectory()).map((e) => relative(dirname(folder), join(e.parentPath, e.name)));
 }
 
 /**
@@ -220,11 +351,14 @@ async function syncPath(path: string): Promise<void> {
   }
 }
 
-async function asOfOf(warehouse: Warehouse): Promise<string | null> {
+/** as_of and the time zone the marts were built with (config_params), when there is one. */
+async function paramsOf(warehouse: Warehouse): Promise<{ as_of: string | null; timezone: string | null }> {
   const present = await warehouse.query<{ n: number }>(
     "SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE table_name = 'config_params' AND database_name = current_database()",
   );
-  if (!present[0]?.n) return null;
-  const [row] = await warehouse.query<{ as_of: string | null }>('SELECT CAST(max(as_of) AS VARCHAR) AS as_of FROM config_params');
-  return row?.as_of ?? null;
+  if (!present[0]?.n) return { as_of: null, timezone: null };
+  const [row] = await warehouse.query<{ as_of: string | null; timezone: string | null }>(
+    'SELECT CAST(max(as_of) AS VARCHAR) AS as_of, CAST(max(timezone) AS VARCHAR) AS timezone FROM config_params',
+  );
+  return { as_of: row?.as_of ?? null, timezone: row?.timezone ?? null };
 }

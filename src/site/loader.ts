@@ -2,16 +2,16 @@
 // snapshots (never the warehouse, which a running job may hold), writes one
 // JSON document to stdout, logs only to stderr, and exits non-zero on failure
 // or empty output so the publish fails instead of showing stale numbers.
-// It reads one whole snapshot set: the files its manifest lists, each
-// holding the rows the manifest says (a file swapped in from elsewhere, or
+// It reads one whole snapshot set: the files its manifest lists (a monthly
+// snapshot's months as one view), each holding the rows the manifest says (a file swapped in from elsewhere, or
 // cut short, fails the loader). A loader only selects: each of its queries
 // is a file of reports/data/sql/, a plain select from a mart (the marts
 // compute; a page lays out and filters).
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { DuckDBInstance, DuckDBTypeId, type Json } from '@duckdb/node-api';
 import { sqlString } from '../contracts/value-sql.ts';
-import { readSnapshotSet } from '../models/snapshots.ts';
+import { entryFiles, entryTable, readSnapshotSet } from '../models/snapshots.ts';
 
 export const publishedDir = () => resolve(process.env.REFLOOP_PUBLISHED_DIR ?? 'data/published');
 
@@ -77,16 +77,32 @@ export async function openSnapshots(dir = publishedDir()): Promise<Snapshots> {
   return { query, close };
 }
 
-/** A view per snapshot file of the set; returns the practice's time zone from config_params. */
+/**
+ * A view per snapshot of the set, its rows as the warehouse's mart (without
+ * the snapshots' practice_id: a site is one practice's); returns the
+ * practice's time zone from config_params.
+ */
 async function viewsOverSnapshots(connection: Awaited<ReturnType<DuckDBInstance['connect']>>, dir = publishedDir()): Promise<[string | undefined]> {
   const set = await readSnapshotSet(dir);
-  for (const [i, { name, rows }] of set.manifest.files.entries()) {
-    const path = sqlString(set.files[i]!);
-    const [meta] = (await connection.runAndReadAll(`SELECT num_rows::BIGINT AS n FROM parquet_file_metadata(${path})`)).getRowObjectsJson();
-    if (Number(meta?.n) !== rows) throw new Error(`snapshot ${name} holds ${String(meta?.n)} rows, but its set's manifest says ${rows}`);
-    await connection.run(`CREATE VIEW "${name.replace(/\.parquet$/, '')}" AS SELECT * FROM read_parquet(${path})`);
+  const paths = set.manifest.files.map((entry) => entryFiles(entry).map((f) => ({ ...f, path: join(set.dir, f.path) })));
+  const counts = await fileRowCounts(connection, paths.flat().map((f) => f.path));
+  const exclude = set.manifest.practice_id === undefined ? '' : ' EXCLUDE (practice_id)';
+  for (const [i, entry] of set.manifest.files.entries()) {
+    for (const { path, rows } of paths[i]!) {
+      const found = counts.get(path);
+      if (found !== rows) throw new Error(`snapshot ${relative(set.dir, path)} holds ${String(found)} rows, but its set's manifest says ${rows}`);
+    }
+    // The months' files listed, not a glob: the view reads exactly what the manifest counted.
+    const files = `[${paths[i]!.map((f) => sqlString(f.path)).join(', ')}]`;
+    await connection.run(`CREATE VIEW "${entryTable(entry)}" AS SELECT *${exclude} FROM read_parquet(${files}, hive_partitioning = false)`);
   }
   if (!set.manifest.files.some((f) => f.name === 'config_params.parquet')) return [undefined];
   const reader = await connection.runAndReadAll('SELECT timezone FROM config_params');
   return [reader.getRowObjectsJson()[0]?.timezone as string | undefined];
+}
+
+/** The rows of each Parquet file, read from the files' footers in one query. */
+async function fileRowCounts(connection: Awaited<ReturnType<DuckDBInstance['connect']>>, paths: string[]): Promise<Map<string, number>> {
+  const reader = await connection.runAndReadAll(`SELECT file_name, num_rows::BIGINT AS n FROM parquet_file_metadata([${paths.map(sqlString).join(', ')}])`);
+  return new Map(reader.getRowObjectsJson().map((r) => [String(r.file_name), Number(r.n)]));
 }

@@ -6,7 +6,7 @@
 // view's contents, row counts and comments before and after.
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SQL_DIR, transform } from '../../pipelines/transform.ts';
 import { loadConfig } from '../../src/config/load.ts';
@@ -64,7 +64,8 @@ async function readOnlyFingerprint(): Promise<Fingerprint> {
 async function publishedState(): Promise<unknown> {
   const set = await readSnapshotSet(join(dir, 'data', 'published'));
   const bytes: Record<string, string> = {};
-  for (const name of (await readdir(set.dir)).sort()) bytes[name] = (await readFile(join(set.dir, name))).toString('base64');
+  const files = (await readdir(set.dir, { recursive: true, withFileTypes: true })).filter((e) => !e.isDirectory());
+  for (const name of files.map((e) => relative(set.dir, join(e.parentPath, e.name))).sort()) bytes[name] = (await readFile(join(set.dir, name))).toString('base64');
   return { dir: set.dir, manifest: set.manifest, bytes };
 }
 

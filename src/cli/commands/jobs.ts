@@ -70,7 +70,7 @@ export async function runStages(options: CommonOptions, job: string, stages: Sta
     // leaves the previous one in place and fails the run.
     if (marts) {
       try {
-        const set = await publishSnapshotSet(warehouse, [...marts, ...systemSnapshots(marts)], snapshotDir, { runId });
+        const set = await publishSnapshotSet(warehouse, [...marts, ...systemSnapshots(marts)], snapshotDir, { runId, practiceId: context.config.practice_id });
         log('snapshots.published', `snapshots: ${set.manifest.files.length} files of run ${runId} published to ${snapshotDir}`, { files: set.manifest.files.length, run_id: runId });
       } catch (error) {
         await finishRun(warehouse, runId, totals, `snapshots not published: ${(error as Error).message.split('\n')[0]}`);
