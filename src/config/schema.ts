@@ -139,6 +139,7 @@ const OUTREACH_DEFAULTS = {
   growth: { min_peer_median: 6, max_referrals: 2, min_referring_peers: 5, confidence: 0.5 },
   lift: { window_weeks: 8, min_touches: 10, active_weeks: 52 },
   tiers: { a_min_visits: 24, b_min_visits: 6 },
+  alerts: { min_baseline_referrals: 6, min_period_days: 14 },
 };
 const outreach = z
   .object({
@@ -193,6 +194,14 @@ const outreach = z
         if (t.b_min_visits >= t.a_min_visits) ctx.addIssue({ code: 'custom', path: ['b_min_visits'], message: `must be below a_min_visits (${t.a_min_visits}): tier A is the busiest` });
       })
       .default(OUTREACH_DEFAULTS.tiers),
+    // The floors of the liaison alerts (liaison_alerts): a referrer with fewer baseline referrals, or a goal's period fewer days in, raises none.
+    alerts: z
+      .object({
+        min_baseline_referrals: z.number().int().min(1).default(OUTREACH_DEFAULTS.alerts.min_baseline_referrals),
+        min_period_days: z.number().int().min(1).max(366).default(OUTREACH_DEFAULTS.alerts.min_period_days),
+      })
+      .strict()
+      .default(OUTREACH_DEFAULTS.alerts),
   })
   .strict()
   .default(OUTREACH_DEFAULTS);
@@ -286,6 +295,14 @@ const intake = z
   .strict()
   .default({});
 
+/**
+ * Where the site links each office's latest referrer statement: the folder
+ * holding data/statements/<period>/, as seen from the site's pages (a path
+ * relative to them, or a file-share or intranet address).
+ */
+const STATEMENTS_DEFAULTS = { link_base: '../data/statements' };
+const statements = z.object({ link_base: z.string().trim().min(1).max(500).default(STATEMENTS_DEFAULTS.link_base) }).strict().default(STATEMENTS_DEFAULTS);
+
 export const configSchema = z
   .object({
     timezone: ianaTimezone,
@@ -318,6 +335,7 @@ export const configSchema = z
     targets,
     intake,
     liaisons,
+    statements,
   })
   .strict()
   .superRefine(checkSuppressionAcknowledged, { when: bothKeysParsed });

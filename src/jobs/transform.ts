@@ -1,9 +1,10 @@
-// The transform job: builds the SQL models for as_of, the capacity forecast
-// and the data checks in one transaction, so a step that fails (a model, the
-// forecast, a check) leaves every table, model_runs and check_results as they
-// were. With a snapshot folder it then publishes the marts as a snapshot set;
+// The transform job: builds the SQL models for as_of, records the liaison
+// alerts they found (alert_log), the capacity forecast and the data checks in
+// one transaction, so a step that fails (a model, the forecast, a check)
+// leaves every table, alert_log, model_runs and check_results as they were. With a snapshot folder it then publishes the marts as a snapshot set;
 // `refloop transform` does that itself, after the run is recorded.
 import { join } from 'node:path';
+import { updateAlertLog } from '../alerts/log.ts';
 import type { RefloopConfig } from '../config/schema.ts';
 import { log, progress } from '../log.ts';
 import { buildModelsInTransaction, type ModelRun } from '../models/build.ts';
@@ -43,6 +44,7 @@ export async function transform(
       throwIfStopped();
       progress(`transform: [${i + 1}/${total}] ${model.name}`);
     });
+    await updateAlertLog(warehouse, runs);
     progress('transform: capacity forecast');
     const forecasted = await buildCapacityForecastInTransaction(warehouse);
     progress('transform: checks');

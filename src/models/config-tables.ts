@@ -23,6 +23,7 @@ export const CONFIG_TABLES = [
   'config_liaison_goals',
   'config_service_line_aliases',
   'config_feed_freshness',
+  'config_alerts',
 ];
 
 /** config_thresholds' columns: name, value, meaning (the column's comment). */
@@ -134,8 +135,9 @@ CREATE OR REPLACE TABLE config_params AS SELECT
   ${config.leakage_window_days} AS leakage_window_days,
   ${config.source_window_days} AS source_window_days,
   ${config.min_cell_size} AS min_cell_size,
-  CAST(${Math.trunc(runId)} AS BIGINT) AS run_id;
-COMMENT ON TABLE config_params IS 'The settings the marts were built with: as_of (the moment the numbers are for), the time zone, the windows in days, and the run that built them (run_id, a row of runs).';
+  CAST(${Math.trunc(runId)} AS BIGINT) AS run_id,
+  ${quotedString(config.statements.link_base)} AS statements_link_base;
+COMMENT ON TABLE config_params IS 'The settings the marts were built with: as_of (the moment the numbers are for), the time zone, the windows in days, and the run that built them (run_id, a row of runs); statements_link_base: where the site links the referrer statements (config statements.link_base).';
 -- The local date of an instant in the practice's zone. A macro with the zone
 -- written in, because timezone() given the zone from a joined column sets up
 -- its calendar for every row (about 4 µs a row, most of int_referrals).
@@ -167,6 +169,8 @@ COMMENT ON TABLE config_feed_freshness IS 'Hours after which each feed is late (
 CREATE OR REPLACE TABLE config_thresholds AS SELECT ${thresholds.map(([name, value]) => `CAST(${value} AS DOUBLE) AS ${name}`).join(', ')};
 COMMENT ON TABLE config_thresholds IS 'The thresholds of the outreach rules, the forecast''s rate window and the report floors, one row; each column names its config key.';
 ${thresholds.map(([name, , meaning]) => `COMMENT ON COLUMN config_thresholds.${name} IS ${quotedString(meaning)};`).join('\n')}
+CREATE OR REPLACE TABLE config_alerts AS SELECT ${config.outreach.alerts.min_baseline_referrals} AS min_baseline_referrals, ${config.outreach.alerts.min_period_days} AS min_period_days;
+COMMENT ON TABLE config_alerts IS 'The floors of the liaison alerts (config outreach.alerts): baseline referrals a referrer needs to raise one, days a goal''s period must have run.';
 CREATE OR REPLACE TABLE config_buckets (measure VARCHAR, bucket_order INTEGER, label VARCHAR, lower_bound DOUBLE, upper_bound DOUBLE);
 INSERT INTO config_buckets ${values(buckets)};
 COMMENT ON TABLE config_buckets IS 'The buckets of the duration distributions (config buckets.*): a value v is in the bucket with lower_bound <= v < upper_bound (upper_bound null: no limit).';

@@ -1,6 +1,7 @@
 // The warehouse's own tables: landing tables from the contracts, and the
 // bookkeeping every run writes (runs, ingested_files, redeliveries,
-// quarantine, load_issues).
+// quarantine, load_issues), and the state kept between transforms
+// (alert_log).
 // Created once per schema version, in one transaction, then checkpointed, so
 // no DDL is ever replayed from the WAL of a load.
 import { CONTRACTS } from '../contracts/extracts.ts';
@@ -8,7 +9,7 @@ import { LINEAGE_COLUMNS, landingColumns } from '../contracts/landing.ts';
 import { quotedIdentifier, quotedString } from './sql.ts';
 import { type TableColumn, tableColumn } from './table-column.ts';
 
-export const SCHEMA_VERSION = '5';
+export const SCHEMA_VERSION = '6';
 
 export interface TableSpec {
   name: string;
@@ -164,6 +165,27 @@ const SYSTEM_TABLES: TableSpec[] = [
       tableColumn('failing_rows', 'BIGINT', 'Rows the check returned (0 = passed).'),
       tableColumn('passed', 'BOOLEAN', 'No failing rows.'),
       tableColumn('what_to_do', 'VARCHAR', 'What to do when it fires.'),
+    ],
+  },
+  {
+    // No PRIMARY KEY: the transform rewrites rows of it in the transaction that built the marts (src/alerts/log.ts keeps alert_key unique).
+    name: 'alert_log',
+    comment:
+      'One row per liaison alert ever opened (liaison_alerts), kept between transforms so an alert fires once: when it opened, when its signature last changed, when it was last seen and when it closed. Written only by a transform whose as_of is not before the log\'s latest.',
+    columns: [
+      tableColumn('alert_key', 'VARCHAR', 'The alert: rule:liaison:what it is about (liaison_alerts.alert_key).'),
+      tableColumn('liaison', 'VARCHAR', 'The liaison it goes to, or unassigned.'),
+      tableColumn('rule', 'VARCHAR', 'dormant, declining or behind_goal.'),
+      tableColumn('source', 'VARCHAR', 'The referrer; null for a goal alert.'),
+      tableColumn('subject', 'VARCHAR', 'The clinician, or the panel measure and period, as last seen.'),
+      tableColumn('practice', 'VARCHAR', 'The clinician office, as last seen.'),
+      tableColumn('why', 'VARCHAR', 'Why, in words with its numbers, as last seen.'),
+      tableColumn('signature', 'VARCHAR', 'The facts whose change makes it changed, as last seen.'),
+      tableColumn('first_seen_as_of', 'TIMESTAMPTZ', 'The as_of at which it (last) opened.'),
+      tableColumn('last_changed_as_of', 'TIMESTAMPTZ', 'The as_of of its last change of signature (its opening counts).'),
+      tableColumn('last_seen_as_of', 'TIMESTAMPTZ', 'The latest as_of at which it was open.'),
+      tableColumn('closed_as_of', 'TIMESTAMPTZ', 'The as_of of the first run that found it gone; null while open.'),
+      tableColumn('last_run_id', 'BIGINT', 'The transform run that last wrote the row.'),
     ],
   },
 ];
