@@ -13,6 +13,7 @@ export default {
     { name: 'Intake', path: '/intake' },
     { name: 'Sources', path: '/sources' },
     { name: 'Outreach', path: '/outreach' },
+    { name: 'Liaisons', path: '/liaisons' },
     { name: 'Capacity', path: '/capacity' },
     { name: 'Data health', path: '/data-health' },
     { name: 'Definitions', path: '/definitions' },

@@ -26,6 +26,8 @@
 -- @column status: new, changed, still open or resolved.
 -- @column status_order: 1 new, 2 changed, 3 still open, 4 resolved.
 -- @column alert_order: The row's place within its liaison's group.
+-- @column open_in_liaison: The group's open alerts (resolved ones aside).
+-- @column new_or_changed_in_liaison: Of them, new or changed.
 -- @column rule: dormant, declining or behind_goal.
 -- @column source: The referrer (fct_referrals.source); null for a goal alert.
 -- @column subject: The clinician's name, or the panel's measure and period.
@@ -113,6 +115,8 @@ final as (
       order by case listed.status when 'new' then 1 when 'changed' then 2 when 'still open' then 3 else 4 end,
         listed.visits_at_stake desc nulls first, listed.rule, listed.alert_key
     ) as integer) as alert_order,
+    cast(count(*) filter (where listed.status <> 'resolved') over (partition by listed.liaison) as integer) as open_in_liaison,
+    cast(count(*) filter (where listed.status in ('new', 'changed')) over (partition by listed.liaison) as integer) as new_or_changed_in_liaison,
     listed.rule,
     listed.source,
     listed.subject,

@@ -213,10 +213,13 @@ export function demoConfig(shape: DemoShape = 'csv') {
     schedule: { ingest: '15 * * * *', publish: '0 6 * * 1' },
     // The practice's own targets, drawn on This week's charts and judged on its cards.
     targets: { contacted_within_sla_share: 0.6, days_to_first_appointment: 21, loop_closure_rate: 0.85 },
-    // Two liaisons' goals for their panels, paced on the Outreach page.
+    // Three liaisons' goals for their panels, paced on the Liaisons page. Marcus Reyes's are
+    // set above his panel's pace (about 4.6 referrals a day), so the demo has a panel Behind
+    // on a goal, and its alert, on any day but the year's first two weeks (outreach.alerts.min_period_days).
     liaisons: {
       'Dana Whitfield': { goals: { referrals: { month: 60, quarter: 180, year: 720 }, visits: { quarter: 120 } } },
       'Priya Raman': { goals: { referrals: { month: 250, year: 3000 } } },
+      'Marcus Reyes': { goals: { referrals: { quarter: 600, year: 2400 } } },
     },
     // How referring offices reach intake: printed on every referrer statement.
     intake: { practice: 'Harborview Specialty Care', phone: '617-555-2100', fax: '617-555-2101', email: 'intake@harborview-specialty.example', hours: 'Mon–Fri 8:00–17:00' },
