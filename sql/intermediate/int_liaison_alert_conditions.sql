@@ -46,7 +46,7 @@ dormant as (
   from int_outreach_dormant as d
   join int_outreach_sources as s using (source)
   cross join floors
-  where s.baseline >= floors.min_baseline_referrals
+  where s.baseline_count >= floors.min_baseline_referrals
 ),
 declining as (
   select
@@ -54,11 +54,11 @@ declining as (
     'declining' as rule,
     d.reason as why,
     d.visits_at_stake,
-    'down ' || cast(20 * floor(5 * (1 - d.recent / d.expected_recent)) as integer) || '%+' as signature
+    'down ' || cast(20 * floor(5 * (1 - d.recent_count / d.expected_recent)) as integer) || '%+' as signature
   from int_outreach_declining as d
   join int_outreach_sources as s using (source)
   cross join floors
-  where s.baseline >= floors.min_baseline_referrals
+  where s.baseline_count >= floors.min_baseline_referrals
 ),
 referrer_alerts as (
   select

@@ -25,8 +25,8 @@ import { keepBundles, seedBundles } from '../site/bundle-cache.ts';
 import { quotedString } from '../warehouse/sql.ts';
 
 export const PROJECT_ROOT = projectRoot();
-const PAGES = ['index', 'intake', 'sources', 'outreach', 'capacity', 'data-health', 'definitions'];
-const DATA_FILES = ['this-week', 'intake', 'sources', 'outreach', 'capacity', 'health', 'dictionary'];
+const PAGES = ['index', 'intake', 'sources', 'outreach', 'liaisons', 'capacity', 'data-health', 'definitions'];
+const DATA_FILES = ['this-week', 'intake', 'sources', 'outreach', 'liaisons', 'capacity', 'health', 'dictionary'];
 
 export interface PublishOptions {
   snapshotDir: string;

@@ -18,7 +18,7 @@ import { refloop } from '../helpers/cli.ts';
 import { copyOfDemoSite, demoSite } from '../helpers/demo-site.ts';
 import { CHART_MARKS, LAYOUT_PROBE, SCOPE_TITLES } from './layout-probe.ts';
 
-const PAGES = ['/', '/intake', '/sources', '/outreach', '/capacity', '/data-health', '/definitions'];
+const PAGES = ['/', '/intake', '/sources', '/outreach', '/liaisons', '/capacity', '/data-health', '/definitions'];
 const PAGES_WITH_CHARTS = ['/', '/intake', '/sources', '/outreach', '/capacity', '/data-health'];
 /** A desktop and a phone. */
 const WIDTHS = [1280, 390];
