@@ -10,7 +10,7 @@
 --
 -- Time to complete is measured over the referrals incomplete at receipt that
 -- were completed by as_of (real elapsed hours from receipt); those still
--- incomplete are counted in still_incomplete and left out of the median and
+-- incomplete are counted in still_incomplete_count and left out of the median and
 -- 90th percentile, which therefore flatter recent weeks (time-to-event curves
 -- correct for that).
 --
@@ -23,10 +23,10 @@
 -- @column dimension: What the row breaks down by: overall, service_line, channel, source or document_type.
 -- @column value: The service line, channel, source, document type, or 'all'.
 -- @column referrals: In-scope referrals in the window (for a document type: those whose packet requires it).
--- @column incomplete_at_receipt: Of them, incomplete at receipt (for a document type: missing that document).
--- @column incomplete_at_receipt_rate: incomplete_at_receipt / referrals.
--- @column docs_completed_later: Of those incomplete, completed by as_of.
--- @column still_incomplete: Of those incomplete, still incomplete at as_of.
+-- @column incomplete_at_receipt_count: Of them, incomplete at receipt (for a document type: missing that document).
+-- @column incomplete_at_receipt_rate: incomplete_at_receipt_count / referrals.
+-- @column docs_completed_later_count: Of those incomplete, completed by as_of.
+-- @column still_incomplete_count: Of those incomplete, still incomplete at as_of.
 -- @column median_hours_to_complete: Median real elapsed hours from receipt to complete, over those completed later.
 -- @column p90_hours_to_complete: 90th percentile of the same.
 -- @column is_listed: The dashboards list the row: every row but a source's that is 'unknown' or has fewer than document_gaps.min_source_referrals (default 20) referrals.
@@ -55,9 +55,9 @@ referral_gaps as (
     dimension,
     value,
     count(*) as referrals,
-    count(*) filter (where not docs_complete_at_receipt) as incomplete_at_receipt,
-    count(*) filter (where not docs_complete_at_receipt and docs_completed_at is not null) as docs_completed_later,
-    count(*) filter (where docs_completed_at is null) as still_incomplete,
+    count(*) filter (where not docs_complete_at_receipt) as incomplete_at_receipt_count,
+    count(*) filter (where not docs_complete_at_receipt and docs_completed_at is not null) as docs_completed_later_count,
+    count(*) filter (where docs_completed_at is null) as still_incomplete_count,
     median(hours_to_complete) filter (where not docs_complete_at_receipt) as median_hours_to_complete,
     quantile_cont(hours_to_complete, 0.9) filter (where not docs_complete_at_receipt) as p90_hours_to_complete
   from by_referral
@@ -68,9 +68,9 @@ document_gaps as (
     'document_type' as dimension,
     documents.document_type as value,
     count(*) as referrals,
-    count(*) filter (where not documents.is_present_at_receipt) as incomplete_at_receipt,
-    count(*) filter (where not documents.is_present_at_receipt and documents.document_complete_at is not null) as docs_completed_later,
-    count(*) filter (where documents.document_complete_at is null) as still_incomplete,
+    count(*) filter (where not documents.is_present_at_receipt) as incomplete_at_receipt_count,
+    count(*) filter (where not documents.is_present_at_receipt and documents.document_complete_at is not null) as docs_completed_later_count,
+    count(*) filter (where documents.document_complete_at is null) as still_incomplete_count,
     median((epoch(documents.document_complete_at) - epoch(documents.received_at)) / 3600.0) filter (where not documents.is_present_at_receipt) as median_hours_to_complete,
     quantile_cont((epoch(documents.document_complete_at) - epoch(documents.received_at)) / 3600.0, 0.9) filter (where not documents.is_present_at_receipt) as p90_hours_to_complete
   from int_referral_documents as documents
@@ -87,10 +87,10 @@ final as (
     dimension,
     value,
     referrals,
-    incomplete_at_receipt,
-    incomplete_at_receipt / nullif(referrals, 0) as incomplete_at_receipt_rate,
-    docs_completed_later,
-    still_incomplete,
+    incomplete_at_receipt_count,
+    incomplete_at_receipt_count / nullif(referrals, 0) as incomplete_at_receipt_rate,
+    docs_completed_later_count,
+    still_incomplete_count,
     median_hours_to_complete,
     p90_hours_to_complete,
     dimension <> 'source' or (value <> 'unknown' and referrals >= thresholds.document_gaps_min_source_referrals) as is_listed

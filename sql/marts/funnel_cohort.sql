@@ -16,9 +16,9 @@
 -- @column previous_stage: The stage before it; null for received.
 -- @column referrals: Referrals of the cohort that reached the stage.
 -- @column share_of_received: referrals / the cohort's received; 0 when it received none.
--- @column lost: The previous stage's referrals minus this stage's; null for received.
--- @column lost_share_of_received: lost / the cohort's received; null for received or when it received none.
--- @column is_largest_drop: The stage with the most lost of its line (the earlier on a tie); false when the cohort received none.
+-- @column lost_count: The previous stage's referrals minus this stage's; null for received.
+-- @column lost_share_of_received: lost_count / the cohort's received; null for received or when it received none.
+-- @column is_largest_drop: The stage with the largest lost_count of its line (the earlier on a tie); false when the cohort received none.
 -- @column cohort_start_date: The first day of the cohort (local date of as_of − 120 days).
 -- @column cohort_end_date: The last day of the cohort (local date of as_of − 30 days).
 -- @column as_of: The moment the numbers are for (config_params.as_of).
@@ -90,14 +90,14 @@ drops as (
   select
     stages.*,
     lag(stage) over (partition by service_line order by stage_order) as previous_stage,
-    lag(referrals) over (partition by service_line order by stage_order) - referrals as lost
+    lag(referrals) over (partition by service_line order by stage_order) - referrals as lost_count
   from stages
 ),
 ranked as (
   select
     drops.*,
-    received > 0 and lost is not null
-      and row_number() over (partition by service_line order by lost is null, lost desc, stage_order) = 1 as is_largest_drop
+    received > 0 and lost_count is not null
+      and row_number() over (partition by service_line order by lost_count is null, lost_count desc, stage_order) = 1 as is_largest_drop
   from drops
 ),
 stamped as (
@@ -108,8 +108,8 @@ stamped as (
     ranked.previous_stage,
     ranked.referrals,
     case when ranked.received > 0 then ranked.referrals / ranked.received else 0 end as share_of_received,
-    ranked.lost,
-    case when ranked.received > 0 then ranked.lost / ranked.received end as lost_share_of_received,
+    ranked.lost_count,
+    case when ranked.received > 0 then ranked.lost_count / ranked.received end as lost_share_of_received,
     ranked.is_largest_drop,
     local_date(params.as_of - interval 120 day) as cohort_start_date,
     local_date(params.as_of - interval 30 day) as cohort_end_date,

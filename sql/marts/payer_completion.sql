@@ -6,21 +6,21 @@
 -- counts under 'not recorded'.
 --
 -- Payer is a patient attribute, so the table is published suppressed
--- (metrics.md, small-cell suppression): referrals and completed are each a
+-- (metrics.md, small-cell suppression): referrals and with_visit_count are each a
 -- payer × service line table, suppressed on its own. A count from 1 to
 -- min_cell_size − 1 is hidden (primary). Then, line by line (the payers in
 -- alphabetical order, then the service lines), a line with exactly one hidden
 -- cell has its smallest shown cell hidden too (complementary: a zero only
 -- when no other is left; equal counts in payer, then service line order),
 -- repeated until no line has just one hidden cell. A hidden count is null,
--- and so is the rate: completed / referrals only when both are shown.
+-- and so is the rate: with_visit_count / referrals only when both are shown.
 --
 -- @column payer_type: The patient's payer (commercial, medicare, medicaid, self_pay, other), or 'not recorded'.
 -- @column service_line: Service line requested.
 -- @column referrals: In-scope referrals in the window; null when suppressed.
--- @column completed: Of those, referrals with a visit (the funnel's completed stage); null when suppressed.
--- @column completion_rate: completed / referrals; null when either is suppressed.
--- @column is_suppressed: referrals or completed is suppressed.
+-- @column with_visit_count: Of those, referrals with a visit (the funnel's completed stage); null when suppressed.
+-- @column completion_rate: with_visit_count / referrals; null when either is suppressed.
+-- @column is_suppressed: referrals or with_visit_count is suppressed.
 -- @column as_of: The moment the numbers are for (config_params.as_of).
 -- @column run_id: The run that built the row (runs.run_id).
 -- @unique payer_type, service_line
@@ -37,7 +37,7 @@ counted as (
     coalesce(fct_referrals.payer_type, 'not recorded') as payer_type,
     fct_referrals.service_line,
     count(*) as referrals,
-    count(*) filter (where fct_referrals.is_completed) as completed
+    count(*) filter (where fct_referrals.is_completed) as with_visit_count
   from fct_referrals, params
   where fct_referrals.in_scope
     and fct_referrals.received_at > params.as_of - to_days(cast(params.buckets_window_days as integer))
@@ -54,7 +54,7 @@ cells as (
   from (
     select 'referrals' as measure, payer_type, service_line, referrals as cell_count from counted
     union all
-    select 'completed' as measure, payer_type, service_line, completed as cell_count from counted
+    select 'with_visit_count' as measure, payer_type, service_line, with_visit_count as cell_count from counted
   ) as unpivoted, params
 ),
 suppression_lines as (
@@ -103,13 +103,13 @@ joined as (
     referrals.payer_type,
     referrals.service_line,
     referrals.shown as referrals,
-    completed.shown as completed,
-    referrals.shown is null or completed.shown is null as is_suppressed
+    with_visit.shown as with_visit_count,
+    referrals.shown is null or with_visit.shown is null as is_suppressed
   from suppressed as referrals
-  join suppressed as completed
-    on completed.measure = 'completed'
-   and completed.payer_type = referrals.payer_type
-   and completed.service_line = referrals.service_line
+  join suppressed as with_visit
+    on with_visit.measure = 'with_visit_count'
+   and with_visit.payer_type = referrals.payer_type
+   and with_visit.service_line = referrals.service_line
   where referrals.measure = 'referrals'
 ),
 stamped as (
@@ -117,8 +117,8 @@ stamped as (
     joined.payer_type,
     joined.service_line,
     joined.referrals,
-    joined.completed,
-    case when joined.is_suppressed or joined.referrals = 0 then null else joined.completed / joined.referrals end as completion_rate,
+    joined.with_visit_count,
+    case when joined.is_suppressed or joined.referrals = 0 then null else joined.with_visit_count / joined.referrals end as completion_rate,
     joined.is_suppressed,
     params.as_of,
     params.run_id

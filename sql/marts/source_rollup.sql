@@ -34,11 +34,11 @@
 -- @column share_of_referrals: referrals / all referrals of the window from known sources (the 'unknown' row: of all referrals).
 -- @column last_13_weeks: Referrals in the 91 days up to as_of.
 -- @column previous_13_weeks: Referrals in the 91 days before those.
--- @column in_scope: In-scope referrals in the window.
--- @column in_scope_rate: in_scope / referrals.
--- @column incomplete_at_receipt: In-scope referrals whose packet was incomplete at receipt.
--- @column complete_at_receipt_rate: (in_scope − incomplete_at_receipt) / in_scope.
--- @column incomplete_at_receipt_rate: incomplete_at_receipt / in_scope.
+-- @column in_scope_count: In-scope referrals in the window.
+-- @column in_scope_rate: in_scope_count / referrals.
+-- @column incomplete_at_receipt_count: In-scope referrals whose packet was incomplete at receipt.
+-- @column complete_at_receipt_rate: (in_scope_count − incomplete_at_receipt_count) / in_scope_count.
+-- @column incomplete_at_receipt_rate: incomplete_at_receipt_count / in_scope_count.
 -- @column conversion_denominator: In-scope referrals whose leakage window had passed at as_of.
 -- @column conversions: Of those, referrals with a visit within the leakage window.
 -- @column conversion_rate: conversions / conversion_denominator.
@@ -46,9 +46,9 @@
 -- @column conversion_shrunk_low: Lower end of its 95% interval (source_quality).
 -- @column conversion_shrunk_high: Upper end of its 95% interval (source_quality).
 -- @column no_show_rate: The clinician's no-show rate (source_quality); null for an office or organization.
--- @column with_visit: Referrals with a visit.
--- @column loop_closed: Of those, referrals whose summary went back to the referrer.
--- @column loop_closure_rate: loop_closed / with_visit.
+-- @column with_visit_count: Referrals with a visit.
+-- @column loop_closed_count: Of those, referrals whose summary went back to the referrer.
+-- @column loop_closure_rate: loop_closed_count / with_visit_count.
 -- @column last_referral_at: The latest referral received up to as_of.
 -- @column as_of: The moment the numbers are for (config_params.as_of).
 -- @column run_id: The run that built the row (runs.run_id).
@@ -67,12 +67,12 @@ per_source as (
     count(*) as referrals,
     count(*) filter (where in_window.received_at > params.as_of - interval 91 day) as last_13_weeks,
     count(*) filter (where in_window.received_at <= params.as_of - interval 91 day and in_window.received_at > params.as_of - interval 182 day) as previous_13_weeks,
-    count(*) filter (where in_window.in_scope) as in_scope,
-    count(*) filter (where in_window.in_scope and not in_window.docs_complete_at_receipt) as incomplete_at_receipt,
+    count(*) filter (where in_window.in_scope) as in_scope_count,
+    count(*) filter (where in_window.in_scope and not in_window.docs_complete_at_receipt) as incomplete_at_receipt_count,
     count(*) filter (where in_window.in_scope and in_window.is_leakage_window_passed) as conversion_denominator,
     count(*) filter (where in_window.in_scope and in_window.is_leakage_window_passed and in_window.has_visit_within_leakage_window) as conversions,
-    count(*) filter (where in_window.is_completed) as with_visit,
-    count(*) filter (where in_window.is_completed and in_window.is_loop_closed) as loop_closed,
+    count(*) filter (where in_window.is_completed) as with_visit_count,
+    count(*) filter (where in_window.is_completed and in_window.is_loop_closed) as loop_closed_count,
     max(in_window.received_at) as last_referral_at
   from in_window
   cross join params
@@ -117,12 +117,12 @@ rolled as (
     sum(referrals) as referrals,
     sum(last_13_weeks) as last_13_weeks,
     sum(previous_13_weeks) as previous_13_weeks,
-    sum(in_scope) as in_scope,
-    sum(incomplete_at_receipt) as incomplete_at_receipt,
+    sum(in_scope_count) as in_scope_count,
+    sum(incomplete_at_receipt_count) as incomplete_at_receipt_count,
     sum(conversion_denominator) as conversion_denominator,
     sum(conversions) as conversions,
-    sum(with_visit) as with_visit,
-    sum(loop_closed) as loop_closed,
+    sum(with_visit_count) as with_visit_count,
+    sum(loop_closed_count) as loop_closed_count,
     max(last_referral_at) as last_referral_at
   from known
   group by grouping sets ((organization, practice), (organization))
@@ -131,8 +131,8 @@ all_levels as (
   select
     level, source, npi, name, practice, organization, liaison, clinicians,
     case when source = 'unknown' then null else clinician_label end as clinician_npis,
-    referrals, last_13_weeks, previous_13_weeks, in_scope, incomplete_at_receipt,
-    conversion_denominator, conversions, with_visit, loop_closed, last_referral_at,
+    referrals, last_13_weeks, previous_13_weeks, in_scope_count, incomplete_at_receipt_count,
+    conversion_denominator, conversions, with_visit_count, loop_closed_count, last_referral_at,
     conversion_shrunk, conversion_shrunk_low, conversion_shrunk_high, no_show_rate
   from labelled
   union all by name
@@ -140,8 +140,8 @@ all_levels as (
     level, null as source, null as npi,
     case when level = 'practice' then practice else organization end as name,
     practice, organization, liaison, clinicians, clinician_npis,
-    referrals, last_13_weeks, previous_13_weeks, in_scope, incomplete_at_receipt,
-    conversion_denominator, conversions, with_visit, loop_closed, last_referral_at
+    referrals, last_13_weeks, previous_13_weeks, in_scope_count, incomplete_at_receipt_count,
+    conversion_denominator, conversions, with_visit_count, loop_closed_count, last_referral_at
   from rolled
 ),
 totals as (
@@ -163,11 +163,11 @@ final as (
     all_levels.referrals / (case when all_levels.source = 'unknown' then totals.all_referrals else totals.known_referrals end) as share_of_referrals,
     all_levels.last_13_weeks,
     all_levels.previous_13_weeks,
-    all_levels.in_scope,
-    all_levels.in_scope / all_levels.referrals as in_scope_rate,
-    all_levels.incomplete_at_receipt,
-    (all_levels.in_scope - all_levels.incomplete_at_receipt) / nullif(all_levels.in_scope, 0) as complete_at_receipt_rate,
-    all_levels.incomplete_at_receipt / nullif(all_levels.in_scope, 0) as incomplete_at_receipt_rate,
+    all_levels.in_scope_count,
+    all_levels.in_scope_count / all_levels.referrals as in_scope_rate,
+    all_levels.incomplete_at_receipt_count,
+    (all_levels.in_scope_count - all_levels.incomplete_at_receipt_count) / nullif(all_levels.in_scope_count, 0) as complete_at_receipt_rate,
+    all_levels.incomplete_at_receipt_count / nullif(all_levels.in_scope_count, 0) as incomplete_at_receipt_rate,
     all_levels.conversion_denominator,
     all_levels.conversions,
     all_levels.conversions / nullif(all_levels.conversion_denominator, 0) as conversion_rate,
@@ -175,9 +175,9 @@ final as (
     all_levels.conversion_shrunk_low,
     all_levels.conversion_shrunk_high,
     all_levels.no_show_rate,
-    all_levels.with_visit,
-    all_levels.loop_closed,
-    all_levels.loop_closed / nullif(all_levels.with_visit, 0) as loop_closure_rate,
+    all_levels.with_visit_count,
+    all_levels.loop_closed_count,
+    all_levels.loop_closed_count / nullif(all_levels.with_visit_count, 0) as loop_closure_rate,
     all_levels.last_referral_at
   from all_levels
   cross join totals

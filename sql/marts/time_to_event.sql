@@ -16,9 +16,9 @@
 -- @column cohort_month: Month of receipt (its first day, local).
 -- @column service_line: Service line, or 'all'.
 -- @column days: Days since receipt (real elapsed time / 24 hours), rounded up to the whole hour, at this step.
--- @column at_risk: Referrals not yet reached and not yet censored just before this time.
+-- @column at_risk_count: Referrals not yet reached and not yet censored just before this time.
 -- @column events: Referrals that reached the event at this time.
--- @column censored: Referrals censored at this time (as_of came first).
+-- @column censored_count: Referrals censored at this time (as_of came first).
 -- @column share_not_yet: Kaplan–Meier estimate of the share not yet reached by this time.
 -- @column as_of: The moment the numbers are for (config_params.as_of).
 -- @column run_id: The run that built the row (runs.run_id).
@@ -58,14 +58,14 @@ steps as (
   -- step per referral (2.5 M rows at 1M referrals) cost more than the rest of a mart.
   select event, cohort_month, service_line, ceil(days * 24) / 24 as days,
     count(*) filter (where is_event) as events,
-    count(*) filter (where not is_event) as censored
+    count(*) filter (where not is_event) as censored_count
   from with_all
   group by all
 ),
-at_risk as (
+risk_sets as (
   select
     *,
-    sum(events + censored) over (partition by event, cohort_month, service_line order by days desc rows between unbounded preceding and current row) as at_risk
+    sum(events + censored_count) over (partition by event, cohort_month, service_line order by days desc rows between unbounded preceding and current row) as at_risk_count
   from steps
 ),
 survival as (
@@ -73,13 +73,13 @@ survival as (
     *,
     -- Product of (1 − d/n) as exp(sum(log)); a step where everyone left reaches 0.
     case
-      when max(case when events = at_risk then 1 else 0 end) over running = 1 then 0
-      else exp(sum(case when events > 0 and events < at_risk then ln(1 - events / at_risk) else 0 end) over running)
+      when max(case when events = at_risk_count then 1 else 0 end) over running = 1 then 0
+      else exp(sum(case when events > 0 and events < at_risk_count then ln(1 - events / at_risk_count) else 0 end) over running)
     end as share_not_yet
-  from at_risk
+  from risk_sets
   window running as (partition by event, cohort_month, service_line order by days rows between unbounded preceding and current row)
 )
-select survival.event, survival.cohort_month, survival.service_line, survival.days, survival.at_risk, survival.events, survival.censored, survival.share_not_yet,
+select survival.event, survival.cohort_month, survival.service_line, survival.days, survival.at_risk_count, survival.events, survival.censored_count, survival.share_not_yet,
   params.as_of, params.run_id
 from survival
 cross join params

@@ -9,7 +9,7 @@
 -- @column cohort_month: Month of receipt (its first day, local).
 -- @column service_line: Service line, or 'all'.
 -- @column referrals: Referrals in the cohort (in scope, not declined).
--- @column reached: Of them, those that reached the event by as_of.
+-- @column reached_count: Of them, those that reached the event by as_of.
 -- @column median_days: Kaplan–Meier median days to the event; null if not reached by half yet.
 -- @column p90_days: Days by which 90% reached the event (Kaplan–Meier); null if not yet.
 -- @column share_reached_by_as_of: One minus the last point of the curve.
@@ -23,8 +23,8 @@ with curves as (
 summary as (
   select
     event, cohort_month, service_line,
-    sum(events + censored) as referrals,
-    sum(events) as reached,
+    sum(events + censored_count) as referrals,
+    sum(events) as reached_count,
     min(days) filter (where share_not_yet <= 0.5) as median_days,
     min(days) filter (where share_not_yet <= 0.1) as p90_days,
     1 - arg_max(share_not_yet, days) as share_reached_by_as_of

@@ -36,8 +36,8 @@ function fixture(): { referrals: Row[]; referral_events: Row[] } {
 
 const read = (warehouse: Warehouse) =>
   warehouse.query(
-    `SELECT dimension, value, referrals::INTEGER AS referrals, incomplete_at_receipt::INTEGER AS incomplete, incomplete_at_receipt_rate AS rate,
-            docs_completed_later::INTEGER AS docs_completed_later, still_incomplete::INTEGER AS still_incomplete, median_hours_to_complete AS median_hours, is_listed
+    `SELECT dimension, value, referrals::INTEGER AS referrals, incomplete_at_receipt_count::INTEGER AS incomplete, incomplete_at_receipt_rate AS rate,
+            docs_completed_later_count::INTEGER AS docs_completed_later_count, still_incomplete_count::INTEGER AS still_incomplete_count, median_hours_to_complete AS median_hours, is_listed
      FROM document_gaps ORDER BY dimension, value`,
   );
 
@@ -50,8 +50,8 @@ describe('document_gaps', () => {
       referrals,
       incomplete,
       rate: incomplete / referrals,
-      docs_completed_later: completedLater,
-      still_incomplete: incomplete - completedLater,
+      docs_completed_later_count: completedLater,
+      still_incomplete_count: incomplete - completedLater,
       median_hours: medianHours,
       is_listed: isListed,
     });
@@ -95,14 +95,14 @@ describe('document_gaps: time to complete', () => {
     // quantile_cont: median of 1, 2, 3, 4, 10 is 3; the 90th percentile 4 + 0.6 × (10 − 4) = 7.6.
     expect(
       await w.query(
-        `SELECT dimension, value, docs_completed_later::INTEGER AS docs_completed_later, still_incomplete::INTEGER AS still_incomplete,
+        `SELECT dimension, value, docs_completed_later_count::INTEGER AS docs_completed_later_count, still_incomplete_count::INTEGER AS still_incomplete_count,
                 median_hours_to_complete AS median, round(p90_hours_to_complete, 9) AS p90
          FROM document_gaps WHERE dimension IN ('overall', 'document_type') ORDER BY dimension, value`,
       ),
     ).toEqual([
-      { dimension: 'document_type', value: 'clinical_notes', docs_completed_later: 0, still_incomplete: 0, median: null, p90: null },
-      { dimension: 'document_type', value: 'insurance_card', docs_completed_later: 5, still_incomplete: 1, median: 3, p90: 7.6 },
-      { dimension: 'overall', value: 'all', docs_completed_later: 5, still_incomplete: 1, median: 3, p90: 7.6 },
+      { dimension: 'document_type', value: 'clinical_notes', docs_completed_later_count: 0, still_incomplete_count: 0, median: null, p90: null },
+      { dimension: 'document_type', value: 'insurance_card', docs_completed_later_count: 5, still_incomplete_count: 1, median: 3, p90: 7.6 },
+      { dimension: 'overall', value: 'all', docs_completed_later_count: 5, still_incomplete_count: 1, median: 3, p90: 7.6 },
     ]);
   });
 });

@@ -37,7 +37,7 @@ function fixture() {
 
 const read = (warehouse: Warehouse, line: string) =>
   warehouse.query(
-    `SELECT stage_order, stage, previous_stage, referrals::INTEGER AS referrals, share_of_received, lost::INTEGER AS lost, lost_share_of_received, is_largest_drop
+    `SELECT stage_order, stage, previous_stage, referrals::INTEGER AS referrals, share_of_received, lost_count::INTEGER AS lost_count, lost_share_of_received, is_largest_drop
      FROM funnel_cohort WHERE service_line = '${line}' ORDER BY stage_order`,
   );
 
@@ -45,13 +45,13 @@ describe('funnel_cohort', () => {
   it('counts the cohort of both edge days, each stage with its share, loss, and the earlier stage as the largest drop on a tie', async () => {
     w = await buildWith(fixture(), AS_OF);
     expect(await read(w, 'cardiology')).toEqual([
-      { stage_order: 1, stage: 'received', previous_stage: null, referrals: 4, share_of_received: 1, lost: null, lost_share_of_received: null, is_largest_drop: false },
-      { stage_order: 2, stage: 'in_scope', previous_stage: 'received', referrals: 4, share_of_received: 1, lost: 0, lost_share_of_received: 0, is_largest_drop: false },
-      { stage_order: 3, stage: 'docs_complete', previous_stage: 'in_scope', referrals: 3, share_of_received: 0.75, lost: 1, lost_share_of_received: 0.25, is_largest_drop: true },
-      { stage_order: 4, stage: 'contacted', previous_stage: 'docs_complete', referrals: 3, share_of_received: 0.75, lost: 0, lost_share_of_received: 0, is_largest_drop: false },
-      { stage_order: 5, stage: 'scheduled', previous_stage: 'contacted', referrals: 2, share_of_received: 0.5, lost: 1, lost_share_of_received: 0.25, is_largest_drop: false },
-      { stage_order: 6, stage: 'completed', previous_stage: 'scheduled', referrals: 2, share_of_received: 0.5, lost: 0, lost_share_of_received: 0, is_largest_drop: false },
-      { stage_order: 7, stage: 'loop_closed', previous_stage: 'completed', referrals: 1, share_of_received: 0.25, lost: 1, lost_share_of_received: 0.25, is_largest_drop: false },
+      { stage_order: 1, stage: 'received', previous_stage: null, referrals: 4, share_of_received: 1, lost_count: null, lost_share_of_received: null, is_largest_drop: false },
+      { stage_order: 2, stage: 'in_scope', previous_stage: 'received', referrals: 4, share_of_received: 1, lost_count: 0, lost_share_of_received: 0, is_largest_drop: false },
+      { stage_order: 3, stage: 'docs_complete', previous_stage: 'in_scope', referrals: 3, share_of_received: 0.75, lost_count: 1, lost_share_of_received: 0.25, is_largest_drop: true },
+      { stage_order: 4, stage: 'contacted', previous_stage: 'docs_complete', referrals: 3, share_of_received: 0.75, lost_count: 0, lost_share_of_received: 0, is_largest_drop: false },
+      { stage_order: 5, stage: 'scheduled', previous_stage: 'contacted', referrals: 2, share_of_received: 0.5, lost_count: 1, lost_share_of_received: 0.25, is_largest_drop: false },
+      { stage_order: 6, stage: 'completed', previous_stage: 'scheduled', referrals: 2, share_of_received: 0.5, lost_count: 0, lost_share_of_received: 0, is_largest_drop: false },
+      { stage_order: 7, stage: 'loop_closed', previous_stage: 'completed', referrals: 1, share_of_received: 0.25, lost_count: 1, lost_share_of_received: 0.25, is_largest_drop: false },
     ]);
   });
 

@@ -30,7 +30,7 @@ function given(...cells: { referrals: Row[]; visits: Row[] }[]) {
 
 const read = (warehouse: Warehouse) =>
   warehouse.query(
-    `SELECT payer_type, service_line, referrals::INTEGER AS referrals, completed::INTEGER AS completed, completion_rate, is_suppressed
+    `SELECT payer_type, service_line, referrals::INTEGER AS referrals, with_visit_count::INTEGER AS with_visit_count, completion_rate, is_suppressed
      FROM payer_completion ORDER BY payer_type, service_line`,
   );
 
@@ -48,10 +48,10 @@ describe('payer_completion', () => {
       ),
       AS_OF,
     );
-    const hidden = { referrals: null, completed: 0, completion_rate: null, is_suppressed: true };
+    const hidden = { referrals: null, with_visit_count: 0, completion_rate: null, is_suppressed: true };
     expect(await read(w)).toEqual([
-      { payer_type: 'commercial', service_line: 'cardiology', referrals: 30, completed: 0, completion_rate: 0, is_suppressed: false },
-      { payer_type: 'commercial', service_line: 'imaging', referrals: 25, completed: 0, completion_rate: 0, is_suppressed: false },
+      { payer_type: 'commercial', service_line: 'cardiology', referrals: 30, with_visit_count: 0, completion_rate: 0, is_suppressed: false },
+      { payer_type: 'commercial', service_line: 'imaging', referrals: 25, with_visit_count: 0, completion_rate: 0, is_suppressed: false },
       { payer_type: 'medicaid', service_line: 'cardiology', ...hidden },
       { payer_type: 'medicaid', service_line: 'imaging', ...hidden },
       { payer_type: 'medicare', service_line: 'cardiology', ...hidden },
@@ -69,26 +69,26 @@ describe('payer_completion', () => {
       ),
       AS_OF,
     );
-    expect(await read(w)).toEqual([{ payer_type: 'not recorded', service_line: 'cardiology', referrals: 11, completed: 0, completion_rate: 0, is_suppressed: false }]);
+    expect(await read(w)).toEqual([{ payer_type: 'not recorded', service_line: 'cardiology', referrals: 11, with_visit_count: 0, completion_rate: 0, is_suppressed: false }]);
   });
 
   it('suppresses the completed table on its own, and a rate whose count is hidden', async () => {
-    // Referrals all shown; completed: 5 is small, so its row's other cell (12) is hidden too, and their columns' others.
+    // Referrals all shown; with_visit_count: 5 is small, so its row's other cell (12) is hidden too, and their columns' others.
     w = await buildWith(
       given(cell('commercial', 'cardiology', 20, 5), cell('commercial', 'imaging', 20, 12), cell('medicare', 'cardiology', 20, 15), cell('medicare', 'imaging', 20, 16)),
       AS_OF,
     );
     expect(await read(w)).toEqual([
-      { payer_type: 'commercial', service_line: 'cardiology', referrals: 20, completed: null, completion_rate: null, is_suppressed: true },
-      { payer_type: 'commercial', service_line: 'imaging', referrals: 20, completed: null, completion_rate: null, is_suppressed: true },
-      { payer_type: 'medicare', service_line: 'cardiology', referrals: 20, completed: null, completion_rate: null, is_suppressed: true },
-      { payer_type: 'medicare', service_line: 'imaging', referrals: 20, completed: null, completion_rate: null, is_suppressed: true },
+      { payer_type: 'commercial', service_line: 'cardiology', referrals: 20, with_visit_count: null, completion_rate: null, is_suppressed: true },
+      { payer_type: 'commercial', service_line: 'imaging', referrals: 20, with_visit_count: null, completion_rate: null, is_suppressed: true },
+      { payer_type: 'medicare', service_line: 'cardiology', referrals: 20, with_visit_count: null, completion_rate: null, is_suppressed: true },
+      { payer_type: 'medicare', service_line: 'imaging', referrals: 20, with_visit_count: null, completion_rate: null, is_suppressed: true },
     ]);
   });
 
   it('shows a rate when both counts are shown', async () => {
     w = await buildWith(given(cell('medicare', 'cardiology', 20, 11)), AS_OF);
-    expect(await read(w)).toEqual([{ payer_type: 'medicare', service_line: 'cardiology', referrals: 20, completed: 11, completion_rate: 11 / 20, is_suppressed: false }]);
+    expect(await read(w)).toEqual([{ payer_type: 'medicare', service_line: 'cardiology', referrals: 20, with_visit_count: 11, completion_rate: 11 / 20, is_suppressed: false }]);
   });
 
   const THREE_LINES = {
@@ -103,7 +103,7 @@ describe('payer_completion', () => {
   it('takes a shown count as the complement before a zero', async () => {
     // The completed row: 0, 30 and 10 (small); the complement is the 30. Each column has one cell: nothing else to hide.
     w = await buildWith(given(cell('commercial', 'cardiology', 40, 0), cell('commercial', 'imaging', 40, 30), cell('commercial', 'orthopedics', 40, 10)), AS_OF, THREE_LINES);
-    expect((await read(w)).map((r) => [r.service_line, r.completed])).toEqual([
+    expect((await read(w)).map((r) => [r.service_line, r.with_visit_count])).toEqual([
       ['cardiology', 0],
       ['imaging', null],
       ['orthopedics', null],
@@ -112,7 +112,7 @@ describe('payer_completion', () => {
 
   it('hides a zero when it is the only cell left to hide', async () => {
     w = await buildWith(given(cell('commercial', 'cardiology', 40, 0), cell('commercial', 'imaging', 40, 10)), AS_OF);
-    expect((await read(w)).map((r) => [r.service_line, r.completed])).toEqual([
+    expect((await read(w)).map((r) => [r.service_line, r.with_visit_count])).toEqual([
       ['cardiology', null],
       ['imaging', null],
     ]);

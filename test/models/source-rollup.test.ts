@@ -50,18 +50,18 @@ describe('source_rollup', () => {
     );
     const got = await w.query<Record<string, unknown>>(
       `SELECT level, name, practice, organization, liaison, clinicians::INTEGER AS clinicians, referrals::INTEGER AS referrals,
-              last_13_weeks::INTEGER AS last_13_weeks, in_scope::INTEGER AS in_scope, incomplete_at_receipt::INTEGER AS incomplete_at_receipt,
+              last_13_weeks::INTEGER AS last_13_weeks, in_scope_count::INTEGER AS in_scope_count, incomplete_at_receipt_count::INTEGER AS incomplete_at_receipt_count,
               incomplete_at_receipt_rate, share_of_referrals, clinician_npis
        FROM source_rollup ORDER BY level, name`,
     );
     expect(got).toEqual([
-      { level: 'clinician', name: 'Ada Adams', practice: 'Elm Street Clinic', organization: 'North Group', liaison: 'Dana', clinicians: 1, referrals: 6, last_13_weeks: 4, in_scope: 6, incomplete_at_receipt: 1, incomplete_at_receipt_rate: 1 / 6, share_of_referrals: 6 / 14, clinician_npis: `Ada Adams (${A})` },
-      { level: 'clinician', name: 'Ben Brown', practice: 'Elm Street Clinic', organization: 'North Group', liaison: 'Priya', clinicians: 1, referrals: 3, last_13_weeks: 3, in_scope: 3, incomplete_at_receipt: 3, incomplete_at_receipt_rate: 1, share_of_referrals: 3 / 14, clinician_npis: `Ben Brown (${B})` },
-      { level: 'clinician', name: 'Cy Chen', practice: 'Oak Clinic', organization: 'North Group', liaison: 'Dana', clinicians: 1, referrals: 5, last_13_weeks: 0, in_scope: 5, incomplete_at_receipt: 2, incomplete_at_receipt_rate: 0.4, share_of_referrals: 5 / 14, clinician_npis: `Cy Chen (${C})` },
-      { level: 'clinician', name: 'No valid NPI', practice: null, organization: null, liaison: null, clinicians: 1, referrals: 1, last_13_weeks: 1, in_scope: 1, incomplete_at_receipt: 0, incomplete_at_receipt_rate: 0, share_of_referrals: 1 / 15, clinician_npis: null },
-      { level: 'organization', name: 'North Group', practice: null, organization: 'North Group', liaison: 'Dana, Priya', clinicians: 3, referrals: 14, last_13_weeks: 7, in_scope: 14, incomplete_at_receipt: 6, incomplete_at_receipt_rate: 6 / 14, share_of_referrals: 1, clinician_npis: `Ada Adams (${A}), Cy Chen (${C}), Ben Brown (${B})` },
-      { level: 'practice', name: 'Elm Street Clinic', practice: 'Elm Street Clinic', organization: 'North Group', liaison: 'Dana, Priya', clinicians: 2, referrals: 9, last_13_weeks: 7, in_scope: 9, incomplete_at_receipt: 4, incomplete_at_receipt_rate: 4 / 9, share_of_referrals: 9 / 14, clinician_npis: `Ada Adams (${A}), Ben Brown (${B})` },
-      { level: 'practice', name: 'Oak Clinic', practice: 'Oak Clinic', organization: 'North Group', liaison: 'Dana', clinicians: 1, referrals: 5, last_13_weeks: 0, in_scope: 5, incomplete_at_receipt: 2, incomplete_at_receipt_rate: 0.4, share_of_referrals: 5 / 14, clinician_npis: `Cy Chen (${C})` },
+      { level: 'clinician', name: 'Ada Adams', practice: 'Elm Street Clinic', organization: 'North Group', liaison: 'Dana', clinicians: 1, referrals: 6, last_13_weeks: 4, in_scope_count: 6, incomplete_at_receipt_count: 1, incomplete_at_receipt_rate: 1 / 6, share_of_referrals: 6 / 14, clinician_npis: `Ada Adams (${A})` },
+      { level: 'clinician', name: 'Ben Brown', practice: 'Elm Street Clinic', organization: 'North Group', liaison: 'Priya', clinicians: 1, referrals: 3, last_13_weeks: 3, in_scope_count: 3, incomplete_at_receipt_count: 3, incomplete_at_receipt_rate: 1, share_of_referrals: 3 / 14, clinician_npis: `Ben Brown (${B})` },
+      { level: 'clinician', name: 'Cy Chen', practice: 'Oak Clinic', organization: 'North Group', liaison: 'Dana', clinicians: 1, referrals: 5, last_13_weeks: 0, in_scope_count: 5, incomplete_at_receipt_count: 2, incomplete_at_receipt_rate: 0.4, share_of_referrals: 5 / 14, clinician_npis: `Cy Chen (${C})` },
+      { level: 'clinician', name: 'No valid NPI', practice: null, organization: null, liaison: null, clinicians: 1, referrals: 1, last_13_weeks: 1, in_scope_count: 1, incomplete_at_receipt_count: 0, incomplete_at_receipt_rate: 0, share_of_referrals: 1 / 15, clinician_npis: null },
+      { level: 'organization', name: 'North Group', practice: null, organization: 'North Group', liaison: 'Dana, Priya', clinicians: 3, referrals: 14, last_13_weeks: 7, in_scope_count: 14, incomplete_at_receipt_count: 6, incomplete_at_receipt_rate: 6 / 14, share_of_referrals: 1, clinician_npis: `Ada Adams (${A}), Cy Chen (${C}), Ben Brown (${B})` },
+      { level: 'practice', name: 'Elm Street Clinic', practice: 'Elm Street Clinic', organization: 'North Group', liaison: 'Dana, Priya', clinicians: 2, referrals: 9, last_13_weeks: 7, in_scope_count: 9, incomplete_at_receipt_count: 4, incomplete_at_receipt_rate: 4 / 9, share_of_referrals: 9 / 14, clinician_npis: `Ada Adams (${A}), Ben Brown (${B})` },
+      { level: 'practice', name: 'Oak Clinic', practice: 'Oak Clinic', organization: 'North Group', liaison: 'Dana', clinicians: 1, referrals: 5, last_13_weeks: 0, in_scope_count: 5, incomplete_at_receipt_count: 2, incomplete_at_receipt_rate: 0.4, share_of_referrals: 5 / 14, clinician_npis: `Cy Chen (${C})` },
     ]);
   });
 
@@ -74,14 +74,14 @@ describe('source_rollup', () => {
       asOf,
     );
     const sums = await w.query<Record<string, number>>(
-      `SELECT level, sum(referrals)::INTEGER AS referrals, sum(in_scope)::INTEGER AS in_scope, sum(incomplete_at_receipt)::INTEGER AS incomplete,
+      `SELECT level, sum(referrals)::INTEGER AS referrals, sum(in_scope_count)::INTEGER AS in_scope_count, sum(incomplete_at_receipt_count)::INTEGER AS incomplete,
               sum(conversions)::INTEGER AS conversions, sum(clinicians)::INTEGER AS clinicians
        FROM source_rollup WHERE source IS DISTINCT FROM 'unknown' GROUP BY level ORDER BY level`,
     );
     expect(sums.map(({ level, ...rest }) => [level, rest])).toEqual([
-      ['clinician', { referrals: 18, in_scope: 18, incomplete: 7, conversions: 0, clinicians: 4 }],
-      ['organization', { referrals: 18, in_scope: 18, incomplete: 7, conversions: 0, clinicians: 4 }],
-      ['practice', { referrals: 18, in_scope: 18, incomplete: 7, conversions: 0, clinicians: 4 }],
+      ['clinician', { referrals: 18, in_scope_count: 18, incomplete: 7, conversions: 0, clinicians: 4 }],
+      ['organization', { referrals: 18, in_scope_count: 18, incomplete: 7, conversions: 0, clinicians: 4 }],
+      ['practice', { referrals: 18, in_scope_count: 18, incomplete: 7, conversions: 0, clinicians: 4 }],
     ]);
     // A clinician with no office or organization on record is rolled up under a name that says so, not dropped.
     expect(await w.query("SELECT level, name FROM source_rollup WHERE level <> 'clinician' AND name LIKE 'No %' ORDER BY level")).toEqual([
@@ -119,10 +119,10 @@ describe('source_rollup: windows and denominators', () => {
     );
     expect(
       await w.query(
-        `SELECT referrals::INTEGER AS referrals, last_13_weeks::INTEGER AS last_13, previous_13_weeks::INTEGER AS previous_13, in_scope::INTEGER AS in_scope,
-                in_scope_rate, incomplete_at_receipt::INTEGER AS incomplete, complete_at_receipt_rate, incomplete_at_receipt_rate,
+        `SELECT referrals::INTEGER AS referrals, last_13_weeks::INTEGER AS last_13, previous_13_weeks::INTEGER AS previous_13, in_scope_count::INTEGER AS in_scope_count,
+                in_scope_rate, incomplete_at_receipt_count::INTEGER AS incomplete, complete_at_receipt_rate, incomplete_at_receipt_rate,
                 conversion_denominator::INTEGER AS conversion_denominator, conversions::INTEGER AS conversions, conversion_rate,
-                with_visit::INTEGER AS with_visit, loop_closed::INTEGER AS loop_closed, loop_closure_rate
+                with_visit_count::INTEGER AS with_visit_count, loop_closed_count::INTEGER AS loop_closed_count, loop_closure_rate
          FROM source_rollup WHERE level = 'clinician' AND source = '${A}'`,
       ),
     ).toEqual([
@@ -130,7 +130,7 @@ describe('source_rollup: windows and denominators', () => {
         referrals: 7,
         last_13: 3,
         previous_13: 3,
-        in_scope: 6,
+        in_scope_count: 6,
         in_scope_rate: 6 / 7,
         incomplete: 1,
         complete_at_receipt_rate: 5 / 6,
@@ -138,8 +138,8 @@ describe('source_rollup: windows and denominators', () => {
         conversion_denominator: 5,
         conversions: 1,
         conversion_rate: 1 / 5,
-        with_visit: 1,
-        loop_closed: 1,
+        with_visit_count: 1,
+        loop_closed_count: 1,
         loop_closure_rate: 1,
       },
     ]);

@@ -29,11 +29,11 @@ describe('Kaplan–Meier time to contact', () => {
       },
       '2026-01-10 09:00',
     );
-    const curve = await w.query<{ days: number; at_risk: number; events: number; censored: number; share_not_yet: number }>(
-      "SELECT days, at_risk::INTEGER AS at_risk, events::INTEGER AS events, censored::INTEGER AS censored, share_not_yet FROM time_to_event WHERE event = 'contact' AND service_line = 'all' ORDER BY days",
+    const curve = await w.query<{ days: number; at_risk_count: number; events: number; censored_count: number; share_not_yet: number }>(
+      "SELECT days, at_risk_count::INTEGER AS at_risk_count, events::INTEGER AS events, censored_count::INTEGER AS censored_count, share_not_yet FROM time_to_event WHERE event = 'contact' AND service_line = 'all' ORDER BY days",
     );
     // S(1) = 1 − 1/5 = 0.8; censored at 2 (n 4); S(3) = 0.8 × (1 − 2/3) = 0.2667; censored at 5.
-    expect(curve.map((c) => [c.days, c.at_risk, c.events, c.censored])).toEqual([
+    expect(curve.map((c) => [c.days, c.at_risk_count, c.events, c.censored_count])).toEqual([
       [1, 5, 1, 0],
       [2, 4, 0, 1],
       [3, 3, 2, 0],

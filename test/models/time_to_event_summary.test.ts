@@ -24,13 +24,13 @@ describe('time_to_event_summary', () => {
     w = await buildWith({ referrals, referral_events }, '2026-03-01');
     expect(
       await w.query(
-        `SELECT service_line, cohort_month::VARCHAR AS month, referrals::INTEGER AS referrals, reached::INTEGER AS reached, median_days, p90_days, share_reached_by_as_of,
+        `SELECT service_line, cohort_month::VARCHAR AS month, referrals::INTEGER AS referrals, reached_count::INTEGER AS reached_count, median_days, p90_days, share_reached_by_as_of,
                 strftime(as_of, '%Y-%m-%d %H:%M') AS as_of, run_id::INTEGER AS run_id
          FROM time_to_event_summary WHERE event = 'contact' ORDER BY service_line`,
       ),
     ).toEqual([
-      { service_line: 'all', month: '2026-01-01', referrals: 11, reached: 10, median_days: 6, p90_days: 10, share_reached_by_as_of: expect.closeTo(10 / 11, 10), as_of: '2026-03-01 00:00', run_id: 1 },
-      { service_line: 'cardiology', month: '2026-01-01', referrals: 11, reached: 10, median_days: 6, p90_days: 10, share_reached_by_as_of: expect.closeTo(10 / 11, 10), as_of: '2026-03-01 00:00', run_id: 1 },
+      { service_line: 'all', month: '2026-01-01', referrals: 11, reached_count: 10, median_days: 6, p90_days: 10, share_reached_by_as_of: expect.closeTo(10 / 11, 10), as_of: '2026-03-01 00:00', run_id: 1 },
+      { service_line: 'cardiology', month: '2026-01-01', referrals: 11, reached_count: 10, median_days: 6, p90_days: 10, share_reached_by_as_of: expect.closeTo(10 / 11, 10), as_of: '2026-03-01 00:00', run_id: 1 },
     ]);
   });
 
@@ -39,7 +39,7 @@ describe('time_to_event_summary', () => {
     const referrals: Row[] = ['A', 'B', 'C', 'D'].map((id) => ({ referral_id: id, patient_key: id, received_at: '2026-02-23 09:00' }));
     w = await buildWith({ referrals, referral_events: [{ referral_id: 'A', event_type: 'contact_made', event_at: '2026-02-24 09:00' }] }, '2026-02-27 09:00');
     expect(
-      await w.query("SELECT reached::INTEGER AS reached, median_days, p90_days, share_reached_by_as_of FROM time_to_event_summary WHERE event = 'contact' AND service_line = 'all'"),
-    ).toEqual([{ reached: 1, median_days: null, p90_days: null, share_reached_by_as_of: 0.25 }]);
+      await w.query("SELECT reached_count::INTEGER AS reached_count, median_days, p90_days, share_reached_by_as_of FROM time_to_event_summary WHERE event = 'contact' AND service_line = 'all'"),
+    ).toEqual([{ reached_count: 1, median_days: null, p90_days: null, share_reached_by_as_of: 0.25 }]);
   });
 });
