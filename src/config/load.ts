@@ -1,7 +1,9 @@
 // Reads and validates the config file. A bad config stops the program before
 // it touches the warehouse, with every problem listed by its JSON path.
 import { readFile } from 'node:fs/promises';
+import { log } from '../log.ts';
 import { sourceMapProblems } from '../sources/check-maps.ts';
+import { renameKeys } from './renamed-keys.ts';
 import { configSchema, type RefloopConfig } from './schema.ts';
 
 export class ConfigError extends Error {
@@ -14,7 +16,11 @@ export class ConfigError extends Error {
   }
 }
 
-export async function loadConfig(file: string): Promise<RefloopConfig> {
+/** Where a warning about the config goes: the log (stderr), by default. */
+export type ConfigWarn = (message: string) => void;
+const toLog: ConfigWarn = (message) => log('config.warning', message);
+
+export async function loadConfig(file: string, warn: ConfigWarn = toLog): Promise<RefloopConfig> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -27,14 +33,18 @@ export async function loadConfig(file: string): Promise<RefloopConfig> {
   } catch (error) {
     throw new ConfigError(file, [`not valid JSON: ${(error as Error).message}`]);
   }
-  return parseConfig(json, file);
+  return parseConfig(json, file, warn);
 }
 
-export function parseConfig(json: unknown, file = 'config'): RefloopConfig {
-  const result = configSchema.safeParse(json);
+/** Validates a config; an old key name is read as its new one, with one warning each (renamed-keys.ts). */
+export function parseConfig(json: unknown, file = 'config', warn: ConfigWarn = toLog): RefloopConfig {
+  const renamed = renameKeys(json);
+  if (renamed.problems.length) throw new ConfigError(file, renamed.problems);
+  const result = configSchema.safeParse(renamed.json);
   if (result.success) {
     const problems = sourceMapProblems(result.data.sources);
     if (problems.length) throw new ConfigError(file, problems);
+    for (const warning of renamed.warnings) warn(`${file}: ${warning}`);
     return result.data;
   }
   const problems = result.error.issues.map((issue) => `${jsonPath(issue.path)}: ${issue.message}`);

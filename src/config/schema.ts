@@ -271,7 +271,7 @@ const documentGaps = z.object({ min_source_referrals: z.number().int().min(1).de
  */
 const targets = z
   .object({
-    contacted_within_sla_share: fraction.optional(),
+    contact_sla_met_rate: fraction.optional(),
     days_to_first_appointment: z.number().positive().max(3660).optional(),
     loop_closure_rate: fraction.optional(),
   })

@@ -85,7 +85,7 @@ function slaSection(data: DigestData): string {
   const { all, target, better } = data.sla;
   const rate = all?.rate ?? null;
   let verdict: string;
-  if (target === null) verdict = 'no target set (set <code>targets.contacted_within_sla_share</code> in the config)';
+  if (target === null) verdict = 'no target set (set <code>targets.contact_sla_met_rate</code> in the config)';
   else if (rate === null) verdict = `target ${percent(target)}; not available this week`;
   else {
     const met = better === 'lower' ? rate <= target : rate >= target;

@@ -212,7 +212,7 @@ export function demoConfig(shape: DemoShape = 'csv') {
       : { sources: [VENDOR_SOURCES[shape]] }),
     schedule: { ingest: '15 * * * *', publish: '0 6 * * 1' },
     // The practice's own targets, drawn on This week's charts and judged on its cards.
-    targets: { contacted_within_sla_share: 0.6, days_to_first_appointment: 21, loop_closure_rate: 0.85 },
+    targets: { contact_sla_met_rate: 0.6, days_to_first_appointment: 21, loop_closure_rate: 0.85 },
     // Three liaisons' goals for their panels, paced on the Liaisons page. Marcus Reyes's are
     // set above his panel's pace (about 4.6 referrals a day), so the demo has a panel Behind
     // on a goal, and its alert, on any day but the year's first two weeks (outreach.alerts.min_period_days).

@@ -64,7 +64,7 @@ export function bucketRows(config: RefloopConfig): { measure: string; bucket_ord
 
 /** The config's targets, as the kpi_weekly metric each judges and the direction that is better. */
 export const TARGET_METRICS = {
-  contacted_within_sla_share: { metric: 'contact_sla_met_rate', better: 'higher' },
+  contact_sla_met_rate: { metric: 'contact_sla_met_rate', better: 'higher' },
   days_to_first_appointment: { metric: 'median_days_to_appointment', better: 'lower' },
   loop_closure_rate: { metric: 'loop_closure_rate', better: 'higher' },
 } as const satisfies Record<keyof RefloopConfig['targets'], { metric: string; better: 'higher' | 'lower' }>;

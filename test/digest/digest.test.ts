@@ -14,7 +14,7 @@ import { demoSite } from '../helpers/demo-site.ts';
 let dir: string;
 let out: string;
 let html: string;
-let config: { min_cell_size: number; targets?: { contacted_within_sla_share?: number } };
+let config: { min_cell_size: number; targets?: { contact_sla_met_rate?: number } };
 
 /** The funnel's cells by service line, as the digest shows them: [metric, line, text]. */
 const funnelCells = (page: string) =>
@@ -47,7 +47,7 @@ describe('refloop digest', () => {
 
   it('holds the signals, the funnel, the SLA against its target, the short weeks and each liaison’s top actions', () => {
     for (const section of ['signals', 'funnel', 'sla', 'capacity', 'outreach']) expect(html).toContain(`data-section="${section}"`);
-    const target = config.targets?.contacted_within_sla_share;
+    const target = config.targets?.contact_sla_met_rate;
     expect(html).toContain(target === undefined ? 'no target set' : `the target of ${Math.round(target * 100)}%`);
     // Grouped by liaison, the unassigned (if any) last, at most three actions each.
     const liaisons = [...html.matchAll(/<tr class="liaison" data-liaison="([^"]+)">/g)].map((m) => m[1]!);

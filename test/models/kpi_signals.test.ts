@@ -324,7 +324,7 @@ describe('kpi_signals: targets (config targets → config_targets)', () => {
   };
 
   it('meets a "lower is better" target at the boundary and misses it just below; a rate target by the share; no value is not judged', async () => {
-    const atTarget = await judged({ days_to_first_appointment: 10, contacted_within_sla_share: 0.5, loop_closure_rate: 0.9 });
+    const atTarget = await judged({ days_to_first_appointment: 10, contact_sla_met_rate: 0.5, loop_closure_rate: 0.9 });
     expect(atTarget).toEqual([
       { metric: 'contact_sla_met_rate', value: 0.5, target: 0.5, is_target_met: true },
       // Nobody was seen: no loop-closure rate to judge.
@@ -332,7 +332,7 @@ describe('kpi_signals: targets (config targets → config_targets)', () => {
       { metric: 'median_days_to_appointment', value: 10, target: 10, is_target_met: true },
       { metric: 'referrals', value: 2, target: null, is_target_met: null },
     ]);
-    const missed = await judged({ days_to_first_appointment: 9.5, contacted_within_sla_share: 0.51 });
+    const missed = await judged({ days_to_first_appointment: 9.5, contact_sla_met_rate: 0.51 });
     expect(missed.map((r) => [r.metric, r.target, r.is_target_met])).toEqual([
       ['contact_sla_met_rate', 0.51, false],
       ['loop_closure_rate', null, null],

@@ -13,13 +13,13 @@ export const digestDirFor = (context: Context) => join(dirname(context.dbPath), 
 
 /** Writes the digest of `week` (default: the last complete week before as_of) for a practice. */
 export function digestFor(context: Context, options: { week?: string | undefined; asOf?: string | undefined; out?: string | undefined }): Promise<WrittenDigest> {
-  const sla = context.config.targets?.contacted_within_sla_share;
+  const sla = context.config.targets?.contact_sla_met_rate;
   return writeDigest({
     publishedDir: join(dirname(context.dbPath), 'published'),
     outDir: options.out ? resolve(options.out) : digestDirFor(context),
     week: options.week,
     asOf: options.asOf,
-    slaTarget: sla === undefined ? null : { target: sla, better: TARGET_METRICS.contacted_within_sla_share.better },
+    slaTarget: sla === undefined ? null : { target: sla, better: TARGET_METRICS.contact_sla_met_rate.better },
     onProgress: (message) => log('digest.progress', message),
   });
 }
