@@ -1,8 +1,9 @@
 -- Grain: one row per (service_line, stage), service_line 'all' included: the funnel of a matured cohort and where it leaks most.
 --
--- The cohort: referrals received from 120 to 30 days before as_of, both ends
--- included, so most have had time to reach every stage and a drop is not
--- just "not yet". The stages, in order: received, in_scope, docs_complete,
+-- The cohort: referrals received from funnel_cohort_from_days to
+-- funnel_cohort_to_days before as_of (config funnel_cohort.from_days and
+-- .to_days, default 120 and 30; config_thresholds), both ends included, so
+-- most have had time to reach every stage and a drop is not just "not yet". The stages, in order: received, in_scope, docs_complete,
 -- contacted, scheduled, completed, loop_closed (fct_referrals' flags). A
 -- stage's lost count is the previous stage's referrals minus its own; the
 -- largest drop of a line is the stage with the most lost (the earlier stage
@@ -19,21 +20,26 @@
 -- @column lost_count: The previous stage's referrals minus this stage's; null for received.
 -- @column lost_share_of_received: lost_count / the cohort's received; null for received or when it received none.
 -- @column is_largest_drop: The stage with the largest lost_count of its line (the earlier on a tie); false when the cohort received none.
--- @column cohort_start_date: The first day of the cohort (local date of as_of − 120 days).
--- @column cohort_end_date: The last day of the cohort (local date of as_of − 30 days).
+-- @column cohort_start_date: The first day of the cohort (local date of as_of − funnel_cohort.from_days days).
+-- @column cohort_end_date: The last day of the cohort (local date of as_of − funnel_cohort.to_days days).
 -- @column as_of: The moment the numbers are for (config_params.as_of).
 -- @column run_id: The run that built the row (runs.run_id).
 -- @unique service_line, stage
 -- @not_null service_line, stage_order, stage, referrals, share_of_received, is_largest_drop
 -- @accepted_values stage: received, in_scope, docs_complete, contacted, scheduled, completed, loop_closed
 with params as (
-  select * from config_params
+  select
+    config_params.*,
+    to_days(cast(config_thresholds.funnel_cohort_from_days as integer)) as cohort_from,
+    to_days(cast(config_thresholds.funnel_cohort_to_days as integer)) as cohort_to
+  from config_params
+  cross join config_thresholds
 ),
 cohort as (
   select fct_referrals.*
   from fct_referrals
   cross join params
-  where fct_referrals.received_at between params.as_of - interval 120 day and params.as_of - interval 30 day
+  where fct_referrals.received_at between params.as_of - params.cohort_from and params.as_of - params.cohort_to
 ),
 by_line as (
   select
@@ -111,8 +117,8 @@ stamped as (
     ranked.lost_count,
     case when ranked.received > 0 then ranked.lost_count / ranked.received end as lost_share_of_received,
     ranked.is_largest_drop,
-    local_date(params.as_of - interval 120 day) as cohort_start_date,
-    local_date(params.as_of - interval 30 day) as cohort_end_date,
+    local_date(params.as_of - params.cohort_from) as cohort_start_date,
+    local_date(params.as_of - params.cohort_to) as cohort_end_date,
     params.as_of,
     params.run_id
   from ranked

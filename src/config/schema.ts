@@ -262,6 +262,16 @@ const forecast = z
   })
   .default(FORECAST_DEFAULTS);
 
+/** funnel_cohort's matured cohort: referrals received from from_days to to_days before as_of, both days included. */
+const FUNNEL_COHORT_DEFAULTS = { from_days: 120, to_days: 30 };
+const funnelCohort = z
+  .object({ from_days: windowDays.default(FUNNEL_COHORT_DEFAULTS.from_days), to_days: z.number().int().min(0).max(3660).default(FUNNEL_COHORT_DEFAULTS.to_days) })
+  .strict()
+  .superRefine((f, ctx) => {
+    if (f.to_days >= f.from_days) ctx.addIssue({ code: 'custom', path: ['to_days'], message: `must be below from_days (${f.from_days}): the cohort runs from from_days ago to to_days ago` });
+  })
+  .default(FUNNEL_COHORT_DEFAULTS);
+
 const DOCUMENT_GAPS_DEFAULTS = { min_source_referrals: 20 };
 const documentGaps = z.object({ min_source_referrals: z.number().int().min(1).default(DOCUMENT_GAPS_DEFAULTS.min_source_referrals) }).strict().default(DOCUMENT_GAPS_DEFAULTS);
 
@@ -332,6 +342,7 @@ export const configSchema = z
     buckets,
     forecast,
     document_gaps: documentGaps,
+    funnel_cohort: funnelCohort,
     targets,
     intake,
     liaisons,

@@ -28,7 +28,7 @@ export const CONFIG_TABLES = [
 
 /** config_thresholds' columns: name, value, meaning (the column's comment). */
 export function thresholdColumns(config: RefloopConfig): [string, number, string][] {
-  const { outreach: o, forecast: f, document_gaps: g, buckets: b } = config;
+  const { outreach: o, forecast: f, document_gaps: g, buckets: b, funnel_cohort: c } = config;
   return [
     ['outreach_recent_days', o.recent_days, 'outreach.recent_days: the recent window of the outreach rules, in days (dormant: silent in it; declining: compared with the baseline year before it).'],
     ['dormant_min_referrals', o.dormant.min_referrals, 'outreach.dormant.min_referrals: referrals in the source window a clinician needs to be judged dormant.'],
@@ -52,6 +52,8 @@ export function thresholdColumns(config: RefloopConfig): [string, number, string
     ['forecast_rates_to_days', f.rates_to_days, 'forecast.rates_to_days: … to this many days before as_of.'],
     ['document_gaps_min_source_referrals', g.min_source_referrals, 'document_gaps.min_source_referrals: in-scope referrals a source needs for its document-gaps row to be shown.'],
     ['buckets_window_days', b.window_days, 'buckets.window_days: the trailing window, in days, of the duration buckets (duration_buckets).'],
+    ['funnel_cohort_from_days', c.from_days, 'funnel_cohort.from_days: the matured cohort of funnel_cohort holds referrals received from this many days before as_of …'],
+    ['funnel_cohort_to_days', c.to_days, 'funnel_cohort.to_days: … to this many days before as_of, both days included.'],
   ];
 }
 

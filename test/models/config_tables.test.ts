@@ -37,6 +37,8 @@ const DEFAULTS = {
   forecast_rates_to_days: 90,
   document_gaps_min_source_referrals: 20,
   buckets_window_days: 182,
+  funnel_cohort_from_days: 120,
+  funnel_cohort_to_days: 30,
 };
 
 const problems = (config: object) => {
@@ -52,7 +54,7 @@ describe('config_thresholds', () => {
   it('holds today’s values by default, each column named for its config key', () => {
     const columns = thresholdColumns(parseConfig(MODEL_CONFIG));
     expect(Object.fromEntries(columns.map(([name, value]) => [name, value]))).toEqual(DEFAULTS);
-    for (const [name, , meaning] of columns) expect(meaning, name).toMatch(/^(outreach|forecast|document_gaps|buckets)\.[a-z_.]+: /);
+    for (const [name, , meaning] of columns) expect(meaning, name).toMatch(/^(outreach|forecast|document_gaps|buckets|funnel_cohort)\.[a-z_.]+: /);
   });
 
   it('takes each value from its key, and the warehouse table holds them', async () => {
@@ -70,6 +72,7 @@ describe('config_thresholds', () => {
       forecast: { rates_from_days: 300, rates_to_days: 60 },
       document_gaps: { min_source_referrals: 15 },
       buckets: { window_days: 91 },
+      funnel_cohort: { from_days: 100, to_days: 20 },
     };
     const expected = {
       outreach_recent_days: 70,
@@ -94,6 +97,8 @@ describe('config_thresholds', () => {
       forecast_rates_to_days: 60,
       document_gaps_min_source_referrals: 15,
       buckets_window_days: 91,
+      funnel_cohort_from_days: 100,
+      funnel_cohort_to_days: 20,
     };
     expect(Object.fromEntries(thresholdColumns(parseConfig(config)).map(([name, value]) => [name, value]))).toEqual(expected);
     w = await buildWith({}, '2026-03-01', config);
@@ -104,6 +109,7 @@ describe('config_thresholds', () => {
   it('refuses thresholds that cannot work', () => {
     expect(problems({ outreach: { growth: { min_peer_median: 2 } } })).toEqual([expect.stringMatching(/^\$\.outreach\.growth\.max_referrals: must be below min_peer_median/)]);
     expect(problems({ forecast: { rates_from_days: 90 } })).toEqual([expect.stringMatching(/^\$\.forecast\.rates_to_days: must be below rates_from_days/)]);
+    expect(problems({ funnel_cohort: { from_days: 30 } })).toEqual([expect.stringMatching(/^\$\.funnel_cohort\.to_days: must be below from_days/)]);
     expect(problems({ outreach: { dormant: { max_chance: 0 } } })).toEqual([expect.stringMatching(/^\$\.outreach\.dormant\.max_chance: /)]);
     expect(problems({ outreach: { coaching: { min_rate_above_practice: 1.5 } } })).toEqual([expect.stringMatching(/^\$\.outreach\.coaching\.min_rate_above_practice: /)]);
     expect(problems({ outreach: { dormant: { min_referrals: 6, typo: 1 } } })).toEqual([expect.stringMatching(/^\$\.outreach\.dormant: /)]);

@@ -1,8 +1,8 @@
-// funnel_cohort: the funnel of the referrals received 120 to 30 days before
+// funnel_cohort: the funnel of the referrals received 120 to 30 days before (config funnel_cohort)
 // as_of, per service line and 'all', each stage's loss and the largest drop.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../src/warehouse/warehouse.ts';
-import { buildWith, type Row } from '../helpers/models.ts';
+import { buildWith, MODEL_CONFIG, type Row } from '../helpers/models.ts';
 
 let w: Warehouse | undefined;
 afterEach(async () => {
@@ -68,5 +68,22 @@ describe('funnel_cohort', () => {
     const imaging = await read(w, 'imaging');
     expect(imaging.map((r) => [r.referrals, r.share_of_received, r.lost_share_of_received, r.is_largest_drop])).toEqual(Array.from({ length: 7 }, () => [0, 0, null, false]));
     expect(await w.query('SELECT DISTINCT cohort_start_date, cohort_end_date FROM funnel_cohort')).toEqual([{ cohort_start_date: '2026-02-01', cohort_end_date: '2026-05-02' }]);
+  });
+
+  it('takes the cohort window from the config (funnel_cohort.from_days, to_days), both edge minutes included', async () => {
+    // 60 to 10 days before as_of 2026-06-01 12:00: 2026-04-02 12:00 to 2026-05-22 12:00.
+    const edges = {
+      referrals: [
+        referral('FROM-EDGE', '2026-04-02 12:00'),
+        referral('BEFORE-FROM', '2026-04-02 11:59'),
+        referral('TO-EDGE', '2026-05-22 12:00'),
+        referral('AFTER-TO', '2026-05-22 12:01'),
+        // In the default cohort (120 to 30 days), not in this one.
+        referral('DEFAULT-ONLY', '2026-03-01 09:00'),
+      ],
+    };
+    w = await buildWith(edges, AS_OF, { ...MODEL_CONFIG, funnel_cohort: { from_days: 60, to_days: 10 } });
+    expect((await read(w, 'all'))[0]).toMatchObject({ stage: 'received', referrals: 2 });
+    expect(await w.query('SELECT DISTINCT cohort_start_date, cohort_end_date FROM funnel_cohort')).toEqual([{ cohort_start_date: '2026-04-02', cohort_end_date: '2026-05-22' }]);
   });
 });
