@@ -15,7 +15,7 @@ export interface Action {
   priority_rank: number;
   npi: string | null;
   clinician: string | null;
-  practice: string | null;
+  office: string | null;
   category: string;
   reason: string;
   visits_at_stake: number | null;
@@ -46,7 +46,7 @@ function actionTable(actions: Action[]): HTMLElement {
       el('td', { class: 'num' }, percent(a.confidence)),
       el('td', { class: 'num' }, number(a.referrals_last_year)),
       el('td', { class: 'num' }, a.last_referral ?? 'none'),
-      el('td', { class: 'name' }, a.practice ?? '—'),
+      el('td', { class: 'name' }, a.office ?? '—'),
       el('td', {}, el('details', {}, el('summary', {}, 'why'), el('p', {}, a.reason))),
     ),
   );

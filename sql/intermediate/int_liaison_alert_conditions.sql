@@ -29,7 +29,7 @@
 -- @column rule: dormant, declining or behind_goal.
 -- @column source: The referrer (fct_referrals.source); null for a goal alert.
 -- @column subject: Who or what it is about: the clinician's name, or the panel's measure and period.
--- @column practice: The clinician's office; null for a goal alert.
+-- @column office: The clinician's office; null for a goal alert.
 -- @column why: Why, in words with its numbers.
 -- @column visits_at_stake: Completed visits a year at stake (the outreach rule's); null for a goal alert.
 -- @column signature: The facts whose change makes the alert `changed`.
@@ -66,7 +66,7 @@ referrer_alerts as (
     flagged.rule,
     flagged.source,
     coalesce(referrers.name, flagged.source) as subject,
-    referrers.practice,
+    referrers.office,
     flagged.why,
     flagged.visits_at_stake,
     flagged.signature
@@ -79,7 +79,7 @@ goal_alerts as (
     'behind_goal' as rule,
     cast(null as varchar) as source,
     'Panel ' || panels.measure || ', ' || panels.period || ' so far' as subject,
-    cast(null as varchar) as practice,
+    cast(null as varchar) as office,
     format('{} {} this {} so far where the goal''s pace gives {} (goal {} for the {}, {} of {} days gone); {}% behind.',
       panels.value, panels.measure, panels.period, round(panels.goal_to_date, 0)::integer, round(panels.goal, 0)::integer, panels.period,
       panels.days_elapsed, panels.period_end - panels.period_start + 1,
@@ -96,4 +96,4 @@ final as (
   union all
   select rule || ':' || liaison || ':' || subject_key as alert_key, * exclude (subject_key) from goal_alerts
 )
-select alert_key, liaison, rule, source, subject, practice, why, visits_at_stake, signature from final
+select alert_key, liaison, rule, source, subject, office, why, visits_at_stake, signature from final

@@ -23,15 +23,15 @@
 -- @column liaison: The liaison it goes to (the referrer's, or the panel's), or 'unassigned'.
 -- @column is_unassigned: No liaison owns the referrer.
 -- @column liaison_order: The group's place on the worklist: liaisons alphabetically, 'unassigned' last.
--- @column status: new, changed, still open or resolved.
--- @column status_order: 1 new, 2 changed, 3 still open, 4 resolved.
+-- @column alert_status: new, changed, still open or resolved.
+-- @column alert_status_order: 1 new, 2 changed, 3 still open, 4 resolved.
 -- @column alert_order: The row's place within its liaison's group.
 -- @column open_in_liaison: The group's open alerts (resolved ones aside).
 -- @column new_or_changed_in_liaison: Of them, new or changed.
 -- @column rule: dormant, declining or behind_goal.
 -- @column source: The referrer (fct_referrals.source); null for a goal alert.
 -- @column subject: The clinician's name, or the panel's measure and period.
--- @column practice: The clinician's office; null for a goal alert.
+-- @column office: The clinician's office; null for a goal alert.
 -- @column why: Why, in words with its numbers (for resolved: what it said when last open).
 -- @column visits_at_stake: Completed visits a year at stake (dormant, declining); null for a goal alert.
 -- @column signature: The facts whose change makes the alert changed.
@@ -42,8 +42,8 @@
 -- @column as_of: The moment the numbers are for (config_params.as_of).
 -- @column run_id: The run that built it (runs.run_id).
 -- @unique alert_key
--- @not_null alert_key, liaison, status, rule, subject, why, first_seen_at, changed_at
--- @accepted_values status: new, changed, still open, resolved
+-- @not_null alert_key, liaison, alert_status, rule, subject, why, first_seen_at, changed_at
+-- @accepted_values alert_status: new, changed, still open, resolved
 -- @accepted_values rule: dormant, declining, behind_goal
 with params as (
   select as_of, run_id from config_params
@@ -60,7 +60,7 @@ opened as (
         or alert_log.closed_as_of <= params.as_of then 'new'
       when alert_log.signature is distinct from conditions.signature or alert_log.last_changed_as_of = params.as_of then 'changed'
       else 'still open'
-    end as status,
+    end as alert_status,
     case when alert_log.closed_as_of <= params.as_of then null else alert_log.signature end as previous_signature,
     alert_log.first_seen_as_of,
     alert_log.last_changed_as_of
@@ -71,8 +71,8 @@ opened as (
 stamped as (
   select
     opened.* exclude (first_seen_as_of, last_changed_as_of),
-    case when opened.status = 'new' then params.as_of else opened.first_seen_as_of end as first_seen_at,
-    case when opened.status in ('new', 'changed') then params.as_of else opened.last_changed_as_of end as changed_at
+    case when opened.alert_status = 'new' then params.as_of else opened.first_seen_as_of end as first_seen_at,
+    case when opened.alert_status in ('new', 'changed') then params.as_of else opened.last_changed_as_of end as changed_at
   from opened
   cross join params
 ),
@@ -83,11 +83,11 @@ resolved as (
     alert_log.rule,
     alert_log.source,
     alert_log.subject,
-    alert_log.practice,
+    alert_log.office,
     'No longer holds. When last open: ' || alert_log.why as why,
     cast(null as double) as visits_at_stake,
     alert_log.signature,
-    'resolved' as status,
+    'resolved' as alert_status,
     alert_log.signature as previous_signature,
     alert_log.first_seen_as_of as first_seen_at,
     alert_log.last_changed_as_of as changed_at
@@ -98,9 +98,9 @@ resolved as (
     and alert_log.alert_key not in (select alert_key from conditions)
 ),
 listed as (
-  select alert_key, liaison, rule, source, subject, practice, why, visits_at_stake, signature, status, previous_signature, first_seen_at, changed_at from stamped
+  select alert_key, liaison, rule, source, subject, office, why, visits_at_stake, signature, alert_status, previous_signature, first_seen_at, changed_at from stamped
   union all
-  select alert_key, liaison, rule, source, subject, practice, why, visits_at_stake, signature, status, previous_signature, first_seen_at, changed_at from resolved
+  select alert_key, liaison, rule, source, subject, office, why, visits_at_stake, signature, alert_status, previous_signature, first_seen_at, changed_at from resolved
 ),
 final as (
   select
@@ -108,19 +108,19 @@ final as (
     listed.liaison,
     listed.liaison = 'unassigned' as is_unassigned,
     cast(dense_rank() over (order by listed.liaison = 'unassigned', listed.liaison) as integer) as liaison_order,
-    listed.status,
-    case listed.status when 'new' then 1 when 'changed' then 2 when 'still open' then 3 else 4 end as status_order,
+    listed.alert_status,
+    case listed.alert_status when 'new' then 1 when 'changed' then 2 when 'still open' then 3 else 4 end as alert_status_order,
     cast(row_number() over (
       partition by listed.liaison
-      order by case listed.status when 'new' then 1 when 'changed' then 2 when 'still open' then 3 else 4 end,
+      order by case listed.alert_status when 'new' then 1 when 'changed' then 2 when 'still open' then 3 else 4 end,
         listed.visits_at_stake desc nulls first, listed.rule, listed.alert_key
     ) as integer) as alert_order,
-    cast(count(*) filter (where listed.status <> 'resolved') over (partition by listed.liaison) as integer) as open_in_liaison,
-    cast(count(*) filter (where listed.status in ('new', 'changed')) over (partition by listed.liaison) as integer) as new_or_changed_in_liaison,
+    cast(count(*) filter (where listed.alert_status <> 'resolved') over (partition by listed.liaison) as integer) as open_in_liaison,
+    cast(count(*) filter (where listed.alert_status in ('new', 'changed')) over (partition by listed.liaison) as integer) as new_or_changed_in_liaison,
     listed.rule,
     listed.source,
     listed.subject,
-    listed.practice,
+    listed.office,
     listed.why,
     round(listed.visits_at_stake, 1) as visits_at_stake,
     listed.signature,

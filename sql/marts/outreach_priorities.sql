@@ -24,7 +24,7 @@
 -- @column source: The clinician as a source: their NPI, or the directory provider_id of one without a valid NPI.
 -- @column npi: The clinician's NPI; null for a directory entry known only by provider_id.
 -- @column clinician: Name (directory, else as written on referrals).
--- @column practice: Office (directory, else as written on referrals).
+-- @column office: Office (directory, else as written on referrals).
 -- @column organization: Group or network (directory).
 -- @column specialty: Specialty or taxonomy code (directory).
 -- @column relationship: affiliated, independent or competitor (directory).
@@ -59,7 +59,7 @@ ranked as (
     flagged.source,
     names.npi,
     names.display_name as clinician,
-    names.display_practice as practice,
+    names.display_practice as office,
     names.organization,
     names.specialty,
     names.relationship,

@@ -23,7 +23,7 @@
 -- @column source: The clinician as a source: their NPI, or the directory provider_id of one without a valid NPI.
 -- @column npi: The clinician's NPI; null for a directory entry known only by provider_id.
 -- @column clinician: Name (directory, else as written on referrals).
--- @column practice: Office (directory, else as written on referrals).
+-- @column office: Office (directory, else as written on referrals).
 -- @column organization: Group or network (directory).
 -- @column category: The reason, as a label: dormant, declining, coaching or growth.
 -- @column reason: Why, in one sentence with its numbers (shown on demand).
@@ -84,7 +84,7 @@ final as (
     ranked.source,
     ranked.npi,
     ranked.clinician,
-    ranked.practice,
+    ranked.office,
     ranked.organization,
     ranked.category,
     ranked.reason,

@@ -10,7 +10,7 @@
 --
 -- @column source: The clinician as a source (fct_referrals.source).
 -- @column name: The clinician's name (referrers).
--- @column practice: Their office (referrers).
+-- @column office: Their office (referrers).
 -- @column liaison: The liaison whose panel they are on (referrers); null when the directory assigns none.
 -- @column referrals_last_year: Their referrals received in the source window.
 -- @column visits_last_year: Completed visits of their referrals in the 365 days before as_of.
@@ -40,7 +40,7 @@ counted as (
 select
   counted.source,
   referrers.name,
-  referrers.practice,
+  referrers.office,
   referrers.liaison,
   counted.referrals_last_year,
   counted.visits_last_year,

@@ -8,7 +8,7 @@
 -- @column source: The clinician as a source: their valid NPI, or the directory provider_id of one without a valid NPI.
 -- @column npi: The clinician's NPI; null for a directory entry known only by provider_id.
 -- @column name: The clinician's name (directory, else as the referrals write it).
--- @column practice: The office (directory, else as the referrals write it); null when neither says.
+-- @column office: The office (directory, else as the referrals write it); null when neither says.
 -- @column organization: The group or network (directory); null when it gives none.
 -- @column specialty: The clinician's specialty or taxonomy (directory).
 -- @column relationship: affiliated, independent or competitor (directory).
@@ -19,7 +19,7 @@ select
   names.source,
   names.npi,
   names.display_name as name,
-  names.display_practice as practice,
+  names.display_practice as office,
   names.organization,
   names.specialty,
   names.relationship,

@@ -17,7 +17,7 @@
 --
 -- @column source: The clinician as a source: their NPI, or the directory provider_id of one without a valid NPI.
 -- @column name: The clinician's name (source_quality), or the source when it has none.
--- @column practice: The clinician's office (source_quality).
+-- @column office: The clinician's office (source_quality).
 -- @column liaison: The outreach team member who owns the relationship (source_quality).
 -- @column recent_per_week: Referrals a week in the 4 weeks up to this week, rounded to 0.1.
 -- @column baseline_per_week: Referrals a week in the 12 weeks before those, rounded to 0.1.
@@ -58,7 +58,7 @@ named as (
   select
     moved.source,
     coalesce(source_quality.source_name, moved.source) as name,
-    source_quality.source_practice as practice,
+    source_quality.source_practice as office,
     source_quality.liaison,
     round(moved.recent, 1) as recent_per_week,
     round(moved.baseline, 1) as baseline_per_week,

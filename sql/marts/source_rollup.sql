@@ -10,7 +10,7 @@
 -- level 'clinician': one row per source of source_quality, with its name,
 -- office, organization and liaison, and its conversion estimate, no-show
 -- rate and median days to appointment taken from source_quality as they are.
--- level 'practice': one row per office within its organization (the same
+-- level 'office': one row per office within its organization (the same
 -- office name under two organizations is two offices); a clinician without an
 -- office on record is counted under "No office on record".
 -- level 'organization': one row per organization; "No organization on
@@ -21,11 +21,11 @@
 -- The last 13 weeks are the 91 calendar days (local) up to as_of; the 13 weeks
 -- before are the 91 days before those.
 --
--- @column level: clinician, practice or organization.
+-- @column level: clinician, office or organization.
 -- @column source: The clinician as a source (level clinician): their NPI, or the directory provider_id of one without a valid NPI, or 'unknown'; null for an office or organization.
 -- @column npi: The clinician's NPI (level clinician); null for a directory entry known only by provider_id, and for an office or organization.
 -- @column name: Who the row is: the clinician's name, the office's or the organization's name.
--- @column practice: The office (the clinician's, or the office of the row); null for an organization.
+-- @column office: The office (the clinician's, or the office of the row); null for an organization.
 -- @column organization: The group or network (directory).
 -- @column liaison: The outreach team member who owns the relationship; for an office or organization the liaisons of its clinicians, comma-separated.
 -- @column clinicians: Clinicians (sources) counted in the row.
@@ -52,9 +52,9 @@
 -- @column last_referral_at: The latest referral received up to as_of.
 -- @column as_of: The moment the numbers are for (config_params.as_of).
 -- @column run_id: The run that built the row (runs.run_id).
--- @unique level, source, practice, organization
+-- @unique level, source, office, organization
 -- @not_null level, name, clinicians, referrals
--- @accepted_values level: clinician, practice, organization
+-- @accepted_values level: clinician, office, organization
 with params as (
   select * from config_params
 ),
@@ -84,7 +84,7 @@ clinicians as (
     per_source.source,
     names.npi,
     coalesce(quality.source_name, case when per_source.source = 'unknown' then 'No valid NPI' else 'Unnamed clinician' end) as name,
-    case when per_source.source = 'unknown' then null else coalesce(quality.source_practice, 'No office on record') end as practice,
+    case when per_source.source = 'unknown' then null else coalesce(quality.source_practice, 'No office on record') end as office,
     case when per_source.source = 'unknown' then null else coalesce(quality.organization, 'No organization on record') end as organization,
     quality.liaison,
     1 as clinicians,
@@ -108,8 +108,8 @@ known as (
 ),
 rolled as (
   select
-    case when grouping(practice) = 0 then 'practice' else 'organization' end as level,
-    practice,
+    case when grouping(office) = 0 then 'office' else 'organization' end as level,
+    office,
     organization,
     string_agg(distinct liaison, ', ' order by liaison) as liaison,
     count(*) as clinicians,
@@ -125,11 +125,11 @@ rolled as (
     sum(loop_closed_count) as loop_closed_count,
     max(last_referral_at) as last_referral_at
   from known
-  group by grouping sets ((organization, practice), (organization))
+  group by grouping sets ((organization, office), (organization))
 ),
 all_levels as (
   select
-    level, source, npi, name, practice, organization, liaison, clinicians,
+    level, source, npi, name, office, organization, liaison, clinicians,
     case when source = 'unknown' then null else clinician_label end as clinician_npis,
     referrals, last_13_weeks, previous_13_weeks, in_scope_count, incomplete_at_receipt_count,
     conversion_denominator, conversions, with_visit_count, loop_closed_count, last_referral_at,
@@ -138,8 +138,8 @@ all_levels as (
   union all by name
   select
     level, null as source, null as npi,
-    case when level = 'practice' then practice else organization end as name,
-    practice, organization, liaison, clinicians, clinician_npis,
+    case when level = 'office' then office else organization end as name,
+    office, organization, liaison, clinicians, clinician_npis,
     referrals, last_13_weeks, previous_13_weeks, in_scope_count, incomplete_at_receipt_count,
     conversion_denominator, conversions, with_visit_count, loop_closed_count, last_referral_at
   from rolled
@@ -154,7 +154,7 @@ final as (
     all_levels.source,
     all_levels.npi,
     all_levels.name,
-    all_levels.practice,
+    all_levels.office,
     all_levels.organization,
     all_levels.liaison,
     all_levels.clinicians,

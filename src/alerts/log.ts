@@ -19,7 +19,7 @@ export interface AlertLogUpdate {
   closed: number;
 }
 
-const OPEN = "SELECT * FROM liaison_alerts WHERE status <> 'resolved'";
+const OPEN = "SELECT * FROM liaison_alerts WHERE alert_status <> 'resolved'";
 
 export async function updateAlertLog(warehouse: Warehouse, builtModels: readonly { model: string }[]): Promise<AlertLogUpdate> {
   if (!builtModels.some((m) => m.model === 'liaison_alerts')) return { written: false, open: 0, closed: 0 };
@@ -33,12 +33,12 @@ export async function updateAlertLog(warehouse: Warehouse, builtModels: readonly
   const closed = await closeGone(warehouse);
   await warehouse.run(`
     UPDATE alert_log SET
-      liaison = a.liaison, rule = a.rule, source = a.source, subject = a.subject, practice = a.practice, why = a.why, signature = a.signature,
+      liaison = a.liaison, rule = a.rule, source = a.source, subject = a.subject, office = a.office, why = a.why, signature = a.signature,
       first_seen_as_of = a.first_seen_at, last_changed_as_of = a.changed_at, last_seen_as_of = a.as_of, closed_as_of = NULL, last_run_id = a.run_id
     FROM (${OPEN}) AS a
     WHERE alert_log.alert_key = a.alert_key;
     INSERT INTO alert_log
-      SELECT a.alert_key, a.liaison, a.rule, a.source, a.subject, a.practice, a.why, a.signature, a.first_seen_at, a.changed_at, a.as_of, NULL, a.run_id
+      SELECT a.alert_key, a.liaison, a.rule, a.source, a.subject, a.office, a.why, a.signature, a.first_seen_at, a.changed_at, a.as_of, NULL, a.run_id
       FROM (${OPEN}) AS a
       WHERE a.alert_key NOT IN (SELECT alert_key FROM alert_log);`);
   const [open] = await warehouse.query<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM (${OPEN})`);
@@ -47,7 +47,7 @@ export async function updateAlertLog(warehouse: Warehouse, builtModels: readonly
 
 /** Closes every open entry the mart no longer lists; returns how many. */
 async function closeGone(warehouse: Warehouse): Promise<number> {
-  const gone = `closed_as_of IS NULL AND alert_key NOT IN (SELECT alert_key FROM liaison_alerts WHERE status <> 'resolved')`;
+  const gone = `closed_as_of IS NULL AND alert_key NOT IN (SELECT alert_key FROM liaison_alerts WHERE alert_status <> 'resolved')`;
   const [count] = await warehouse.query<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM alert_log WHERE ${gone}`);
   await warehouse.run(`UPDATE alert_log SET closed_as_of = (SELECT as_of FROM config_params), last_run_id = (SELECT run_id FROM config_params) WHERE ${gone}`);
   return count?.n ?? 0;

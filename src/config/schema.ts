@@ -24,7 +24,7 @@ const slaOverride = z
   .strict();
 
 const ianaTimezone = z.string().refine(isIanaZone, { message: 'not an IANA time zone name (e.g. America/New_York)' });
-/** The practice's name in its published snapshots (a `practice_id` column and file metadata), so many practices' snapshots read as one. */
+/** The practice's name in its published snapshots (a `practice` column and file metadata), so many practices' snapshots read as one. */
 export const DEFAULT_PRACTICE_ID = 'practice';
 const practiceId = z
   .string()

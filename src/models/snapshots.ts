@@ -21,7 +21,8 @@
 // The marts that grow with history (MONTHLY_SNAPSHOTS) are hive folders by
 // local month, `<mart>/month=2026-11/data_0.parquet`, so a query over many
 // months or practices reads only the months it filters on; the rest are one
-// file each. Every row carries the practice's id (`practice_id`, config) and
+// file each. Every row carries the practice's id (a `practice` column: config
+// practice_id) and
 // every file its practice, time zone, refloop version, as_of and run in its
 // Parquet key-value metadata: snapshots of several practices, read together
 // by one glob, say whose each row is and what wrote it (docs/scaling.md).
@@ -133,7 +134,7 @@ export async function publishSnapshotSet(
   try {
     const { as_of, timezone } = await paramsOf(warehouse);
     const practiceId = options.practiceId ?? DEFAULT_PRACTICE_ID;
-    const stamp: Record<string, string | null> = { practice_id: practiceId, timezone, refloop_version: REFLOOP_VERSION, as_of, run_id: String(options.runId) };
+    const stamp: Record<string, string | null> = { practice: practiceId, timezone, refloop_version: REFLOOP_VERSION, as_of, run_id: String(options.runId) };
     const copy = new SnapshotCopy(warehouse, setDir, practiceId, stamp);
     const files: SnapshotEntry[] = [];
     for (const snapshot of snapshots) {
@@ -173,7 +174,7 @@ class SnapshotCopy {
   }
 
   private rowsOf(sql: string, month?: string): string {
-    return `SELECT ${sqlString(this.practiceId)} AS practice_id, s.*${month === undefined ? '' : `, strftime(${month}, '%Y-%m') AS month`} FROM (${sql}) s`;
+    return `SELECT ${sqlString(this.practiceId)} AS practice, s.*${month === undefined ? '' : `, strftime(${month}, '%Y-%m') AS month`} FROM (${sql}) s`;
   }
 
   async file(name: string, sql: string): Promise<SnapshotEntry> {

@@ -79,14 +79,14 @@ export async function openSnapshots(dir = publishedDir()): Promise<Snapshots> {
 
 /**
  * A view per snapshot of the set, its rows as the warehouse's mart (without
- * the snapshots' practice_id: a site is one practice's); returns the
+ * the snapshots' practice column: a site is one practice's); returns the
  * practice's time zone from config_params.
  */
 async function viewsOverSnapshots(connection: Awaited<ReturnType<DuckDBInstance['connect']>>, dir = publishedDir()): Promise<[string | undefined]> {
   const set = await readSnapshotSet(dir);
   const paths = set.manifest.files.map((entry) => entryFiles(entry).map((f) => ({ ...f, path: join(set.dir, f.path) })));
   const counts = await fileRowCounts(connection, paths.flat().map((f) => f.path));
-  const exclude = set.manifest.practice_id === undefined ? '' : ' EXCLUDE (practice_id)';
+  const exclude = set.manifest.practice_id === undefined ? '' : ' EXCLUDE (practice)';
   for (const [i, entry] of set.manifest.files.entries()) {
     for (const { path, rows } of paths[i]!) {
       const found = counts.get(path);

@@ -59,11 +59,11 @@ function referralsSql(filter: StatementFilter): string {
   const where = [
     "f.source <> 'unknown'",
     // A statement goes to an office: clinicians with none on record get one only when asked for by NPI.
-    filter.referrer === undefined ? 'r.practice IS NOT NULL' : '',
-    filter.office === undefined ? '' : `coalesce(r.practice, 'No office on record') = ${quotedString(filter.office)}`,
+    filter.referrer === undefined ? 'r.office IS NOT NULL' : '',
+    filter.office === undefined ? '' : `coalesce(r.office, 'No office on record') = ${quotedString(filter.office)}`,
     filter.referrer === undefined ? '' : `r.npi = ${quotedString(filter.referrer)}`,
   ].filter(Boolean);
-  return `SELECT f.*, coalesce(r.practice, 'No office on record') AS office, r.organization, r.liaison, r.name AS clinician_name, r.npi AS clinician_npi
+  return `SELECT f.*, coalesce(r.office, 'No office on record') AS office, r.organization, r.liaison, r.name AS clinician_name, r.npi AS clinician_npi
     FROM fct_referrals f JOIN referrers r USING (source) WHERE ${where.join(' AND ')}`;
 }
 

@@ -178,7 +178,7 @@ const SYSTEM_TABLES: TableSpec[] = [
       tableColumn('rule', 'VARCHAR', 'dormant, declining or behind_goal.'),
       tableColumn('source', 'VARCHAR', 'The referrer; null for a goal alert.'),
       tableColumn('subject', 'VARCHAR', 'The clinician, or the panel measure and period, as last seen.'),
-      tableColumn('practice', 'VARCHAR', 'The clinician office, as last seen.'),
+      tableColumn('office', 'VARCHAR', 'The clinician\'s office, as last seen.'),
       tableColumn('why', 'VARCHAR', 'Why, in words with its numbers, as last seen.'),
       tableColumn('signature', 'VARCHAR', 'The facts whose change makes it changed, as last seen.'),
       tableColumn('first_seen_as_of', 'TIMESTAMPTZ', 'The as_of at which it (last) opened.'),

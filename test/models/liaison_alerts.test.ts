@@ -25,11 +25,11 @@ interface Alert {
   liaison: string;
   rule: string;
   source: string | null;
-  status: string;
+  alert_status: string;
   signature: string;
 }
 const alerts = (w: Warehouse) =>
-  w.query<Alert>('SELECT alert_key, liaison, rule, source, status, signature FROM liaison_alerts ORDER BY liaison_order, alert_order');
+  w.query<Alert>('SELECT alert_key, liaison, rule, source, alert_status, signature FROM liaison_alerts ORDER BY liaison_order, alert_order');
 const keys = (rows: Alert[]) => rows.map((r) => r.alert_key).sort();
 
 // Dormant at 6 and 7 baseline referrals (one every 5 days, the last 2026-04-23: 92 silent days).
@@ -73,7 +73,7 @@ describe('the floors', () => {
 
   it('routes each alert to the referrer’s liaison, unassigned last, new first, with the rule’s own reason and numbers', async () => {
     const rows = await w6.query<Alert & { why: string; is_unassigned: boolean; subject: string }>(
-      'SELECT liaison, is_unassigned, rule, source, subject, status, why FROM liaison_alerts ORDER BY liaison_order, alert_order',
+      'SELECT liaison, is_unassigned, rule, source, subject, alert_status, why FROM liaison_alerts ORDER BY liaison_order, alert_order',
     );
     expect(rows.map((r) => [r.liaison, r.is_unassigned, r.rule, r.source])).toEqual([
       [DANA, false, 'behind_goal', null],
@@ -82,7 +82,7 @@ describe('the floors', () => {
       [DANA, false, 'dormant', D6],
       ['unassigned', true, 'dormant', D7],
     ]);
-    expect(new Set(rows.map((r) => r.status))).toEqual(new Set(['new']));
+    expect(new Set(rows.map((r) => r.alert_status))).toEqual(new Set(['new']));
     const [reason] = await w6.query<{ reason: string }>(`SELECT reason FROM int_outreach_dormant WHERE source = '${D6}'`);
     expect(rows.find((r) => r.source === D6)?.why).toBe(reason!.reason);
     expect(rows.find((r) => r.source === D6)?.subject).toBe('Ana Ames');
@@ -131,7 +131,7 @@ describe('across transforms of one warehouse', () => {
   let w: Warehouse;
   let runId = 10;
   const run = (asOf: string, sqlDir?: string) => transform(w, config, { asOf, runId: runId++, ...(sqlDir ? { sqlDir } : {}) });
-  const statuses = async () => Object.fromEntries((await alerts(w)).map((r) => [r.alert_key, r.status]));
+  const statuses = async () => Object.fromEntries((await alerts(w)).map((r) => [r.alert_key, r.alert_status]));
   const logRows = () =>
     w.query(
       `SELECT alert_key, signature, ${local('first_seen_as_of')}, ${local('last_changed_as_of')}, ${local('last_seen_as_of')}, ${local('closed_as_of')} FROM alert_log ORDER BY alert_key`,

@@ -23,7 +23,7 @@ async function worklist(actions: Action[]): Promise<Record<string, unknown>[]> {
   const model = parseModel(await readFile(path, 'utf8'), 'marts', path);
   w = await openWarehouse({ path: ':memory:', timezone: 'America/New_York' });
   await w.run("CREATE TABLE config_params AS SELECT TIMESTAMPTZ '2026-11-23 05:00:00+00' AS as_of, 7::BIGINT AS run_id");
-  await w.run(`CREATE TABLE outreach_priorities (priority_rank BIGINT, source VARCHAR, npi VARCHAR, clinician VARCHAR, practice VARCHAR, organization VARCHAR,
+  await w.run(`CREATE TABLE outreach_priorities (priority_rank BIGINT, source VARCHAR, npi VARCHAR, clinician VARCHAR, office VARCHAR, organization VARCHAR,
     specialty VARCHAR, relationship VARCHAR, liaison VARCHAR, category VARCHAR, reason VARCHAR, priority_score DOUBLE, visits_at_stake DOUBLE,
     confidence DOUBLE, referrals_last_year BIGINT, last_referral_at TIMESTAMPTZ)`);
   for (const a of actions) {

@@ -112,17 +112,17 @@ describe('monthly snapshots', () => {
     expect(notes!.month).toBe('2026-10');
   });
 
-  it('read together by one glob query over the practices, told apart by practice_id', async () => {
-    const rows = await read<{ practice_id: string; month: string; n: number }>(
-      `SELECT practice_id, month, count(*)::INTEGER AS n
+  it('read together by one glob query over the practices, told apart by their practice column', async () => {
+    const rows = await read<{ practice: string; month: string; n: number }>(
+      `SELECT practice, month, count(*)::INTEGER AS n
        FROM read_parquet('${root}/practices/*/published/fct_referrals/**/*.parquet', hive_partitioning = true, union_by_name = true)
        GROUP BY ALL ORDER BY ALL`,
     );
     const expected = [];
     for (const [id, { w }] of Object.entries(practices)) {
-      for (const [month, n] of Object.entries(await monthCounts(w, 'fct_referrals'))) expected.push({ practice_id: id, month, n });
+      for (const [month, n] of Object.entries(await monthCounts(w, 'fct_referrals'))) expected.push({ practice: id, month, n });
     }
-    expect(rows).toEqual(expected.sort((a, b) => a.practice_id.localeCompare(b.practice_id) || a.month.localeCompare(b.month)));
+    expect(rows).toEqual(expected.sort((a, b) => a.practice.localeCompare(b.practice) || a.month.localeCompare(b.month)));
     // A filter on the month reads only that month's folders.
     const [october] = await read<{ n: number }>(
       `SELECT count(*)::INTEGER AS n FROM read_parquet('${root}/practices/*/published/fct_referrals/**/*.parquet', hive_partitioning = true) WHERE month = '2026-10'`,
@@ -140,15 +140,15 @@ describe('monthly snapshots', () => {
       );
       for (const file of files) {
         const meta = Object.fromEntries(kv.filter((r) => r.file_name === file).map((r) => [r.key, r.value]));
-        expect(meta, file).toMatchObject({ practice_id: id, timezone, refloop_version: VERSION, as_of: '2026-11-30 05:00:00+00', run_id: '7' });
-        const [other] = await read<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM read_parquet('${file}') WHERE practice_id IS DISTINCT FROM '${id}'`);
+        expect(meta, file).toMatchObject({ practice: id, timezone, refloop_version: VERSION, as_of: '2026-11-30 05:00:00+00', run_id: '7' });
+        const [other] = await read<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM read_parquet('${file}') WHERE practice IS DISTINCT FROM '${id}'`);
         expect(other!.n, file).toBe(0);
       }
       expect((await readSnapshotSet(link)).manifest).toMatchObject({ format: 2, practice_id: id, timezone, refloop_version: VERSION });
     }
   });
 
-  it('read by the site as the warehouse mart: the same columns (no practice_id, no month) and rows', async () => {
+  it('read by the site as the warehouse mart: the same columns (no practice column, no month) and rows', async () => {
     const { w, link } = practices.south!;
     const site = await openSnapshots(link);
     try {
@@ -172,7 +172,7 @@ describe('monthly snapshots', () => {
       const columns = await read<{ column_name: string }>(
         `SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet('${link}/fct_referrals/**/*.parquet', hive_partitioning = true))`,
       );
-      expect(columns.map((c) => c.column_name)).toEqual(['practice_id', 'referral_id', 'received_date', 'month']);
+      expect(columns.map((c) => c.column_name)).toEqual(['practice', 'referral_id', 'received_date', 'month']);
     } finally {
       await w.close();
     }

@@ -49,19 +49,19 @@ describe('source_rollup', () => {
       asOf,
     );
     const got = await w.query<Record<string, unknown>>(
-      `SELECT level, name, practice, organization, liaison, clinicians::INTEGER AS clinicians, referrals::INTEGER AS referrals,
+      `SELECT level, name, office, organization, liaison, clinicians::INTEGER AS clinicians, referrals::INTEGER AS referrals,
               last_13_weeks::INTEGER AS last_13_weeks, in_scope_count::INTEGER AS in_scope_count, incomplete_at_receipt_count::INTEGER AS incomplete_at_receipt_count,
               incomplete_at_receipt_rate, share_of_referrals, clinician_npis
        FROM source_rollup ORDER BY level, name`,
     );
     expect(got).toEqual([
-      { level: 'clinician', name: 'Ada Adams', practice: 'Elm Street Clinic', organization: 'North Group', liaison: 'Dana', clinicians: 1, referrals: 6, last_13_weeks: 4, in_scope_count: 6, incomplete_at_receipt_count: 1, incomplete_at_receipt_rate: 1 / 6, share_of_referrals: 6 / 14, clinician_npis: `Ada Adams (${A})` },
-      { level: 'clinician', name: 'Ben Brown', practice: 'Elm Street Clinic', organization: 'North Group', liaison: 'Priya', clinicians: 1, referrals: 3, last_13_weeks: 3, in_scope_count: 3, incomplete_at_receipt_count: 3, incomplete_at_receipt_rate: 1, share_of_referrals: 3 / 14, clinician_npis: `Ben Brown (${B})` },
-      { level: 'clinician', name: 'Cy Chen', practice: 'Oak Clinic', organization: 'North Group', liaison: 'Dana', clinicians: 1, referrals: 5, last_13_weeks: 0, in_scope_count: 5, incomplete_at_receipt_count: 2, incomplete_at_receipt_rate: 0.4, share_of_referrals: 5 / 14, clinician_npis: `Cy Chen (${C})` },
-      { level: 'clinician', name: 'No valid NPI', practice: null, organization: null, liaison: null, clinicians: 1, referrals: 1, last_13_weeks: 1, in_scope_count: 1, incomplete_at_receipt_count: 0, incomplete_at_receipt_rate: 0, share_of_referrals: 1 / 15, clinician_npis: null },
-      { level: 'organization', name: 'North Group', practice: null, organization: 'North Group', liaison: 'Dana, Priya', clinicians: 3, referrals: 14, last_13_weeks: 7, in_scope_count: 14, incomplete_at_receipt_count: 6, incomplete_at_receipt_rate: 6 / 14, share_of_referrals: 1, clinician_npis: `Ada Adams (${A}), Cy Chen (${C}), Ben Brown (${B})` },
-      { level: 'practice', name: 'Elm Street Clinic', practice: 'Elm Street Clinic', organization: 'North Group', liaison: 'Dana, Priya', clinicians: 2, referrals: 9, last_13_weeks: 7, in_scope_count: 9, incomplete_at_receipt_count: 4, incomplete_at_receipt_rate: 4 / 9, share_of_referrals: 9 / 14, clinician_npis: `Ada Adams (${A}), Ben Brown (${B})` },
-      { level: 'practice', name: 'Oak Clinic', practice: 'Oak Clinic', organization: 'North Group', liaison: 'Dana', clinicians: 1, referrals: 5, last_13_weeks: 0, in_scope_count: 5, incomplete_at_receipt_count: 2, incomplete_at_receipt_rate: 0.4, share_of_referrals: 5 / 14, clinician_npis: `Cy Chen (${C})` },
+      { level: 'clinician', name: 'Ada Adams', office: 'Elm Street Clinic', organization: 'North Group', liaison: 'Dana', clinicians: 1, referrals: 6, last_13_weeks: 4, in_scope_count: 6, incomplete_at_receipt_count: 1, incomplete_at_receipt_rate: 1 / 6, share_of_referrals: 6 / 14, clinician_npis: `Ada Adams (${A})` },
+      { level: 'clinician', name: 'Ben Brown', office: 'Elm Street Clinic', organization: 'North Group', liaison: 'Priya', clinicians: 1, referrals: 3, last_13_weeks: 3, in_scope_count: 3, incomplete_at_receipt_count: 3, incomplete_at_receipt_rate: 1, share_of_referrals: 3 / 14, clinician_npis: `Ben Brown (${B})` },
+      { level: 'clinician', name: 'Cy Chen', office: 'Oak Clinic', organization: 'North Group', liaison: 'Dana', clinicians: 1, referrals: 5, last_13_weeks: 0, in_scope_count: 5, incomplete_at_receipt_count: 2, incomplete_at_receipt_rate: 0.4, share_of_referrals: 5 / 14, clinician_npis: `Cy Chen (${C})` },
+      { level: 'clinician', name: 'No valid NPI', office: null, organization: null, liaison: null, clinicians: 1, referrals: 1, last_13_weeks: 1, in_scope_count: 1, incomplete_at_receipt_count: 0, incomplete_at_receipt_rate: 0, share_of_referrals: 1 / 15, clinician_npis: null },
+      { level: 'office', name: 'Elm Street Clinic', office: 'Elm Street Clinic', organization: 'North Group', liaison: 'Dana, Priya', clinicians: 2, referrals: 9, last_13_weeks: 7, in_scope_count: 9, incomplete_at_receipt_count: 4, incomplete_at_receipt_rate: 4 / 9, share_of_referrals: 9 / 14, clinician_npis: `Ada Adams (${A}), Ben Brown (${B})` },
+      { level: 'office', name: 'Oak Clinic', office: 'Oak Clinic', organization: 'North Group', liaison: 'Dana', clinicians: 1, referrals: 5, last_13_weeks: 0, in_scope_count: 5, incomplete_at_receipt_count: 2, incomplete_at_receipt_rate: 0.4, share_of_referrals: 5 / 14, clinician_npis: `Cy Chen (${C})` },
+      { level: 'organization', name: 'North Group', office: null, organization: 'North Group', liaison: 'Dana, Priya', clinicians: 3, referrals: 14, last_13_weeks: 7, in_scope_count: 14, incomplete_at_receipt_count: 6, incomplete_at_receipt_rate: 6 / 14, share_of_referrals: 1, clinician_npis: `Ada Adams (${A}), Cy Chen (${C}), Ben Brown (${B})` },
     ]);
   });
 
@@ -80,13 +80,13 @@ describe('source_rollup', () => {
     );
     expect(sums.map(({ level, ...rest }) => [level, rest])).toEqual([
       ['clinician', { referrals: 18, in_scope_count: 18, incomplete: 7, conversions: 0, clinicians: 4 }],
+      ['office', { referrals: 18, in_scope_count: 18, incomplete: 7, conversions: 0, clinicians: 4 }],
       ['organization', { referrals: 18, in_scope_count: 18, incomplete: 7, conversions: 0, clinicians: 4 }],
-      ['practice', { referrals: 18, in_scope_count: 18, incomplete: 7, conversions: 0, clinicians: 4 }],
     ]);
     // A clinician with no office or organization on record is rolled up under a name that says so, not dropped.
     expect(await w.query("SELECT level, name FROM source_rollup WHERE level <> 'clinician' AND name LIKE 'No %' ORDER BY level")).toEqual([
+      { level: 'office', name: 'No office on record' },
       { level: 'organization', name: 'No organization on record' },
-      { level: 'practice', name: 'No office on record' },
     ]);
     const [quality] = await w.query<{ referrals: number }>("SELECT sum(referrals)::INTEGER AS referrals FROM source_quality WHERE source <> 'unknown'");
     expect(quality!.referrals).toBe(18);

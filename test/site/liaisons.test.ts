@@ -42,17 +42,17 @@ describe('the Liaisons page', () => {
   }
 
   it('lists liaison_alerts grouped by liaison in the mart’s order, new and changed first, with every rule the demo plants', async () => {
-    const expected = mart<{ liaison: string; status: string; rule: string; why: string }>('SELECT liaison, status, rule, why FROM liaison_alerts ORDER BY liaison_order, alert_order');
+    const expected = mart<{ liaison: string; alert_status: string; rule: string; why: string }>('SELECT liaison, alert_status, rule, why FROM liaison_alerts ORDER BY liaison_order, alert_order');
     expect(new Set(expected.map((r) => r.rule))).toEqual(new Set(['dormant', 'declining', 'behind_goal']));
     const { page } = await openPage(site, '/liaisons');
     try {
       const groups = await page.$$eval('section.worklist-group', (nodes) => nodes.map((n) => n.getAttribute('data-liaison')));
       expect(groups).toEqual([...new Set(expected.map((r) => r.liaison))]);
       const rows = await page.$$eval('ul.alerts li.alert', (items) => items.map((li) => ({ status: li.getAttribute('data-status'), why: li.querySelector('.why')?.textContent ?? '' })));
-      expect(rows).toEqual(expected.map((r) => ({ status: r.status, why: r.why })));
+      expect(rows).toEqual(expected.map((r) => ({ status: r.alert_status, why: r.why })));
       // Within each group, new and changed come before still open and resolved.
       for (const liaison of groups) {
-        const order = expected.filter((r) => r.liaison === liaison).map((r) => ['new', 'changed', 'still open', 'resolved'].indexOf(r.status));
+        const order = expected.filter((r) => r.liaison === liaison).map((r) => ['new', 'changed', 'still open', 'resolved'].indexOf(r.alert_status));
         expect(order).toEqual([...order].sort((a, b) => a - b));
       }
     } finally {

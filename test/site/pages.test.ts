@@ -93,16 +93,16 @@ describe('the roll-up of sources', () => {
     const { rollup, scorecard } = await data('sources');
     const known = scorecard!.filter((c) => c.source !== 'unknown');
     const sum = (rows: Record<string, unknown>[]) => rows.reduce((s, r) => s + Number(r.referrals), 0);
-    const practices = rollup!.filter((r) => r.level === 'practice');
+    const offices = rollup!.filter((r) => r.level === 'office');
     const organizations = rollup!.filter((r) => r.level === 'organization');
-    expect(sum(practices)).toBe(sum(known));
+    expect(sum(offices)).toBe(sum(known));
     expect(sum(organizations)).toBe(sum(known));
     const page = await open('/sources');
     try {
       const rows = page.locator('h3:has-text("Referrals by office") + * table tbody tr');
       // Inputs.table draws the first rows and more on scroll.
-      expect(await rows.count()).toBe(Math.min(practices.length, 24));
-      const top = [...practices].sort((a, b) => Number(b.referrals) - Number(a.referrals))[0]!;
+      expect(await rows.count()).toBe(Math.min(offices.length, 24));
+      const top = [...offices].sort((a, b) => Number(b.referrals) - Number(a.referrals))[0]!;
       expect((await rows.first().locator('td').nth(1).textContent())!.trim()).toBe(top.name);
       await page.getByLabel('Organization').check();
       await expect.poll(() => page.locator('h3', { hasText: 'Referrals by organization' }).count()).toBe(1);

@@ -74,7 +74,7 @@ beforeAll(async () => {
        contact_sla_met BOOLEAN, days_to_appointment INTEGER, docs_complete_at_receipt BOOLEAN, is_docs_complete BOOLEAN, is_contacted BOOLEAN, is_scheduled BOOLEAN,
        completed_visit_at TIMESTAMPTZ, loop_closed_at TIMESTAMPTZ, leaked BOOLEAN)`,
     `INSERT INTO fct_referrals VALUES ${REFERRALS.map(row).join(', ')}`,
-    'CREATE TABLE referrers (source VARCHAR, npi VARCHAR, name VARCHAR, practice VARCHAR, organization VARCHAR, liaison VARCHAR)',
+    'CREATE TABLE referrers (source VARCHAR, npi VARCHAR, name VARCHAR, office VARCHAR, organization VARCHAR, liaison VARCHAR)',
     `INSERT INTO referrers VALUES ('${A}', '${A}', 'Ana Ames', 'Elm Street', 'Harbor Health', 'Dana'), ('${B}', '${B}', 'Ben Bell', 'Elm Street', 'Harbor Health', 'Marcus'),
        ('${C}', '${C}', 'Cy Cole', 'Oak Clinic', NULL, NULL), ('${D}', '${D}', 'Di Dunn', NULL, NULL, NULL), ('unknown', NULL, 'No valid NPI', NULL, NULL, NULL)`,
     'CREATE TABLE fct_referral_documents (referral_id VARCHAR, document_type VARCHAR, is_present_at_receipt BOOLEAN)',

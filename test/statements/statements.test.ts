@@ -48,7 +48,7 @@ describe('refloop statements', () => {
 
   it('counts in its manifest every referral of the period from a clinician with an office on record, each once', () => {
     const [period] = sql<{ n: number }>(
-      "SELECT count(*)::INTEGER AS n FROM fct_referrals JOIN referrers USING (source) WHERE source <> 'unknown' AND practice IS NOT NULL AND received_at >= TIMESTAMPTZ '2026-10-01 00:00:00-04' AND received_at < TIMESTAMPTZ '2026-11-23 00:00:00-05'",
+      "SELECT count(*)::INTEGER AS n FROM fct_referrals JOIN referrers USING (source) WHERE source <> 'unknown' AND office IS NOT NULL AND received_at >= TIMESTAMPTZ '2026-10-01 00:00:00-04' AND received_at < TIMESTAMPTZ '2026-11-23 00:00:00-05'",
     );
     expect(manifest.reduce((sum, row) => sum + Number(row.referrals), 0)).toBe(period!.n);
     const offices = manifest.map((row) => `${row.office}|${row.organization}`);

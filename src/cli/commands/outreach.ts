@@ -13,7 +13,7 @@ export const outreachCommand: Command = {
     const warehouse = await openForReading(context);
     try {
       const reader = await warehouse.connection.runAndReadAll(
-        `SELECT priority_rank, clinician, npi, practice, liaison, category, reason, priority_score, visits_at_stake, confidence,
+        `SELECT priority_rank, clinician, npi, office, liaison, category, reason, priority_score, visits_at_stake, confidence,
                 referrals_last_year, strftime(last_referral_at, '%Y-%m-%d') AS last_referral, relationship, specialty
          FROM outreach_priorities
          WHERE $liaison IS NULL OR liaison = $liaison
