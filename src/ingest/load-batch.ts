@@ -19,6 +19,7 @@ import { quotedIdentifier, quotedString, withTransaction } from '../warehouse/sq
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import type { FileOutcome, ReadyFile } from './prepare-file.ts';
 import { type ContractReject, type QuarantineRow, quarantinedRecords, readerRejects, readerRejectsByPath } from './quarantine.ts';
+import { phase, phaseStart } from './profile.ts';
 import type { StagingInstance } from './staging-instance.ts';
 import { LOADABLE, REJECTS_SCAN_TABLE, REJECTS_TABLE, stagedColumn, stagingSql } from './staging-sql.ts';
 
@@ -41,6 +42,25 @@ export interface LoadOptions {
 }
 
 /**
+ * A batch read in the staging instance, its landing rows written for the
+ * warehouse: what is left is to land it (landBatch). Nothing of it is in the
+ * staging instance any more (the run's pseudonyms stay).
+ */
+export interface StagedBatch {
+  files: readonly ReadyFile[];
+  outcomes: FileOutcome[];
+  repeats: KeyRepeats;
+  quarantine: Map<string, QuarantineRow[]>;
+  lineMaps: { ready: ReadyFile; accepted: number[] }[];
+  issues: LoadIssue[];
+  /** The staging instance's id of each read path (see stageBatchFiles). */
+  fileIds: Map<string, string>;
+  /** The landing rows (writeLandingRows); removed once landed or failed. */
+  landing: string;
+}
+
+/**
+ * Reads, checks, stages and lands a batch: stageBatch, then landBatch.
  * @param staging the job's staging instance, where the raw rows are read.
  * @param files prepared files of one layout, in order of name.
  */
@@ -51,22 +71,42 @@ export async function loadBatch(
   runId: number,
   options: LoadOptions = {},
 ): Promise<FileOutcome[]> {
+  if (files.length === 0) return [];
+  let staged: StagedBatch | undefined;
+  try {
+    staged = await stageBatch(staging, files, options);
+  } finally {
+    if (!staged) await Promise.all(files.map((f) => f.cleanup()));
+  }
+  return landBatch(warehouse, staged, runId, options);
+}
+
+/**
+ * The staging half of a batch: every record read is counted as staged or
+ * rejected, and the loadable ones are written (pseudonymized) for the
+ * warehouse. It writes nothing to the warehouse, so the next batch's staging
+ * can run while the one before it lands. On failure its copies are not
+ * removed: the caller's cleanup of the files does that.
+ */
+export async function stageBatch(staging: StagingInstance, files: readonly ReadyFile[], options: Pick<LoadOptions, 'onProgress'> = {}): Promise<StagedBatch> {
   const first = files[0];
-  if (!first) return [];
+  if (!first) throw new Error('an empty batch has nothing to stage');
   const contract = first.contract;
-  let failed = false;
   let landing: string | undefined;
+  let done = false;
   try {
     options.onProgress?.('reading and validating');
-    await staging.run(`DROP TABLE IF EXISTS temp.${REJECTS_TABLE}; DROP TABLE IF EXISTS temp.${REJECTS_SCAN_TABLE};`);
-    await staging.run(stagingSql(contract, first.header, first.feed, files.map((f) => f.readPath), first.read));
-    const repeats = await markConflictingDuplicates(staging, contract);
-    await stageBatchFiles(staging, warehouse, files);
+    await phase('load: staging instance ready', () => staging.run(`DROP TABLE IF EXISTS temp.${REJECTS_TABLE}; DROP TABLE IF EXISTS temp.${REJECTS_SCAN_TABLE};`));
+    await phase('load: staging read_csv + checks', () => staging.run(stagingSql(contract, first.header, first.feed, files.map((f) => f.readPath), first.read)));
+    const repeats = await phase('load: repeated keys', () => markConflictingDuplicates(staging, contract));
+    const fileIds = await phase('load: batch files', () => stageBatchFiles(staging, files));
 
+    const endAccounting = phaseStart('load: accounting queries');
     const rejectsByPath = await readerRejectsByPath(staging);
     const extents = await stagedExtents(staging);
     const contractRejects = await contractRejectsByPath(staging, extents);
     const skipped = await skippedByFilter(staging);
+    endAccounting();
     const quarantine = new Map<string, QuarantineRow[]>();
     const lineMaps: { ready: ReadyFile; accepted: number[] }[] = [];
     const outcomes = files.map((ready): FileOutcome => {
@@ -96,45 +136,68 @@ export async function loadBatch(
     });
 
     options.onProgress?.('writing');
-    await extendPseudonyms(staging, contract);
+    await phase('load: pseudonymize', () => extendPseudonyms(staging, contract));
     landing = await staging.transferPath(contract.kind);
-    await writeLandingRows(staging, contract, extents, landing);
-    const issues = await loadIssues(staging, contract);
-    // The staged rows have crossed: their memory is the warehouse's to use while it lands them.
-    await staging.run(DROP_STAGED);
+    await phase('load: Parquet handoff (write)', () => writeLandingRows(staging, contract, extents, landing!));
+    const issues = await phase('load: accounting queries', () => loadIssues(staging, contract));
+    done = true;
+    return { files, outcomes, repeats, quarantine, lineMaps, issues, fileIds, landing };
+  } finally {
+    // The staged rows have crossed (or failed to): their memory is the warehouse's to use while it lands them.
+    // A staging process that died cannot drop: the first error is the one to report.
+    const dropped = phase('load: drop staged', () => staging.run(DROP_STAGED));
+    if (done) await dropped;
+    else {
+      await dropped.catch(() => {});
+      if (landing) await rm(landing, { force: true });
+    }
+  }
+}
+
+/**
+ * The warehouse half of a batch: its rows and their accounting (quarantine,
+ * issues, ingested_files) land in one transaction (the caller's, with
+ * inTransaction). Removes the batch's landing rows and copies, landed or not.
+ */
+export async function landBatch(warehouse: Warehouse, staged: StagedBatch, runId: number, options: Pick<LoadOptions, 'inTransaction'> = {}): Promise<FileOutcome[]> {
+  const { files, outcomes, repeats, quarantine, lineMaps, issues, landing } = staged;
+  const contract = files[0]!.contract;
+  let failed = false;
+  try {
+    const endStage = phaseStart('load: stage quarantine and line maps');
+    await warehouseBatchFiles(warehouse, files, staged.fileIds);
     await stageQuarantine(warehouse, files, quarantine);
     await stageLineMaps(warehouse, lineMaps);
+    endStage();
     const land = async () => {
-      await warehouse.run(upsertSql(contract, repeats, await isEmpty(warehouse, contract), runId, landing!, lineMaps.length > 0));
+      const empty = await isEmpty(warehouse, contract);
+      await phase(empty ? 'load: landing INSERT' : 'load: landing MERGE', () => warehouse.run(upsertSql(contract, repeats, empty, runId, landing, lineMaps.length > 0)));
+      const endRecord = phaseStart('load: record accounting');
       await warehouse.run(
         `INSERT INTO quarantine SELECT file, line, column_name, value, reason, ${quotedString(contract.kind)}, ${runId} FROM quarantine_batch ORDER BY file, line`,
       );
       if (issues.length) await warehouse.run(loadIssuesSql(contract, issues, runId));
-      if (files.some((f) => f.internal)) await recordLoadedOrigins(warehouse, landing!);
+      if (files.some((f) => f.internal)) await recordLoadedOrigins(warehouse, landing);
       const recorded = files.map((f, i) => ({ ready: f, outcome: outcomes[i]! })).filter(({ ready }) => !ready.internal);
       if (recorded.length) {
         await warehouse.run(ingestedFilesSql(recorded, runId));
         await warehouse.run(skippedRowsSql(recorded, runId));
       }
+      endRecord();
     };
     if (options.inTransaction) await land();
-    else await withTransaction(warehouse, land);
+    else await phase('load: transaction (land + commit)', () => withTransaction(warehouse, land));
     return outcomes;
   } catch (error) {
     failed = true;
     throw error;
   } finally {
-    const drops = [
-      staging.run(DROP_STAGED),
-      warehouse.run('DROP TABLE IF EXISTS temp.quarantine_batch; DROP TABLE IF EXISTS temp.batch_files; DROP TABLE IF EXISTS temp.batch_lines;'),
-    ];
-    // Inside a caller's transaction that an error aborted, the warehouse's
-    // drops fail too (the rollback removes the tables), and a staging process
-    // that died cannot drop: the first error is the one to report.
-    const dropped = Promise.all(drops);
+    // Inside a caller's transaction that an error aborted, the drops fail
+    // too (the rollback removes the tables): the first error is the one to report.
+    const dropped = warehouse.run('DROP TABLE IF EXISTS temp.quarantine_batch; DROP TABLE IF EXISTS temp.batch_files; DROP TABLE IF EXISTS temp.batch_lines;');
     if (failed) await dropped.catch(() => {});
     else await dropped;
-    if (landing) await rm(landing, { force: true });
+    await rm(landing, { force: true });
     await Promise.all(files.map((f) => f.cleanup()));
   }
 }
@@ -224,25 +287,30 @@ async function extendPseudonyms(staging: Sql, contract: ExtractContract): Promis
 
 /**
  * Which file each read path is, with its lineage (source, delivery, applied
- * order), for the per-file counts (staging) and the landing rows
- * (warehouse). staged names each row's file by the hash of its path (see
- * staging-sql.ts); the warehouse is given the staging instance's hashes, so
- * the two can never disagree.
+ * order), for the per-file counts (staging) and, once landing, the landing
+ * rows (warehouseBatchFiles). staged names each row's file by the hash of its
+ * path (see staging-sql.ts); the warehouse is given the staging instance's
+ * hashes, so the two can never disagree.
  */
-async function stageBatchFiles(staging: Sql, warehouse: Sql, files: readonly ReadyFile[]): Promise<void> {
-  const lineage = (f: ReadyFile) => [f.readPath, f.file, f.lineage.source, f.lineage.delivery, f.lineage.appliedOrder].map(quotedString);
+async function stageBatchFiles(staging: Sql, files: readonly ReadyFile[]): Promise<Map<string, string>> {
   await staging.run(
     `CREATE OR REPLACE TEMP TABLE batch_files AS
      SELECT read_path, file, source_name, source_delivery, applied_order, hash(read_path) AS file_id
-     FROM (VALUES ${files.map((f) => `(${lineage(f).join(', ')})`).join(', ')}) AS t(read_path, file, source_name, source_delivery, applied_order)`,
+     FROM (VALUES ${files.map((f) => `(${lineageOf(f).join(', ')})`).join(', ')}) AS t(read_path, file, source_name, source_delivery, applied_order)`,
   );
   const rows = await staging.query<{ read_path: string; file_id: string }>('SELECT read_path, file_id::VARCHAR AS file_id FROM batch_files');
   const idOf = new Map(rows.map((r) => [r.read_path, r.file_id]));
   if (new Set(idOf.values()).size !== files.length) throw new Error('two files of the batch have paths with the same hash; load them in separate runs');
+  return idOf;
+}
+
+const lineageOf = (f: ReadyFile) => [f.readPath, f.file, f.lineage.source, f.lineage.delivery, f.lineage.appliedOrder].map(quotedString);
+
+async function warehouseBatchFiles(warehouse: Sql, files: readonly ReadyFile[], idOf: Map<string, string>): Promise<void> {
   await warehouse.run(
     `CREATE OR REPLACE TEMP TABLE batch_files AS
      SELECT read_path, file, source_name, source_delivery, applied_order, CAST(file_id AS UBIGINT) AS file_id
-     FROM (VALUES ${files.map((f) => `(${[...lineage(f), quotedString(idOf.get(f.readPath)!)].join(', ')})`).join(', ')})
+     FROM (VALUES ${files.map((f) => `(${[...lineageOf(f), quotedString(idOf.get(f.readPath)!)].join(', ')})`).join(', ')})
        AS t(read_path, file, source_name, source_delivery, applied_order, file_id)`,
   );
 }

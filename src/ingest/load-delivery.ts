@@ -7,6 +7,7 @@
 // adapters parse patient tables in Node; only NPPES, a public directory with
 // no patient in it, is read by the warehouse's DuckDB.
 import { createHash } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import type { RefloopConfig } from '../config/schema.ts';
 import { adapterContext } from '../sources/context.ts';
 import { CanonicalEmitter, type RawFileTally } from '../sources/emitter.ts';
@@ -16,8 +17,9 @@ import { quotedString, withTransaction } from '../warehouse/sql.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import { appliedOrder } from './applied-order.ts';
 import type { DeliveryUnit } from './discover.ts';
-import { LOADED_ORIGINS, loadBatch } from './load-batch.ts';
+import { landBatch, LOADED_ORIGINS, type StagedBatch, stageBatch } from './load-batch.ts';
 import { adapterOutputRequest, type FileOutcome, KnownFiles, prepareFile, type ReadyFile } from './prepare-file.ts';
+import { phase, phaseStart, stagesTimed } from './profile.ts';
 import { type StagingInstance, stagingFor } from './staging-instance.ts';
 import { scratchDir } from './work-dir.ts';
 
@@ -68,7 +70,7 @@ export async function loadDelivery(
 ): Promise<DeliveryOutcome> {
   const label = unit.label;
   options.onProgress('hashing');
-  const hashes = await deliveryHash(unit);
+  const hashes = await phase('delivery: hash files', () => deliveryHash(unit));
   const sameAs = options.known.get(hashes.sha256);
   if (sameAs) return { status: 'already_loaded', label, sameAs };
 
@@ -78,12 +80,16 @@ export async function loadDelivery(
   const scratch = await scratchDir(options.workDir, `delivery-${unit.source.name}`);
   const ready: ReadyFile[] = [];
   try {
-    const emitter = new CanonicalEmitter(scratch.dir, label, options.onProgress);
+    const stages = stagesTimed(`adapter ${unit.adapter.name}: `, options.onProgress);
+    const emitter = new CanonicalEmitter(scratch.dir, label, stages.onProgress);
     let canonical: ReturnType<CanonicalEmitter['close']> = [];
+    const endRead = phaseStart(`adapter ${unit.adapter.name}: read (all stages)`);
     try {
       await unit.adapter.read(unit.delivery, adapterContext(config, unit.source, unit.adapter, warehouse), emitter);
     } finally {
+      stages.end();
       canonical = emitter.close();
+      endRead();
     }
     const problem = accountingProblem(unit, emitter.tallies);
     if (problem) return { status: 'refused', label, reason: problem };
@@ -91,24 +97,41 @@ export async function loadDelivery(
     const lineage = { source: unit.source.name, delivery: unit.delivery.name, appliedOrder: appliedOrder(unit.delivery.name, unit.position) };
     const noneKnown = await KnownFiles.read(warehouse);
     for (const { kind, path } of canonical) {
-      const prepared = await prepareFile(adapterOutputRequest(path, kind, label, lineage, { workDir: scratch.dir, serviceLines: serviceLineAliases(config) }), noneKnown);
+      const prepared = await phase('delivery: scan canonical files', () => prepareFile(adapterOutputRequest(path, kind, label, lineage, { workDir: scratch.dir, serviceLines: serviceLineAliases(config) }), noneKnown));
       if (prepared.status !== 'ready') return { status: 'refused', label, reason: `its ${kind} rows could not be read: ${'reason' in prepared ? prepared.reason : prepared.status}` };
       ready.push(prepared.ready);
     }
 
     let outcomes: RawOutcome[] = [];
+    const endLand = phaseStart('delivery: transaction (loads + accounting + commit)');
     await withTransaction(warehouse, async () => {
       await warehouse.run(`CREATE OR REPLACE TEMP TABLE delivery_loaded_origins (origin_file VARCHAR, origin_line INTEGER)`);
-      for (const file of ready) {
-        options.onProgress(`loading ${file.contract.kind}`);
-        const [outcome] = (await loadBatch(warehouse, staging, [file], runId, { inTransaction: true })) as FileOutcome[];
-        if (outcome?.status !== 'loaded') throw new Error(`its ${file.contract.kind} rows could not be loaded`);
+      // Each kind is staged (in the staging process) while the one before it lands (in this one); they land in order.
+      let next: Promise<StagedBatch> | undefined;
+      const stage = (i: number) => (ready[i] ? stageBatch(staging, [ready[i]!]) : undefined);
+      try {
+        next = stage(0);
+        for (let i = 0; i < ready.length; i++) {
+          const file = ready[i]!;
+          options.onProgress(`loading ${file.contract.kind}`);
+          const staged = await next!;
+          next = stage(i + 1);
+          const [outcome] = (await landBatch(warehouse, staged, runId, { inTransaction: true })) as FileOutcome[];
+          if (outcome?.status !== 'loaded') throw new Error(`its ${file.contract.kind} rows could not be loaded`);
+        }
+      } catch (error) {
+        // A kind being staged when another failed: its landing rows go (its copies go with the delivery's).
+        await next?.then((staged) => rm(staged.landing, { force: true })).catch(() => undefined);
+        throw error;
       }
+      const endRecord = phaseStart('delivery: raw rows accounting');
       await addContributions(warehouse, emitter);
       const loaded = await loadedPerFile(warehouse);
       outcomes = [...emitter.tallies.values()].map((tally) => rawOutcome(tally, loaded.get(emitter.rawName(tally.file)) ?? 0));
       await recordDelivery(warehouse, unit, emitter, outcomes, hashes, canonical.reduce((n, c) => n + c.rows, 0), runId);
+      endRecord();
     });
+    endLand();
     // The same bytes elsewhere in this run (another folder, another source) are the same delivery.
     options.known.set(hashes.sha256, label);
     return { status: 'loaded', label, files: outcomes, canonicalRows: canonical.reduce((n, c) => n + c.rows, 0) };

@@ -18,6 +18,7 @@ import { appliedOrder } from './applied-order.ts';
 import { HeaderError, type HeaderMapping, mapHeader } from './header.ts';
 import type { QuarantineRow } from './quarantine.ts';
 import { headerProblem, INGEST_SCAN, needsRepair, repairRecords } from './quoting-repair.ts';
+import { phase } from './profile.ts';
 import { scanFile, type ScanResult } from './record-scanner.ts';
 import type { ReadOptions } from './staging-sql.ts';
 
@@ -148,11 +149,11 @@ export async function prepareFile(request: PrepareRequest, known: KnownFiles): P
   // read again: an unchanged inbox costs nothing, and a day's run reads only
   // the day's files. Changed or renamed content is still caught by its hash.
   if (!request.internal && known.isUnchanged(file, kind, request.sizeBytes, request.modifiedMs)) return { status: 'already_loaded', file, kind, sameAs: file };
-  const converted = await convertForReading(request);
+  const converted = await phase('scan: convert or transcode', () => convertForReading(request));
   let ready: ReadyFile | undefined;
   try {
     let scannedBytes = 0;
-    const scan = await scanFile(
+    const scan = await phase('scan: count records, sha256', () => scanFile(
       converted.readPath,
       (n) => {
         scannedBytes += n;
@@ -160,7 +161,7 @@ export async function prepareFile(request: PrepareRequest, known: KnownFiles): P
       },
       converted.delimiter,
       INGEST_SCAN,
-    );
+    ));
     const sha256 = converted.sha256 ?? scan.sha256;
     const sameAs = request.internal ? undefined : known.holderOf(kind, sha256);
     if (sameAs) return { status: 'already_loaded', file, kind, sameAs };
@@ -186,7 +187,7 @@ export async function prepareFile(request: PrepareRequest, known: KnownFiles): P
     }
 
     const repair = needsRepair(scan)
-      ? await repairRecords(converted.readPath, scan, request.workDir, { delimiter: converted.delimiter, fieldNames: header.fieldNames })
+      ? await phase('scan: repair copy', () => repairRecords(converted.readPath, scan, request.workDir, { delimiter: converted.delimiter, fieldNames: header.fieldNames }))
       : undefined;
     const readPath = repair?.path ?? converted.readPath;
     const gzip = /\.gz$/i.test(readPath);

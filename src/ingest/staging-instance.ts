@@ -25,6 +25,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KEY_ENV } from '../privacy/pseudonym.ts';
 import { memoryLimit, sessionOf, sessionStatements, type Warehouse, type WarehouseSession } from '../warehouse/warehouse.ts';
+import { childCpuSeen, childReaped, phaseStart } from './profile.ts';
 import { scratchDir } from './work-dir.ts';
 
 /** The staging instance as load-batch.ts uses it: SQL in, JSON-safe rows out. */
@@ -44,7 +45,7 @@ type StagingMessage =
   | { op: 'run' | 'query'; sql: string }
   | { op: 'close' | 'exit' };
 type StagingRequest = StagingMessage & { id: number };
-type StagingReply = { id: number; rows?: unknown[] } | { id: number; error: string };
+type StagingReply = ({ id: number; rows?: unknown[] } | { id: number; error: string }) & { cpuMs?: number };
 
 type Pending = { resolve: (rows: unknown[]) => void; reject: (error: Error) => void };
 
@@ -58,6 +59,7 @@ class StagingProcess {
   constructor(private readonly child: ChildProcess) {
     child.on('message', (message) => {
       const reply = message as StagingReply;
+      if (reply.cpuMs !== undefined && child.pid !== undefined) childCpuSeen(child.pid, reply.cpuMs);
       const waiting = this.pending.get(reply.id);
       if (!waiting) return;
       this.pending.delete(reply.id);
@@ -66,6 +68,7 @@ class StagingProcess {
     });
     this.exited = new Promise((resolve) => {
       child.on('exit', (code, signal) => {
+        if (child.pid !== undefined) childReaped(child.pid);
         this.ended = signal ? `was killed by ${signal}` : `exited with code ${code}`;
         for (const waiting of this.pending.values()) waiting.reject(new Error(`the staging process ${this.ended}`));
         this.pending.clear();
@@ -137,6 +140,16 @@ interface Opened {
 }
 
 async function open(session: WarehouseSession, workDir: string): Promise<Opened> {
+  // Runs beside the scan of the first files (warm): a wait only if a batch asks for it first.
+  const started = phaseStart('staging start (beside the scan)');
+  try {
+    return await openProcess(session, workDir);
+  } finally {
+    started();
+  }
+}
+
+async function openProcess(session: WarehouseSession, workDir: string): Promise<Opened> {
   const folder = await scratchDir(workDir, 'staging');
   try {
     const spill = join(folder.dir, 'spill');

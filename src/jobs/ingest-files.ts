@@ -2,10 +2,15 @@
 // its own (prepare-file.ts), then landed in batches of one kind and layout
 // (load-batch.ts). While DuckDB loads one batch, Node scans the next files:
 // the scan is single-threaded JavaScript and would otherwise leave DuckDB idle.
+// And a batch is staged (read and checked in the staging process) while the
+// one before it lands in the warehouse's: the two are separate processes,
+// and a landing waits on the disk (its commit) much of its time. Batches
+// still land one at a time, in order.
 import type { InboxFile } from '../ingest/discover.ts';
 import type { FileKind } from '../ingest/file-kinds.ts';
-import { loadBatch } from '../ingest/load-batch.ts';
+import { landBatch, type StagedBatch, stageBatch } from '../ingest/load-batch.ts';
 import { type FileOutcome, inboxFileRequest, KnownFiles, prepareFile, type ReadyFile } from '../ingest/prepare-file.ts';
+import { phase } from '../ingest/profile.ts';
 import { type FileRedelivery, recordFileRedeliveries } from '../ingest/redeliveries.ts';
 import { log, progress } from '../log.ts';
 import { stopRequested } from '../shutdown.ts';
@@ -28,7 +33,7 @@ type AlreadyLoaded = Extract<FileOutcome, { status: 'already_loaded' }>;
 
 export async function ingestFiles(run: IngestRun, files: InboxFile[]): Promise<void> {
   const work = files.flatMap((file) => file.kinds.map((kind) => ({ file, kind })));
-  const loads = new FileLoads(run, files, work, await KnownFiles.read(run.warehouse));
+  const loads = new FileLoads(run, files, work, await phase('known files', () => KnownFiles.read(run.warehouse)));
   for (const [index, item] of work.entries()) {
     const stop = stopRequested();
     if (stop) {
@@ -49,7 +54,12 @@ class FileLoads {
   private readonly serviceLines: ReturnType<typeof serviceLineAliases>;
   private batch: ReadyFile[] = [];
   private batchBytes = 0;
+  /** The last batch's staging step: the staging instance takes one batch at a time. */
+  private staging: Promise<unknown> = Promise.resolve();
+  /** The last batch's landing, after every batch before it: one writer on the warehouse's connection. */
   private loading: Promise<void> = Promise.resolve();
+  /** The landing before the last: a batch is staged only once it has landed, so at most one staged batch waits to land. */
+  private loadingBefore: Promise<void> = Promise.resolve();
   private loadingLabel: string | undefined;
   private readonly failedFiles = new Set<string>();
   /** Content loaded before under another name: recorded once every batch has landed (one writer on the connection). */
@@ -101,7 +111,7 @@ class FileLoads {
           if (!this.loadingLabel) progress(`${label}: ${stageText(stage, fraction)}`);
         },
       });
-      return await prepareFile(request, this.known);
+      return await phase('scan: prepare files (Node)', () => prepareFile(request, this.known));
     } catch (error) {
       return { status: 'refused', file: file.file, kind: kind.kind, reason: `could not be loaded: ${loadFailure(error, file.file)}` };
     }
@@ -115,33 +125,65 @@ class FileLoads {
     this.batchBytes += ready.lines.bytes;
   }
 
-  /** Starts loading the batch in hand once the one before it has landed (one writer on the connection). */
+  /** Starts staging the batch in hand once the staging instance is free, and its landing once the batch before it has landed. */
   private async flush(): Promise<void> {
     if (this.batch.length === 0) return;
     const pending = this.batch;
     this.batch = [];
     this.batchBytes = 0;
-    await this.loading;
-    this.loading = this.load(pending);
-  }
-
-  private async load(pending: ReadyFile[]): Promise<void> {
-    const { warehouse, staging, runId } = this.run;
-    const started = Date.now();
+    await phase('idle: scan waits for the staging instance', () => Promise.all([this.staging, this.loadingBefore]));
     const label = `${pending[0]!.contract.kind}: ${pending.length} file${pending.length === 1 ? '' : 's'} (${pending[0]!.file}${pending.length > 1 ? ` … ${pending.at(-1)!.file}` : ''})`;
     this.loadingLabel = label;
+    const started = Date.now();
+    const staged = this.stage(pending, label);
+    this.staging = staged.catch(() => undefined);
+    const landedBefore = this.loading;
+    this.loadingBefore = landedBefore;
+    this.loading = staged.then(
+      async (batch) => {
+        await landedBefore;
+        await this.load(pending, batch, started, label);
+      },
+      async (error: unknown) => {
+        await landedBefore;
+        this.failed(pending, error, started);
+      },
+    );
+  }
+
+  private async stage(pending: ReadyFile[], label: string): Promise<StagedBatch> {
+    try {
+      return await stageBatch(this.run.staging, pending, { onProgress: (stage) => progress(`${label}: ${stage}…`) });
+    } catch (error) {
+      await Promise.all(pending.map((ready) => ready.cleanup()));
+      throw error;
+    }
+  }
+
+  /** Nothing of the batch was written; its hashes are free again. */
+  private failed(pending: ReadyFile[], error: unknown, started: number): void {
+    for (const ready of pending) {
+      this.known.release(ready.contract.kind, ready.sha256);
+      this.failedFiles.add(workKey(ready.contract.kind, ready.file));
+    }
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    for (const ready of pending) {
+      this.record({ status: 'refused', file: ready.file, kind: ready.contract.kind, reason: `could not be loaded: ${loadFailure(error, ready.file)}` }, seconds);
+    }
+  }
+
+  private async load(pending: ReadyFile[], batch: StagedBatch, started: number, label: string): Promise<void> {
+    const { warehouse, runId } = this.run;
+    this.loadingLabel = label;
+    progress(`${label}: landing…`);
     let outcomes: FileOutcome[];
     try {
-      outcomes = await loadBatch(warehouse, staging, pending, runId, { onProgress: (stage) => progress(`${label}: ${stage}…`) });
+      outcomes = await landBatch(warehouse, batch, runId);
     } catch (error) {
-      // Nothing of the batch was written; its hashes are free again.
-      for (const ready of pending) {
-        this.known.release(ready.contract.kind, ready.sha256);
-        this.failedFiles.add(workKey(ready.contract.kind, ready.file));
-      }
-      outcomes = pending.map((ready) => ({ status: 'refused', file: ready.file, kind: ready.contract.kind, reason: `could not be loaded: ${loadFailure(error, ready.file)}` }));
+      return this.failed(pending, error, started);
+    } finally {
+      this.loadingLabel = undefined;
     }
-    this.loadingLabel = undefined;
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     for (const outcome of outcomes) this.record(outcome, seconds);
   }
@@ -159,7 +201,7 @@ class FileLoads {
   /** Loads the last batch, then settles what had to wait for every batch to land. */
   async finish(): Promise<void> {
     await this.flush();
-    await this.loading;
+    await phase('idle: last batch lands', () => this.loading);
     for (const outcome of this.sameAsThisRun) {
       this.record(
         this.failedFiles.has(workKey(outcome.kind, outcome.sameAs))
@@ -167,7 +209,7 @@ class FileLoads {
           : outcome,
       );
     }
-    for (const again of await recordFileRedeliveries(this.run.warehouse, this.redelivered, this.run.runId)) {
+    for (const again of await phase('redeliveries', () => recordFileRedeliveries(this.run.warehouse, this.redelivered, this.run.runId))) {
       log('ingest.file_redelivered', `${again.file.file}: the same content as ${again.sameAs}, already loaded as ${again.kind}; recorded as a re-delivery (its feed counts as delivered), nothing loaded again`, {
         file: again.file.file,
         kind: again.kind,

@@ -9,6 +9,7 @@
 // warehouse's.
 import type { RefloopConfig } from '../config/schema.ts';
 import { discover, type Discovery } from '../ingest/discover.ts';
+import { addPhase, jobEnd, phase } from '../ingest/profile.ts';
 import { stagingFor } from '../ingest/staging-instance.ts';
 import { closeWorkDir, openWorkDir } from '../ingest/work-dir.ts';
 import { log } from '../log.ts';
@@ -27,12 +28,15 @@ export function settleSeconds(): number {
 }
 
 export async function ingestInbox(warehouse: Warehouse, config: RefloopConfig, inboxDir: string, runId: number, options: IngestOptions): Promise<IngestSummary> {
-  const leftovers = await openWorkDir(options.workDir);
+  // Process start, module loading, opening the warehouse: before this job's first step.
+  const startCpu = process.cpuUsage();
+  addPhase('start: process, modules, warehouse open', performance.now(), (startCpu.user + startCpu.system) / 1000);
+  const leftovers = await phase('work folder', () => openWorkDir(options.workDir));
   if (leftovers) log('ingest.work_dir_cleaned', `ingest: removed ${leftovers} private cop${leftovers === 1 ? 'y' : 'ies'} a stopped job had left in ${options.workDir}`, { removed: leftovers });
   // Started when the first file is ready to load: a run with nothing new starts no process.
   const staging = stagingFor(warehouse, options.workDir);
   try {
-    const found = await discover(config, inboxDir, adapterFor);
+    const found = await phase('discover', () => discover(config, inboxDir, adapterFor));
     logDiscovery(found, inboxDir);
     const run: IngestRun = {
       warehouse,
@@ -48,9 +52,10 @@ export async function ingestInbox(warehouse: Warehouse, config: RefloopConfig, i
     return run.summary;
   } finally {
     try {
-      await staging.close();
+      await phase('staging close', () => staging.close());
     } finally {
-      await closeWorkDir(options.workDir);
+      await phase('work folder', () => closeWorkDir(options.workDir));
+      jobEnd();
     }
   }
 }
