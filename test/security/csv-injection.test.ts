@@ -75,14 +75,14 @@ describe('the CSV of refloop sql and refloop outreach', () => {
   it('outreach: a referring clinician named like a formula is written as text', async () => {
     const warehouse = await openWarehouse({ path: site.dbPath, timezone: 'America/New_York', pseudonymKey: Buffer.from(STRONG_KEY) });
     try {
-      await warehouse.run(`INSERT INTO outreach_priorities (priority_rank, clinician, npi, practice, category, reason)
+      await warehouse.run(`INSERT INTO outreach_priorities (priority_rank, clinician, npi, office, category, reason)
         VALUES (1, '@SUM(1+1)*cmd|''/C calc''!A0', '1234567893', '+Evil Practice', 'dormant', 'synthetic')`);
     } finally {
       await warehouse.close();
     }
     const csv = await stdoutOf(() => outreachCommand.run(options(), []));
     const [header, row] = csv.split('\n');
-    expect(header!.split(',').slice(0, 4)).toEqual(['priority_rank', 'clinician', 'npi', 'practice']);
+    expect(header!.split(',').slice(0, 4)).toEqual(['priority_rank', 'clinician', 'npi', 'office']);
     expect(row).toMatch(/^1,"'@SUM\(1\+1\)\*cmd\|'\/C calc'!A0",1234567893,"'\+Evil Practice",/);
   });
 });
