@@ -71,7 +71,7 @@ weekly as (
     count(*) filter (where first_scheduled_at <= received_at + to_hours(14 * 24))::double as scheduled_within_14_days,
     count(*) filter (where completed_visit_at <= received_at + to_hours(14 * 24))::double as seen_within_14_days,
     count(*) filter (where loop_closed_at <= received_at + to_hours(30 * 24))::double as loop_closed_within_30_days,
-    count(*) filter (where loop_closed_at <= received_at + to_hours(30 * 24)) / nullif(count(*) filter (where completed_visit_at <= received_at + to_hours(30 * 24)), 0) as loop_closure_rate,
+    CAST(count(*) filter (where loop_closed_at <= received_at + to_hours(30 * 24)) AS DOUBLE) / nullif(count(*) filter (where completed_visit_at <= received_at + to_hours(30 * 24)), 0) as loop_closure_rate,
     median(days_to_appointment) filter (where first_scheduled_at <= received_at + to_hours(14 * 24))::double as median_days_to_appointment
   from referrals
   group by grouping sets ((received_week, service_line), (received_week))
@@ -84,7 +84,7 @@ funnel as (
     sum(referrals)::double as referrals,
     sum(in_scope)::double as in_scope,
     sum(contact_sla_met)::double as contact_sla_met,
-    sum(contact_sla_met) / nullif(sum(contact_sla_due), 0) as contact_sla_met_rate
+    CAST(sum(contact_sla_met) AS DOUBLE) / nullif(sum(contact_sla_due), 0) as contact_sla_met_rate
   from funnel_weekly
   group by grouping sets ((received_week, service_line), (received_week))
 ),

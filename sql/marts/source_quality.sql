@@ -78,8 +78,8 @@ per_source as (
 ),
 prior_moments as (
   select
-    sum(conversions) / nullif(sum(conversion_denominator), 0) as mean_rate,
-    var_samp(conversions / conversion_denominator) filter (where conversion_denominator >= 5) as observed_variance,
+    CAST(sum(conversions) AS DOUBLE) / nullif(sum(conversion_denominator), 0) as mean_rate,
+    var_samp(CAST(conversions AS DOUBLE) / conversion_denominator) filter (where conversion_denominator >= 5) as observed_variance,
     avg(1.0 / conversion_denominator) filter (where conversion_denominator >= 5) as mean_inverse_n,
     count(*) filter (where conversion_denominator >= 5) as sources_fitted
   from per_source
@@ -114,17 +114,17 @@ final as (
     names.organization,
     names.liaison,
     shrunk.referrals,
-    shrunk.in_scope / shrunk.referrals as in_scope_rate,
-    shrunk.complete_at_receipt / nullif(shrunk.in_scope, 0) as complete_at_receipt_rate,
+    CAST(shrunk.in_scope AS DOUBLE) / shrunk.referrals as in_scope_rate,
+    CAST(shrunk.complete_at_receipt AS DOUBLE) / nullif(shrunk.in_scope, 0) as complete_at_receipt_rate,
     shrunk.conversion_denominator,
     shrunk.conversions,
-    shrunk.conversions / nullif(shrunk.conversion_denominator, 0) as conversion_rate,
+    CAST(shrunk.conversions AS DOUBLE) / nullif(shrunk.conversion_denominator, 0) as conversion_rate,
     shrunk.posterior_mean as conversion_shrunk,
     greatest(0, shrunk.posterior_mean - 1.96 * sqrt(shrunk.posterior_mean * (1 - shrunk.posterior_mean) / (shrunk.posterior_strength + 1))) as conversion_shrunk_low,
     least(1, shrunk.posterior_mean + 1.96 * sqrt(shrunk.posterior_mean * (1 - shrunk.posterior_mean) / (shrunk.posterior_strength + 1))) as conversion_shrunk_high,
-    appointments.no_shows / nullif(appointments.started_not_cancelled, 0) as no_show_rate,
+    CAST(appointments.no_shows AS DOUBLE) / nullif(appointments.started_not_cancelled, 0) as no_show_rate,
     shrunk.median_days_to_appointment,
-    shrunk.loop_closed / nullif(shrunk.with_visit, 0) as loop_closure_rate,
+    CAST(shrunk.loop_closed AS DOUBLE) / nullif(shrunk.with_visit, 0) as loop_closure_rate,
     shrunk.last_referral_at
   from shrunk
   left join names on names.source = shrunk.source
