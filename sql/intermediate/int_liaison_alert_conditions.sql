@@ -81,9 +81,9 @@ goal_alerts as (
     'Panel ' || panels.measure || ', ' || panels.period || ' so far' as subject,
     cast(null as varchar) as office,
     format('{} {} this {} so far where the goal''s pace gives {} (goal {} for the {}, {} of {} days gone); {}% behind.',
-      panels.value, panels.measure, panels.period, round(panels.goal_to_date, 0)::integer, round(panels.goal, 0)::integer, panels.period,
+      panels.value, panels.measure, panels.period, cast(round(panels.goal_to_date, 0) as integer), cast(round(panels.goal, 0) as integer), panels.period,
       panels.days_elapsed, panels.period_end - panels.period_start + 1,
-      round(100 * (1 - panels.value / panels.goal_to_date), 0)::integer) as why,
+      cast(round(100 * (1 - panels.value / panels.goal_to_date), 0) as integer)) as why,
     cast(null as double) as visits_at_stake,
     strftime(panels.period_start, '%Y-%m-%d') || ' ' || panels.period || ', under ' || cast(25 * (floor(4 * panels.value / panels.goal_to_date) + 1) as integer) || '% of pace' as signature,
     panels.measure || '/' || panels.period as subject_key

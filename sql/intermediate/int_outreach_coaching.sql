@@ -51,8 +51,8 @@ flagged as (
     1.0 as confidence,
     in_scope_count * (shrunk_rate - practice_rate) * greatest(0, conversion_rate_complete - conversion_rate_incomplete) as visits_at_stake,
     format('{} of {} packets arrived incomplete ({}%, against {}% for the practice); incomplete packets convert {} points less often.',
-      incomplete_count, in_scope_count, round(CAST(100 * incomplete_count AS DOUBLE) / in_scope_count, 0)::integer, round(100 * practice_rate, 0)::integer,
-      round(100 * greatest(0, conversion_rate_complete - conversion_rate_incomplete), 0)::integer) as reason
+      incomplete_count, in_scope_count, cast(round(cast(100 * incomplete_count as double) / in_scope_count, 0) as integer), cast(round(100 * practice_rate, 0) as integer),
+      cast(round(100 * greatest(0, conversion_rate_complete - conversion_rate_incomplete), 0) as integer)) as reason
   from candidates
   cross join thresholds
   where shrunk_rate - 1.96 * sqrt(shrunk_rate * (1 - shrunk_rate) / (in_scope_count + thresholds.coaching_prior_strength + 1)) > practice_rate

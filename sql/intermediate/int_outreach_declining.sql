@@ -28,7 +28,7 @@ with thresholds as (
 candidates as (
   select
     s.*,
-    s.baseline_count::double / nullif(practice.baseline_count, 0) * practice.recent_count as expected_recent
+    cast(s.baseline_count as double) / nullif(practice.baseline_count, 0) * practice.recent_count as expected_recent
   from int_outreach_sources as s
   cross join int_outreach_practice as practice
   cross join thresholds
@@ -52,8 +52,8 @@ flagged as (
     1 - chance as confidence,
     (expected_recent - recent_count) * 365 / thresholds.outreach_recent_days * conversion_rate as visits_at_stake,
     format('{} referrals in the last {} weeks where their usual share of the practice''s referrals would give {}; down {}%, a drop this size comes by chance {}.',
-      recent_count, round(thresholds.outreach_recent_days / 7, 0)::integer, round(expected_recent, 0)::integer, round(100 * (1 - recent_count / expected_recent), 0)::integer,
-      case when chance < 1e-6 then 'less than once in a million' else format('about once in {:,}', round(1 / chance, 0)::bigint) end) as reason
+      recent_count, cast(round(thresholds.outreach_recent_days / 7, 0) as integer), cast(round(expected_recent, 0) as integer), cast(round(100 * (1 - recent_count / expected_recent), 0) as integer),
+      case when chance < 1e-6 then 'less than once in a million' else format('about once in {:,}', cast(round(1 / chance, 0) as bigint)) end) as reason
   from tested
   cross join thresholds
   where tested.recent_count <= thresholds.declining_max_share_of_expected * tested.expected_recent

@@ -47,8 +47,8 @@ flagged as (
     1 - chance as confidence,
     rate_per_day * 365 * conversion_rate as visits_at_stake,
     format('Referred {} times in the year, about one every {} days, then nothing for {} days; at their own pace a silence this long comes by chance {}.',
-      referrals, round(1 / rate_per_day, 0)::integer, round(silent_days, 0)::integer,
-      case when chance < 1e-6 then 'less than once in a million' else format('about once in {:,}', round(1 / chance, 0)::bigint) end) as reason
+      referrals, cast(round(1 / rate_per_day, 0) as integer), cast(round(silent_days, 0) as integer),
+      case when chance < 1e-6 then 'less than once in a million' else format('about once in {:,}', cast(round(1 / chance, 0) as bigint)) end) as reason
   from tested
   cross join thresholds
   where tested.chance < thresholds.dormant_max_chance

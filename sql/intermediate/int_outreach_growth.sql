@@ -52,7 +52,7 @@ flagged as (
     thresholds.growth_confidence as confidence,
     (peers.peer_median - providers.referrals) * practice.conversion_rate as visits_at_stake,
     format('Sent {} referrals in the year; referring clinicians of the same specialty ({}) send a median of {}.',
-      providers.referrals, providers.specialty, round(peers.peer_median, 0)::integer) as reason
+      providers.referrals, providers.specialty, cast(round(peers.peer_median, 0) as integer)) as reason
   from providers
   join specialty_peers as peers on peers.specialty = providers.specialty
   cross join int_outreach_practice as practice

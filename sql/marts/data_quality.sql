@@ -48,7 +48,7 @@ quarantined as (
   from quarantine group by all
 ),
 loaded_as_null as (
-  select 'loaded_as_null', kind, column_name || ': ' || reason, sum(rows)::bigint,
+  select 'loaded_as_null', kind, column_name || ': ' || reason, cast(sum(rows) as bigint),
     'An optional value was not understood and loaded as empty; breakdowns by this column undercount.'
   from load_issues group by all
 ),

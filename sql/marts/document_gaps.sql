@@ -88,7 +88,7 @@ final as (
     value,
     referrals,
     incomplete_at_receipt_count,
-    CAST(incomplete_at_receipt_count AS DOUBLE) / nullif(referrals, 0) as incomplete_at_receipt_rate,
+    cast(incomplete_at_receipt_count as double) / nullif(referrals, 0) as incomplete_at_receipt_rate,
     docs_completed_later_count,
     still_incomplete_count,
     median_hours_to_complete,

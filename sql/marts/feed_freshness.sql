@@ -158,13 +158,13 @@ worded as (
       case
         when arrival_state = 'error' and last_arrived_at is null then 'no file has arrived yet'
         when arrival_state in ('warn', 'error') then 'no file has arrived since ' || strftime(timezone(timezone, last_arrived_at), '%Y-%m-%d %H:%M')
-          || ', ' || round(hours_since_arrival)::bigint || ' hours before ' || strftime(timezone(timezone, as_of), '%Y-%m-%d %H:%M')
+          || ', ' || cast(round(hours_since_arrival) as bigint) || ' hours before ' || strftime(timezone(timezone, as_of), '%Y-%m-%d %H:%M')
           || ' (late after ' || format('{:g}', warn_hours) || ' hours, stale after ' || format('{:g}', error_hours) || ')'
       end,
       case
         when data_state = 'error' and newest_record_at is null then 'files arrived but hold no record with a ' || record_time || ' by ' || strftime(timezone(timezone, as_of), '%Y-%m-%d %H:%M')
         when data_state in ('warn', 'error') then 'its newest record (' || record_time || ') is from ' || strftime(timezone(timezone, newest_record_at), '%Y-%m-%d %H:%M')
-          || ', ' || round(hours_since_newest_record)::bigint || ' hours before ' || strftime(timezone(timezone, as_of), '%Y-%m-%d %H:%M')
+          || ', ' || cast(round(hours_since_newest_record) as bigint) || ' hours before ' || strftime(timezone(timezone, as_of), '%Y-%m-%d %H:%M')
           || ' (late after ' || format('{:g}', data_warn_hours) || ' hours, stale after ' || format('{:g}', data_error_hours) || ')'
       end
     ) as reasons

@@ -42,7 +42,7 @@ weekly as (
     median(hours_to_contact) as median_hours_to_contact,
     count(contact_sla_met) as contact_sla_due,
     count(*) filter (where contact_sla_met) as contact_sla_met,
-    CAST(count(*) filter (where contact_sla_met) AS DOUBLE) / nullif(count(contact_sla_met), 0) as contact_sla_met_rate,
+    cast(count(*) filter (where contact_sla_met) as double) / nullif(count(contact_sla_met), 0) as contact_sla_met_rate,
     median(days_to_appointment) as median_days_to_appointment
   from referrals
   group by received_week, service_line

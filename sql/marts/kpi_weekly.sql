@@ -67,12 +67,12 @@ weekly as (
   select
     received_week as week,
     case when grouping(service_line) = 1 then 'all' else service_line end as service_line,
-    median(hours_to_contact) filter (where hours_to_contact <= 14 * 24)::double as median_hours_to_contact,
-    count(*) filter (where first_scheduled_at <= received_at + to_hours(14 * 24))::double as scheduled_within_14_days,
-    count(*) filter (where completed_visit_at <= received_at + to_hours(14 * 24))::double as seen_within_14_days,
-    count(*) filter (where loop_closed_at <= received_at + to_hours(30 * 24))::double as loop_closed_within_30_days,
-    CAST(count(*) filter (where loop_closed_at <= received_at + to_hours(30 * 24)) AS DOUBLE) / nullif(count(*) filter (where completed_visit_at <= received_at + to_hours(30 * 24)), 0) as loop_closure_rate,
-    median(days_to_appointment) filter (where first_scheduled_at <= received_at + to_hours(14 * 24))::double as median_days_to_appointment
+    cast(median(hours_to_contact) filter (where hours_to_contact <= 14 * 24) as double) as median_hours_to_contact,
+    cast(count(*) filter (where first_scheduled_at <= received_at + to_hours(14 * 24)) as double) as scheduled_within_14_days,
+    cast(count(*) filter (where completed_visit_at <= received_at + to_hours(14 * 24)) as double) as seen_within_14_days,
+    cast(count(*) filter (where loop_closed_at <= received_at + to_hours(30 * 24)) as double) as loop_closed_within_30_days,
+    cast(count(*) filter (where loop_closed_at <= received_at + to_hours(30 * 24)) as double) / nullif(count(*) filter (where completed_visit_at <= received_at + to_hours(30 * 24)), 0) as loop_closure_rate,
+    cast(median(days_to_appointment) filter (where first_scheduled_at <= received_at + to_hours(14 * 24)) as double) as median_days_to_appointment
   from referrals
   group by grouping sets ((received_week, service_line), (received_week))
 ),
@@ -81,10 +81,10 @@ funnel as (
   select
     received_week as week,
     case when grouping(service_line) = 1 then 'all' else service_line end as service_line,
-    sum(referrals)::double as referrals,
-    sum(in_scope)::double as in_scope,
-    sum(contact_sla_met)::double as contact_sla_met,
-    CAST(sum(contact_sla_met) AS DOUBLE) / nullif(sum(contact_sla_due), 0) as contact_sla_met_rate
+    cast(sum(referrals) as double) as referrals,
+    cast(sum(in_scope) as double) as in_scope,
+    cast(sum(contact_sla_met) as double) as contact_sla_met,
+    cast(sum(contact_sla_met) as double) / nullif(sum(contact_sla_due), 0) as contact_sla_met_rate
   from funnel_weekly
   group by grouping sets ((received_week, service_line), (received_week))
 ),

@@ -97,7 +97,7 @@ paced as (
 )
 select
   liaison, measure, period, period_start, period_end, days_elapsed, panel_referrers, value, last_year_value,
-  case when last_year_value = 0 then null else CAST(value - last_year_value AS DOUBLE) / last_year_value end as change_vs_last_year,
+  case when last_year_value = 0 then null else cast(value - last_year_value as double) / last_year_value end as change_vs_last_year,
   goal,
   goal * days_elapsed / period_days as goal_to_date,
   case

@@ -118,7 +118,7 @@ stamped as (
     joined.service_line,
     joined.referrals,
     joined.with_visit_count,
-    case when joined.is_suppressed or joined.referrals = 0 then null else CAST(joined.with_visit_count AS DOUBLE) / joined.referrals end as completion_rate,
+    case when joined.is_suppressed or joined.referrals = 0 then null else cast(joined.with_visit_count as double) / joined.referrals end as completion_rate,
     joined.is_suppressed,
     params.as_of,
     params.run_id

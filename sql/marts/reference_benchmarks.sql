@@ -95,7 +95,7 @@ drawn as (
 ),
 final as (
   select
-    benchmark_id, reference, metric, specialty, service_line, value::double as value, unit, label, source, year, version, is_current, params.as_of, params.run_id
+    benchmark_id, reference, metric, specialty, service_line, cast(value as double) as value, unit, label, source, year, version, is_current, params.as_of, params.run_id
   from drawn
   cross join params
 )

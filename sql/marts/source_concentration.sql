@@ -32,8 +32,8 @@ ranked as (
   select
     *,
     row_number() over (order by referrals desc, source) as rank,
-    CAST(referrals AS DOUBLE) / sum(referrals) over () as share,
-    CAST(visits AS DOUBLE) / nullif(sum(visits) over (), 0) as visit_share
+    cast(referrals as double) / sum(referrals) over () as share,
+    cast(visits as double) / nullif(sum(visits) over (), 0) as visit_share
   from per_source
 ),
 final as (

@@ -78,8 +78,8 @@ per_source as (
 ),
 prior_moments as (
   select
-    CAST(sum(conversions) AS DOUBLE) / nullif(sum(conversion_denominator), 0) as mean_rate,
-    var_samp(CAST(conversions AS DOUBLE) / conversion_denominator) filter (where conversion_denominator >= 5) as observed_variance,
+    cast(sum(conversions) as double) / nullif(sum(conversion_denominator), 0) as mean_rate,
+    var_samp(cast(conversions as double) / conversion_denominator) filter (where conversion_denominator >= 5) as observed_variance,
     avg(1.0 / conversion_denominator) filter (where conversion_denominator >= 5) as mean_inverse_n,
     count(*) filter (where conversion_denominator >= 5) as sources_fitted
   from per_source
@@ -114,17 +114,17 @@ final as (
     names.organization,
     names.liaison,
     shrunk.referrals,
-    CAST(shrunk.in_scope AS DOUBLE) / shrunk.referrals as in_scope_rate,
-    CAST(shrunk.complete_at_receipt AS DOUBLE) / nullif(shrunk.in_scope, 0) as complete_at_receipt_rate,
+    cast(shrunk.in_scope as double) / shrunk.referrals as in_scope_rate,
+    cast(shrunk.complete_at_receipt as double) / nullif(shrunk.in_scope, 0) as complete_at_receipt_rate,
     shrunk.conversion_denominator,
     shrunk.conversions,
-    CAST(shrunk.conversions AS DOUBLE) / nullif(shrunk.conversion_denominator, 0) as conversion_rate,
+    cast(shrunk.conversions as double) / nullif(shrunk.conversion_denominator, 0) as conversion_rate,
     shrunk.posterior_mean as conversion_shrunk,
     greatest(0, shrunk.posterior_mean - 1.96 * sqrt(shrunk.posterior_mean * (1 - shrunk.posterior_mean) / (shrunk.posterior_strength + 1))) as conversion_shrunk_low,
     least(1, shrunk.posterior_mean + 1.96 * sqrt(shrunk.posterior_mean * (1 - shrunk.posterior_mean) / (shrunk.posterior_strength + 1))) as conversion_shrunk_high,
-    CAST(appointments.no_shows AS DOUBLE) / nullif(appointments.started_not_cancelled, 0) as no_show_rate,
+    cast(appointments.no_shows as double) / nullif(appointments.started_not_cancelled, 0) as no_show_rate,
     shrunk.median_days_to_appointment,
-    CAST(shrunk.loop_closed AS DOUBLE) / nullif(shrunk.with_visit, 0) as loop_closure_rate,
+    cast(shrunk.loop_closed as double) / nullif(shrunk.with_visit, 0) as loop_closure_rate,
     shrunk.last_referral_at
   from shrunk
   left join names on names.source = shrunk.source

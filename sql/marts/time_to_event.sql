@@ -74,7 +74,7 @@ survival as (
     -- Product of (1 − d/n) as exp(sum(log)); a step where everyone left reaches 0.
     case
       when max(case when events = at_risk_count then 1 else 0 end) over running = 1 then 0
-      else exp(sum(case when events > 0 and events < at_risk_count then ln(1 - CAST(events AS DOUBLE) / at_risk_count) else 0 end) over running)
+      else exp(sum(case when events > 0 and events < at_risk_count then ln(1 - cast(events as double) / at_risk_count) else 0 end) over running)
     end as share_not_yet
   from risk_sets
   window running as (partition by event, cohort_month, service_line order by days rows between unbounded preceding and current row)

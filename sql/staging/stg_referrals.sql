@@ -23,7 +23,7 @@ renamed as (
     channel,
     reason_code,
     payer_type,
-    coalesce(documents, []::varchar[]) as documents
+    coalesce(documents, cast([] as varchar[])) as documents
   from source
 )
 select * from renamed
