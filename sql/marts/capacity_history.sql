@@ -21,7 +21,7 @@ history as (
   cross join latest
   where kpi_weekly.metric = 'referrals'
     and kpi_weekly.is_complete_week
-    and kpi_weekly.week > latest.week - interval 52 week
+    and kpi_weekly.week > cast(latest.week - interval '364' day as date)
 ),
 stamped as (
   select history.*, params.as_of, params.run_id

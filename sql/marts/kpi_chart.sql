@@ -33,7 +33,7 @@ charted as (
   from kpi_signals
   join shown using (metric, service_line)
   where kpi_signals.is_mature
-    and kpi_signals.week_start > shown.shown_week - interval 32 week
+    and kpi_signals.week_start > cast(shown.shown_week - interval '224' day as date)
 ),
 stamped as (
   select charted.*, params.as_of, params.run_id

@@ -89,7 +89,7 @@ funnel as (
   group by grouping sets ((received_week, service_line), (received_week))
 ),
 weeks as (
-  select cast(unnest(range(min(referrals.received_week), cast(date_trunc('week', local_date(params.as_of)) as date) + 1, interval 7 day)) as date) as week
+  select cast(unnest(range(min(referrals.received_week), cast(date_trunc('week', local_date(params.as_of)) as date) + 1, interval '7' day)) as date) as week
   from referrals, params
   group by params.as_of
 ),

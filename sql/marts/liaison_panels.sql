@@ -38,7 +38,7 @@ periods as (
   select
     kind.period,
     cast(date_trunc(kind.period, params.today - 1) as date) as period_start,
-    cast(date_trunc(kind.period, params.today - 1) + case kind.period when 'month' then interval 1 month when 'quarter' then interval 3 month else interval 1 year end as date) as period_next,
+    cast(date_trunc(kind.period, params.today - 1) + case kind.period when 'month' then interval '1' month when 'quarter' then interval '3' month else interval '1' year end as date) as period_next,
     params.today
   from params
   cross join (values ('month'), ('quarter'), ('year')) as kind(period)
@@ -71,7 +71,7 @@ counted as (
     grid.period,
     count(events.on_date) filter (where events.on_date >= grid.period_start and events.on_date < grid.today) as value,
     count(events.on_date) filter (
-      where events.on_date >= cast(grid.period_start - interval 1 year as date) and events.on_date < cast(grid.today - interval 1 year as date)
+      where events.on_date >= cast(grid.period_start - interval '1' year as date) and events.on_date < cast(grid.today - interval '1' year as date)
     ) as last_year_value
   from grid
   left join events on events.liaison = grid.liaison and events.measure = grid.measure

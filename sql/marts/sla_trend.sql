@@ -23,7 +23,7 @@ trend as (
   where kpi_weekly.metric = 'contact_sla_met_rate'
     and kpi_weekly.is_mature
     and kpi_weekly.value is not null
-    and kpi_weekly.week > this_week.week - interval 104 week
+    and kpi_weekly.week > cast(this_week.week - interval '728' day as date)
 ),
 stamped as (
   select trend.*, params.as_of, params.run_id

@@ -38,10 +38,10 @@ weekly as (
   select
     fct_referrals.source,
     count(*) filter (
-      where fct_referrals.received_week > params.week_start - interval 4 week and fct_referrals.received_week <= params.week_start
+      where fct_referrals.received_week > cast(params.week_start - interval '28' day as date) and fct_referrals.received_week <= params.week_start
     ) / 4.0 as recent,
     count(*) filter (
-      where fct_referrals.received_week > params.week_start - interval 16 week and fct_referrals.received_week <= params.week_start - interval 4 week
+      where fct_referrals.received_week > cast(params.week_start - interval '112' day as date) and fct_referrals.received_week <= cast(params.week_start - interval '28' day as date)
     ) / 12.0 as baseline
   from fct_referrals
   cross join params

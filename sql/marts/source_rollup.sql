@@ -65,8 +65,8 @@ per_source as (
   select
     in_window.source,
     count(*) as referrals,
-    count(*) filter (where in_window.received_at > params.as_of - interval 91 day) as last_13_weeks,
-    count(*) filter (where in_window.received_at <= params.as_of - interval 91 day and in_window.received_at > params.as_of - interval 182 day) as previous_13_weeks,
+    count(*) filter (where in_window.received_at > params.as_of - interval '91' day) as last_13_weeks,
+    count(*) filter (where in_window.received_at <= params.as_of - interval '91' day and in_window.received_at > params.as_of - interval '182' day) as previous_13_weeks,
     count(*) filter (where in_window.in_scope) as in_scope_count,
     count(*) filter (where in_window.in_scope and not in_window.docs_complete_at_receipt) as incomplete_at_receipt_count,
     count(*) filter (where in_window.in_scope and in_window.is_leakage_window_passed) as conversion_denominator,

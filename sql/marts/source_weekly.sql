@@ -29,7 +29,7 @@ largest as (
   qualify source_rank <= 8
 ),
 weeks as (
-  select cast(unnest(generate_series(params.week_start - interval 51 week, params.week_start, interval 1 week)) as date) as week_start
+  select cast(unnest(generate_series(cast(params.week_start - interval '357' day as date), params.week_start, interval '7' day)) as date) as week_start
   from params
 ),
 counts as (

@@ -34,7 +34,7 @@ summary as (
 stamped as (
   select
     summary.*,
-    summary.cohort_month > max(summary.cohort_month) over () - interval 12 month as is_last_12_months,
+    summary.cohort_month > cast(max(summary.cohort_month) over () - interval '12' month as date) as is_last_12_months,
     params.as_of,
     params.run_id
   from summary
