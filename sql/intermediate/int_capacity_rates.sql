@@ -20,7 +20,7 @@ with params as (
   from config_params cross join config_thresholds
 ),
 firsts as (
-  select links.linked_referral_id as referral_id, arg_min(links.status, links.start_at) as status
+  select links.linked_referral_id as referral_id, min_by(links.status, links.start_at) as status
   from int_appointment_links as links
   cross join params
   where links.linked_referral_id is not null and links.status <> 'cancelled' and links.start_at <= params.as_of

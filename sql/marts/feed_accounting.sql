@@ -40,7 +40,7 @@ latest as (
   select
     source,
     kind,
-    arg_max(arrival, (arrived_at, arrival)) as latest_file,
+    max_by(arrival, (arrived_at, arrival)) as latest_file,
     max(arrived_at) as last_loaded_at,
     count(*) filter (where is_redelivery) as redelivered_count
   from arrivals

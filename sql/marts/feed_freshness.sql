@@ -85,7 +85,7 @@ arrivals as (
   from redeliveries
 ),
 latest_arrivals as (
-  select feed, max(arrived_at) as last_arrived_at, arg_max(arrival, (arrived_at, arrival)) as latest_arrival
+  select feed, max(arrived_at) as last_arrived_at, max_by(arrival, (arrived_at, arrival)) as latest_arrival
   from arrivals
   group by feed
 ),

@@ -23,10 +23,13 @@ with params as (
   cross join (select max(week) as week_start from kpi_weekly where is_this_week) as this_week
 ),
 largest as (
-  select source, coalesce(source_name, source) as name, row_number() over (order by referrals desc, source) as source_rank
-  from source_quality
-  where source <> 'unknown'
-  qualify source_rank <= 8
+  select source, name, source_rank
+  from (
+    select source, coalesce(source_name, source) as name, row_number() over (order by referrals desc, source) as source_rank
+    from source_quality
+    where source <> 'unknown'
+  ) as ranked
+  where source_rank <= 8
 ),
 weeks as (
   select cast(unnest(generate_series(cast(params.week_start - interval '357' day as date), params.week_start, interval '7' day)) as date) as week_start

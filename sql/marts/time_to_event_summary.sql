@@ -27,7 +27,7 @@ summary as (
     sum(events) as reached_count,
     min(days) filter (where share_not_yet <= 0.5) as median_days,
     min(days) filter (where share_not_yet <= 0.1) as p90_days,
-    1 - arg_max(share_not_yet, days) as share_reached_by_as_of
+    1 - max_by(share_not_yet, days) as share_reached_by_as_of
   from curves
   group by all
 ),
