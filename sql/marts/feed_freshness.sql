@@ -157,14 +157,14 @@ worded as (
     concat_ws('; ',
       case
         when arrival_state = 'error' and last_arrived_at is null then 'no file has arrived yet'
-        when arrival_state in ('warn', 'error') then 'no file has arrived since ' || strftime(timezone(timezone, last_arrived_at), '%Y-%m-%d %H:%M')
-          || ', ' || cast(round(hours_since_arrival) as bigint) || ' hours before ' || strftime(timezone(timezone, as_of), '%Y-%m-%d %H:%M')
+        when arrival_state in ('warn', 'error') then 'no file has arrived since ' || strftime(last_arrived_at at time zone timezone, '%Y-%m-%d %H:%M')
+          || ', ' || cast(round(hours_since_arrival) as bigint) || ' hours before ' || strftime(as_of at time zone timezone, '%Y-%m-%d %H:%M')
           || ' (late after ' || format('{:g}', warn_hours) || ' hours, stale after ' || format('{:g}', error_hours) || ')'
       end,
       case
-        when data_state = 'error' and newest_record_at is null then 'files arrived but hold no record with a ' || record_time || ' by ' || strftime(timezone(timezone, as_of), '%Y-%m-%d %H:%M')
-        when data_state in ('warn', 'error') then 'its newest record (' || record_time || ') is from ' || strftime(timezone(timezone, newest_record_at), '%Y-%m-%d %H:%M')
-          || ', ' || cast(round(hours_since_newest_record) as bigint) || ' hours before ' || strftime(timezone(timezone, as_of), '%Y-%m-%d %H:%M')
+        when data_state = 'error' and newest_record_at is null then 'files arrived but hold no record with a ' || record_time || ' by ' || strftime(as_of at time zone timezone, '%Y-%m-%d %H:%M')
+        when data_state in ('warn', 'error') then 'its newest record (' || record_time || ') is from ' || strftime(newest_record_at at time zone timezone, '%Y-%m-%d %H:%M')
+          || ', ' || cast(round(hours_since_newest_record) as bigint) || ' hours before ' || strftime(as_of at time zone timezone, '%Y-%m-%d %H:%M')
           || ' (late after ' || format('{:g}', data_warn_hours) || ' hours, stale after ' || format('{:g}', data_error_hours) || ')'
       end
     ) as reasons
@@ -190,7 +190,7 @@ final as (
     stale_since,
     case when is_stale then
       replace(feed, '_', ' ') || ' is ' || case state when 'error' then 'stale' else 'late' end || ': ' || reasons
-      || coalesce(', since ' || strftime(timezone(timezone, stale_since), '%Y-%m-%d %H:%M'), '') || '.'
+      || coalesce(', since ' || strftime(stale_since at time zone timezone, '%Y-%m-%d %H:%M'), '') || '.'
     end as stale_reason,
     as_of,
     run_id
