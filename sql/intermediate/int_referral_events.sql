@@ -12,7 +12,7 @@ summarized as (
     referral_id,
     bool_or(event_type = 'declined' and detail = 'out_of_scope') as has_out_of_scope_decline,
     bool_or(event_type = 'declined') as is_declined,
-    first(detail order by event_at, detail) filter (where event_type = 'declined') as decline_reason,
+    first(detail order by event_at, detail nulls last) filter (where event_type = 'declined') as decline_reason,
     min(event_at) filter (where event_type = 'contact_made') as first_contact_at
   from events
   group by referral_id

@@ -55,7 +55,7 @@ names as (
 ),
 ranked as (
   select
-    row_number() over (order by flagged.visits_at_stake * flagged.confidence desc, flagged.source, flagged.category) as priority_rank,
+    row_number() over (order by flagged.visits_at_stake * flagged.confidence desc nulls last, flagged.source, flagged.category) as priority_rank,
     flagged.source,
     names.npi,
     names.display_name as clinician,
