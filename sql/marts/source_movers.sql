@@ -37,12 +37,12 @@ with params as (
 weekly as (
   select
     fct_referrals.source,
-    count(*) filter (
+    cast(count(*) filter (
       where fct_referrals.received_week > cast(params.week_start - interval '28' day as date) and fct_referrals.received_week <= params.week_start
-    ) / 4.0 as recent,
-    count(*) filter (
+    ) as double) / 4 as recent,
+    cast(count(*) filter (
       where fct_referrals.received_week > cast(params.week_start - interval '112' day as date) and fct_referrals.received_week <= cast(params.week_start - interval '28' day as date)
-    ) / 12.0 as baseline
+    ) as double) / 12 as baseline
   from fct_referrals
   cross join params
   where fct_referrals.source <> 'unknown'

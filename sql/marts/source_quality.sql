@@ -80,7 +80,7 @@ prior_moments as (
   select
     cast(sum(conversions) as double) / nullif(sum(conversion_denominator), 0) as mean_rate,
     var_samp(cast(conversions as double) / conversion_denominator) filter (where conversion_denominator >= 5) as observed_variance,
-    avg(1.0 / conversion_denominator) filter (where conversion_denominator >= 5) as mean_inverse_n,
+    avg(1 / cast(conversion_denominator as double)) filter (where conversion_denominator >= 5) as mean_inverse_n,
     count(*) filter (where conversion_denominator >= 5) as sources_fitted
   from per_source
 ),
