@@ -23,9 +23,13 @@
 -- adds the touches' spread (the sample variance of their lifts over their
 -- number) and the comparison's own uncertainty (each week's comparison is
 -- the mean of its clinicians' changes, shared by every touch of that week).
--- A lift is called (is_lift_detected) only from 10 touches or more: the
--- table has a row per type and liaison, and among so many rows one from a
--- few touches clears 0 by chance now and then. Touches of one clinician
+-- A lift is called (is_lift_detected) only from 10 touches or more, and
+-- only when it stands out after allowing for how many rows are judged: the
+-- table has a row per type and liaison, and among ten rows with no effect at
+-- all one 90% interval clears 0 by chance about every other time. So the
+-- lift's z (lift over its standard error) must pass the one-sided 5% bar
+-- divided among the rows judged (Bonferroni): 1.645, the 90% interval's own
+-- edge, for one row; about 2.58 for ten. Touches of one clinician
 -- weeks apart overlap in time and are not
 -- independent, so read a narrow interval from few clinicians with care.
 -- A type with activities but no touch that counts has a row with 0 touches.
@@ -46,7 +50,10 @@
 -- @column lift_per_week: Mean difference in differences: the touched clinician's change minus the comparison's, in referrals a week.
 -- @column lift_lower_90: Lower end of the 90% interval of lift_per_week; null with fewer than 2 touches.
 -- @column lift_upper_90: Upper end of the 90% interval of lift_per_week; null with fewer than 2 touches.
--- @column is_lift_detected: The 90% interval lies wholly above 0, from at least 10 touches; null without an interval or with fewer touches.
+-- @column lift_z: lift_per_week over its standard error; null with fewer than 2 touches.
+-- @column rows_judged: Rows of this table with an interval and at least min_touches touches: the comparisons the bar allows for.
+-- @column z_needed: The bar lift_z must pass: the one-sided normal quantile at 1 − 0.05 / rows_judged (1.645 for one row).
+-- @column is_lift_detected: lift_z passes z_needed, from at least 10 touches; null without an interval or with fewer touches.
 -- @column as_of: The moment the numbers are for (config_params.as_of).
 -- @column run_id: The run that built it (runs.run_id).
 -- @unique activity_type, liaison
@@ -173,6 +180,8 @@ final as (
     by_type.lift_per_week,
     case when by_type.touches >= 2 then by_type.lift_per_week - 1.645 * sqrt(by_type.touch_variance + comparison_error.variance) end as lift_lower_90,
     case when by_type.touches >= 2 then by_type.lift_per_week + 1.645 * sqrt(by_type.touch_variance + comparison_error.variance) end as lift_upper_90,
+    case when by_type.touches >= 2 and by_type.touch_variance + comparison_error.variance > 0
+      then by_type.lift_per_week / sqrt(by_type.touch_variance + comparison_error.variance) end as lift_z,
     params.min_touches,
     params.as_of,
     params.run_id
@@ -180,10 +189,27 @@ final as (
   left join by_type using (activity_type, liaison)
   left join comparison_error using (activity_type, liaison)
   cross join params
+),
+judged as (
+  select
+    final.*,
+    count(*) filter (where lift_z is not null and touches >= min_touches) over () as rows_judged
+  from final
+),
+bar as (
+  -- The one-sided normal quantile at 1 - 0.05 / rows_judged (Abramowitz and
+  -- Stegun 26.2.23, within 0.00045): 1.645 for one row, 2.58 for ten.
+  select
+    judged.*,
+    sqrt(-2 * ln(0.05 / greatest(rows_judged, 1))) as t
+  from judged
 )
 select
   activity_type, liaison, activities, touches, clinicians_touched, before_per_week, after_per_week, comparison_change_per_week,
-  lift_per_week, lift_lower_90, lift_upper_90,
-  case when lift_lower_90 is null or touches < min_touches then null else lift_lower_90 > 0 end as is_lift_detected,
+  lift_per_week, lift_lower_90, lift_upper_90, lift_z,
+  cast(rows_judged as integer) as rows_judged,
+  t - (2.515517 + 0.802853 * t + 0.010328 * t * t) / (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t) as z_needed,
+  case when lift_z is null or touches < min_touches then null
+    else lift_z > t - (2.515517 + 0.802853 * t + 0.010328 * t * t) / (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t) end as is_lift_detected,
   as_of, run_id
-from final
+from bar

@@ -45,17 +45,20 @@ function noise(c: number, week: number): number {
   return (((t ^ (t >>> 14)) >>> 0) % 3) - 1;
 }
 
-function referralsOf(c: number, week: number): number {
+/** Extra referrals of a clinician's week, beyond the practice the tests share. */
+type Extra = (c: number, week: number) => number;
+
+function referralsOf(c: number, week: number, extra: Extra = () => 0): number {
   const rise = week >= 21 && week <= 28 ? COMMON_RISE : 0;
   const lift = VISITED.includes(c) && week >= 21 && week <= 28 ? PLANTED_LIFT : 0;
-  return 3 + noise(c, week) + rise + lift;
+  return 3 + noise(c, week) + rise + lift + extra(c, week);
 }
 
-function practice(): Record<string, Row[]> {
+function practice(extra?: Extra): Record<string, Row[]> {
   const referrals: Row[] = [];
   for (let c = 0; c < CLINICIANS; c++) {
     for (let week = 1; week <= WEEKS; week++) {
-      for (let i = 0; i < referralsOf(c, week); i++) {
+      for (let i = 0; i < referralsOf(c, week, extra); i++) {
         referrals.push({ referral_id: `R${c}-${week}-${i}`, patient_key: `P${c}-${week}-${i}`, referring_npi: npi(c), received_at: `${wednesday(week)} 10:00` });
       }
     }
@@ -245,4 +248,52 @@ describe('liaison_lift: which touches count', () => {
     expect(lift.visit!.activities).toBe(26); // 25 visits + the repeat; not the one after as_of
     expect(lift.call!.activities).toBe(25);
   });
+});
+
+describe('liaison_lift: many rows judged at once', () => {
+  /** The one-sided normal quantile (Acklam's rational approximation, refined by one Newton step on erfc: exact to 1e-9). */
+  function normalQuantile(p: number): number {
+    const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+    const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+    const q = p - 0.5;
+    const r = q * q;
+    let x = ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
+    if (p < 0.02425 || p > 0.97575) {
+      const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+      const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+      const t = Math.sqrt(-2 * Math.log(p > 0.5 ? 1 - p : p));
+      x = (((((c[0]! * t + c[1]!) * t + c[2]!) * t + c[3]!) * t + c[4]!) * t + c[5]!) / ((((d[0]! * t + d[1]!) * t + d[2]!) * t + d[3]!) * t + 1);
+      if (p > 0.5) x = -x;
+    }
+    return x;
+  }
+
+  it('sets the bar at the one-sided 5% quantile shared among the rows judged (Bonferroni), and calls a lift only above it', async () => {
+    const rows = await w.query<{ touches: number; lift_z: number | null; rows_judged: number; z_needed: number; is_lift_detected: boolean | null }>(
+      'SELECT touches::INTEGER AS touches, lift_z, rows_judged, z_needed, is_lift_detected FROM liaison_lift',
+    );
+    const judged = rows.filter((r) => r.lift_z !== null && r.touches >= 10).length;
+    expect(judged).toBe(4);
+    for (const r of rows) {
+      expect(r.rows_judged).toBe(judged);
+      expect(r.z_needed).toBeCloseTo(normalQuantile(1 - 0.05 / judged), 3);
+      expect(r.is_lift_detected).toBe(r.lift_z === null || r.touches < 10 ? null : r.lift_z > r.z_needed);
+    }
+  });
+
+  it('does not call a lift whose 90% interval clears 0 by less than the bar for four rows', async () => {
+    // One more referral in the week after the call for every other called clinician: a small lift, about 0.06 a week.
+    const nudged = await build(practice((c, week) => (CALLED.includes(c) && c % 2 === 1 && week === 21 ? 1 : 0)));
+    try {
+      const [call] = await nudged.query<{ lift_lower_90: number; lift_z: number; z_needed: number; is_lift_detected: boolean }>(
+        "SELECT lift_lower_90, lift_z, z_needed, is_lift_detected FROM liaison_lift WHERE activity_type = 'call' AND liaison = 'all'",
+      );
+      expect(call!.lift_lower_90).toBeGreaterThan(0);
+      expect(call!.lift_z).toBeGreaterThan(1.645);
+      expect(call!.lift_z).toBeLessThan(call!.z_needed);
+      expect(call!.is_lift_detected).toBe(false);
+    } finally {
+      await nudged.close();
+    }
+  }, 120_000);
 });
