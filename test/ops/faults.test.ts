@@ -42,6 +42,21 @@ function start(args: string[], cwd: string) {
   return { child, done, ingestStarted };
 }
 
+/** Runs refloop and sends it SIGTERM once its log shows `marker`; resolves with its exit code and log. */
+function terminatedAt(args: string[], cwd: string, marker: string): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  let signalled = false;
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+    if (!signalled && stderr.includes(marker)) {
+      signalled = true;
+      child.kill('SIGTERM');
+    }
+  });
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr })));
+}
+
 /** The marts' content, for comparing two warehouses (the run that built them aside). */
 async function martFingerprint(dir: string): Promise<unknown> {
   const w = await openWarehouse({ path: join(dir, 'data/warehouse.duckdb'), timezone: 'America/New_York', readOnly: true });
@@ -135,17 +150,7 @@ describe('SIGTERM during transform', () => {
     await cp(join(root, 'clean'), dir, { recursive: true });
     const before = await martFingerprint(dir);
     // A later as_of would change every mart, so an unchanged fingerprint means the transform rolled back.
-    const child = spawn(process.execPath, [BIN, 'transform', '--as-of', '2026-07-13'], { cwd: dir, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    let signalled = false;
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-      if (!signalled && stderr.includes('"event":"transform.start"')) {
-        signalled = true;
-        child.kill('SIGTERM');
-      }
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { code, stderr } = await terminatedAt(['transform', '--as-of', '2026-07-13'], dir, '"event":"transform.start"');
     expect(code).toBe(1);
     expect(stderr).toContain('transform stopped by SIGTERM: nothing changed');
     expect(await martFingerprint(dir)).toEqual(before);
@@ -162,18 +167,8 @@ describe('SIGTERM during transform', () => {
 describe('SIGTERM during ingest', () => {
   it('finishes the batch of files in hand, records the run as stopped, exits 1, and the next run loads the rest', async () => {
     const dir = await practiceCopy('terminated');
-    const child = spawn(process.execPath, [BIN, 'ingest'], { cwd: dir, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    let signalled = false;
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-      // Stop as soon as the first batch of files has landed.
-      if (!signalled && stderr.includes('"event":"ingest.file_loaded"')) {
-        signalled = true;
-        child.kill('SIGTERM');
-      }
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    // Stop as soon as the first batch of files has landed.
+    const { code, stderr } = await terminatedAt(['ingest'], dir, '"event":"ingest.file_loaded"');
     expect(code).toBe(1);
     expect(stderr).toContain('"event":"ingest.stopped"');
     const w = await openWarehouse({ path: join(dir, 'data/warehouse.duckdb'), timezone: 'America/New_York', readOnly: true });
