@@ -1,8 +1,10 @@
 // A static file server for the built site, on 127.0.0.1 only (the site is
 // for the practice's own network; nothing else is served). It serves files
-// inside the site folder and nothing else, and no request can stop it: a
-// malformed one gets 400, one for a path outside the folder 404, and any
-// failure while answering ends that response only.
+// inside the site folder, and inside the folders mounted beside it under a
+// path of their own (the referrer statements, which the Sources page links
+// but which never go into the site), and nothing else; no request can stop
+// it: a malformed one gets 400, one for a path outside its folder 404, and
+// any failure while answering ends that response only.
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -17,12 +19,21 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
   '.parquet': 'application/octet-stream',
+  '.pdf': 'application/pdf',
 };
 
-export async function serveStatic(root: string, listenPort = 0): Promise<{ url: string; close: () => Promise<void> }> {
+/** A folder served under a path of its own, e.g. `/data/statements`. */
+export interface Mount {
+  prefix: string;
+  dir: string;
+}
+
+export async function serveStatic(root: string, listenPort = 0, mounts: Mount[] = []): Promise<{ url: string; close: () => Promise<void> }> {
   const site = await realpath(resolve(root));
+  // A mounted folder made later (statements written after the server started) is served once it exists.
+  const folders = mounts.map((m) => ({ prefix: m.prefix.replace(/\/+$/, ''), dir: resolve(m.dir) }));
   const server: Server = createServer((request, response) => {
-    answer(site, request, response).catch(() => {
+    answer(site, folders, request, response).catch(() => {
       if (!response.headersSent) send(response, 500, 'internal error');
       else response.destroy();
     });
@@ -48,11 +59,16 @@ export async function serveStatic(root: string, listenPort = 0): Promise<{ url: 
   };
 }
 
-async function answer(site: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function answer(site: string, mounts: Mount[], request: IncomingMessage, response: ServerResponse): Promise<void> {
   if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, 405, 'only GET and HEAD', { allow: 'GET, HEAD' });
-  const target = requestPath(site, request.url ?? '/');
+  const url = request.url ?? '/';
+  // The mount is chosen on the raw path, before decoding: a `..` after the prefix is judged inside the mounted folder.
+  const mount = mounts.find((m) => url.startsWith(`${m.prefix}/`));
+  const folder = mount ? await realpath(mount.dir).catch(() => undefined) : site;
+  if (!folder) return send(response, 404, 'not found');
+  const target = requestPath(folder, mount ? url.slice(mount.prefix.length) : url);
   if (target === 'malformed') return send(response, 400, 'bad request');
-  const file = target === 'outside' ? undefined : await servedFile(site, target);
+  const file = target === 'outside' ? undefined : await servedFile(folder, target);
   if (!file) return send(response, 404, 'not found');
   response.writeHead(200, {
     'content-type': TYPES[extname(file.path)] ?? 'application/octet-stream',

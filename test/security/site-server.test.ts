@@ -148,3 +148,41 @@ describe('the site itself', () => {
     expect(answer.body).toBe(body);
   });
 });
+
+describe('the statements folder mounted beside the site', () => {
+  let mounted: { url: string; close: () => Promise<void> };
+  let mountedPort: number;
+  beforeAll(async () => {
+    const data = join(dir, 'data');
+    await mkdir(join(data, 'statements/2026-Q4'), { recursive: true });
+    await writeFile(join(data, 'statements/2026-Q4/elm-street.pdf'), '%PDF-elm');
+    await writeFile(join(data, 'warehouse.duckdb'), SECRET);
+    // Not there yet when the server starts: served once written.
+    mounted = await serveStatic(join(dir, 'dist'), 0, [{ prefix: '/data/statements', dir: join(dir, 'later') }, { prefix: '/data/statements-q', dir: join(data, 'statements') }]);
+    mountedPort = Number(new URL(mounted.url).port);
+  });
+  afterAll(() => mounted.close());
+
+  it('serves a statement under its prefix, and the site as before', async () => {
+    expect(await get('/data/statements-q/2026-Q4/elm-street.pdf', mountedPort)).toEqual({ status: 200, body: '%PDF-elm' });
+    expect(await get('/intake', mountedPort)).toEqual({ status: 200, body: '<h1>intake</h1>' });
+  });
+
+  it('serves a mounted folder made after the server started, and 404 while it is missing', async () => {
+    expect((await get('/data/statements/x.pdf', mountedPort)).status).toBe(404);
+    await mkdir(join(dir, 'later'), { recursive: true });
+    await writeFile(join(dir, 'later/x.pdf'), '%PDF-later');
+    expect(await get('/data/statements/x.pdf', mountedPort)).toEqual({ status: 200, body: '%PDF-later' });
+  });
+
+  it.each([
+    ['dot-dot out of the mount', '/data/statements-q/../warehouse.duckdb'],
+    ['encoded dot-dot out of the mount', '/data/statements-q/%2e%2e/warehouse.duckdb'],
+    ['dot-dot after a folder of the mount', '/data/statements-q/2026-Q4/../../warehouse.duckdb'],
+    ['the folder above, by the site path', '/data/warehouse.duckdb'],
+  ])('%s: 404', async (_, target) => {
+    const answer = await get(target, mountedPort);
+    expect(answer.status).toBe(404);
+    expect(answer.body).not.toContain(SECRET);
+  });
+});

@@ -4,7 +4,7 @@
 // Run again, it does no duplicate work: the demo is not rewritten and files
 // already loaded are recognised by their hash.
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { readdir } from 'node:fs/promises';
 import { log } from '../../log.ts';
 import { serveStatic } from '../../site/serve.ts';
@@ -28,7 +28,8 @@ export const startCommand: Command = {
     const code = await runCommand.run({ ...options, publish: true, ...(wroteDemo ? { 'settle-seconds': '0' } : {}) }, []);
     const site = resolve('dist');
     if (options['no-serve'] || !existsSync(site)) return code;
-    const server = await serveStatic(site, Number(options.port));
+    // The referrer statements beside the warehouse, where the Sources page's default links (../data/statements) point.
+    const server = await serveStatic(site, Number(options.port), [{ prefix: '/data/statements', dir: join(dirname(paths.dbPath), 'statements') }]);
     process.stdout.write(`refloop: the dashboards are at ${server.url}/ (Ctrl-C to stop)\n`);
     await new Promise<void>((done) => {
       const stop = () => void server.close().then(done);
