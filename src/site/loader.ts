@@ -24,8 +24,16 @@ export const SELECTS_DIR = resolve(import.meta.dirname, '../../reports/data/sql'
 
 const selectOf =
   (query: Query): Select =>
-  async (name) =>
-    query(await readFile(join(SELECTS_DIR, `${name}.sql`), 'utf8'));
+  async (name) => {
+    try {
+      return await query(await readFile(join(SELECTS_DIR, `${name}.sql`), 'utf8'));
+    } catch (error) {
+      // A set written by an older refloop lacks the marts added since: say what to run, not DuckDB's catalog words.
+      const missing = /Table with name (\w+) does not exist/.exec((error as Error).message)?.[1];
+      if (missing) throw new Error(`the published snapshots have no ${missing} (written by an older transform): run \`refloop transform\` (or \`refloop run --publish\`), then publish`);
+      throw error;
+    }
+  };
 
 const INTEGER_TYPES = new Set([DuckDBTypeId.BIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UBIGINT, DuckDBTypeId.DECIMAL]);
 

@@ -180,8 +180,10 @@ describe('what counts as a complete set', () => {
         env: { ...process.env, REFLOOP_PUBLISHED_DIR: link },
       });
     const intact = await spoiledSet(async () => {});
-    // An intact set gets past the snapshots (and fails later: it lacks the tables the page reads).
-    expect(loader(intact).stderr).not.toMatch(/holds \d+ rows/);
+    // An intact set gets past the snapshots, and fails later saying what to run: it lacks the marts the page reads, as a set of an older transform does.
+    const older = loader(intact);
+    expect(older.stderr).not.toMatch(/holds \d+ rows/);
+    expect(older.stderr).toMatch(/^data loader health failed: the published snapshots have no \w+ \(written by an older transform\): run `refloop transform` \(or `refloop run --publish`\), then publish$/m);
     const swapped = await spoiledSet((d) => w.run(`COPY (SELECT range AS n FROM range(5)) TO '${join(d, 'a.parquet')}' (FORMAT parquet)`));
     const result = loader(swapped);
     expect(result.status).toBe(1);
