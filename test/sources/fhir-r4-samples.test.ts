@@ -10,7 +10,7 @@ import type { CanonicalKind } from '../../src/sources/adapter.ts';
 import { fhirR4Adapter } from '../../src/sources/fhir-r4/index.ts';
 import { accountFor, adapterContext, deliveryOf, FHIR_CONFIG, type Recorded, recordingOutput } from './fixtures/fhir-delivery.ts';
 
-const REAL = '/work/shared/reference/real';
+const REAL = join(import.meta.dirname, '../../../shared/reference/real');
 const R4_EXAMPLES = join(REAL, 'fhir-r4-examples');
 const SYNTHEA = join(REAL, 'synthea-bulk-fhir');
 
@@ -36,7 +36,7 @@ async function readFolder(folder: string): Promise<Recorded> {
 
 const rowsOf = (r: Recorded, kind: CanonicalKind) => r.emits.filter((e) => e.kind === kind).map((e) => e.row);
 
-describe.skipIf(!existsSync(R4_EXAMPLES))('FHIR R4 specification examples (skipped: /work/shared/reference/real/fhir-r4-examples is absent)', () => {
+describe.skipIf(!existsSync(R4_EXAMPLES))('FHIR R4 specification examples (skipped: ../shared/reference/real/fhir-r4-examples beside the checkout is absent)', () => {
   let r: Recorded;
   beforeAll(async () => {
     r = await readFolder(R4_EXAMPLES);
@@ -91,7 +91,7 @@ describe.skipIf(!existsSync(R4_EXAMPLES))('FHIR R4 specification examples (skipp
   });
 });
 
-describe.skipIf(!existsSync(SYNTHEA))('Synthea bulk export (skipped: /work/shared/reference/real/synthea-bulk-fhir is absent)', () => {
+describe.skipIf(!existsSync(SYNTHEA))('Synthea bulk export (skipped: ../shared/reference/real/synthea-bulk-fhir beside the checkout is absent)', () => {
   let r: Recorded;
   beforeAll(async () => {
     r = await readFolder(SYNTHEA);
