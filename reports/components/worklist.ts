@@ -9,8 +9,8 @@ export interface Action {
   liaison_order: number;
   rank_in_liaison: number;
   is_shown: boolean;
-  actions_in_liaison: number;
-  more_in_liaison: number;
+  actions_in_liaison_count: number;
+  more_in_liaison_count: number;
   visits_at_stake_in_liaison: number | null;
   priority_rank: number;
   npi: string | null;
@@ -63,14 +63,14 @@ export function worklist(actions: Action[]): HTMLElement {
     const first = rows[0]!;
     const shown = rows.filter((a) => a.is_shown);
     const rest = rows.filter((a) => !a.is_shown);
-    const heading = `${liaison === 'unassigned' ? 'Unassigned (no liaison owns these)' : liaison} · ${first.actions_in_liaison} action${first.actions_in_liaison === 1 ? '' : 's'} · ${number(first.visits_at_stake_in_liaison, 0)} visits a year at stake`;
+    const heading = `${liaison === 'unassigned' ? 'Unassigned (no liaison owns these)' : liaison} · ${first.actions_in_liaison_count} action${first.actions_in_liaison_count === 1 ? '' : 's'} · ${number(first.visits_at_stake_in_liaison, 0)} visits a year at stake`;
     return el(
       'section',
       { class: 'worklist-group', 'data-liaison': liaison },
       el('h3', {}, heading),
       actionTable(shown),
       rest.length
-        ? el('details', { class: 'worklist-more' }, el('summary', {}, `Show all ${first.actions_in_liaison} (${first.more_in_liaison} more)`), actionTable(rest))
+        ? el('details', { class: 'worklist-more' }, el('summary', {}, `Show all ${first.actions_in_liaison_count} (${first.more_in_liaison_count} more)`), actionTable(rest))
         : null,
     );
   });

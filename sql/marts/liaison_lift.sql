@@ -43,7 +43,7 @@
 -- @column liaison: The outreach team member whose touches the row measures, or 'all' for every liaison's.
 -- @column activities: Activities of the type up to as_of that reached a known clinician.
 -- @column touches: Touches that count (both 8-week windows complete, the clinician active in the year before).
--- @column clinicians_touched: Distinct clinicians behind those touches.
+-- @column clinicians_touched_count: Distinct clinicians behind those touches.
 -- @column before_per_week: Mean referrals a week of the touched clinicians in the 8 weeks before their touch.
 -- @column after_per_week: Mean referrals a week of the touched clinicians in the 8 weeks after their touch.
 -- @column comparison_change_per_week: Mean change (after − before, a week) of the comparable clinicians not touched, matched to each touch's weeks, averaged over the touches.
@@ -57,7 +57,7 @@
 -- @column as_of: The moment the numbers are for (config_params.as_of).
 -- @column run_id: The run that built it (runs.run_id).
 -- @unique activity_type, liaison
--- @not_null activity_type, liaison, activities, touches, clinicians_touched
+-- @not_null activity_type, liaison, activities, touches, clinicians_touched_count
 with params as (
   select
     config_params.as_of,
@@ -158,7 +158,7 @@ by_type as (
     activity_type,
     liaison,
     count(*) as touches,
-    count(distinct source) as clinicians_touched,
+    count(distinct source) as clinicians_touched_count,
     avg(before_per_week) as before_per_week,
     avg(after_per_week) as after_per_week,
     avg(comparison_change) as comparison_change_per_week,
@@ -173,7 +173,7 @@ final as (
     activity_counts.liaison,
     activity_counts.activities,
     coalesce(by_type.touches, 0) as touches,
-    coalesce(by_type.clinicians_touched, 0) as clinicians_touched,
+    coalesce(by_type.clinicians_touched_count, 0) as clinicians_touched_count,
     by_type.before_per_week,
     by_type.after_per_week,
     by_type.comparison_change_per_week,
@@ -205,7 +205,7 @@ bar as (
   from judged
 )
 select
-  activity_type, liaison, activities, touches, clinicians_touched, before_per_week, after_per_week, comparison_change_per_week,
+  activity_type, liaison, activities, touches, clinicians_touched_count, before_per_week, after_per_week, comparison_change_per_week,
   lift_per_week, lift_lower_90, lift_upper_90, lift_z,
   cast(rows_judged as integer) as rows_judged,
   t - (2.515517 + 0.802853 * t + 0.010328 * t * t) / (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t) as z_needed,

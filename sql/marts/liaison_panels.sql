@@ -19,7 +19,7 @@
 -- @column period_start: The period's first day (local).
 -- @column period_end: The period's last day (local).
 -- @column days_elapsed: Days of the period before as_of (local).
--- @column panel_referrers: Referrers on the liaison's panel.
+-- @column panel_referrer_count: Referrers on the liaison's panel.
 -- @column value: The measure for the period so far.
 -- @column last_year_value: The measure for the same days a year earlier.
 -- @column change_vs_last_year: (value − last_year_value) / last_year_value; null when last year had none.
@@ -29,7 +29,7 @@
 -- @column as_of: The moment the numbers are for (config_params.as_of).
 -- @column run_id: The run that built it (runs.run_id).
 -- @unique liaison, measure, period
--- @not_null liaison, measure, period, period_start, period_end, days_elapsed, panel_referrers, value, last_year_value
+-- @not_null liaison, measure, period, period_start, period_end, days_elapsed, panel_referrer_count, value, last_year_value
 with params as (
   select config_params.as_of, config_params.run_id, local_date(config_params.as_of) as today
   from config_params
@@ -47,7 +47,7 @@ panels as (
   select liaison, source from referrers where liaison is not null and source <> 'unknown'
 ),
 panel_sizes as (
-  select liaison, count(*) as panel_referrers from panels group by liaison
+  select liaison, count(*) as panel_referrer_count from panels group by liaison
 ),
 events as (
   -- Each referral of a panel as its two measures: received, and its completed first visit.
@@ -59,7 +59,7 @@ events as (
   where fct_referrals.completed_visit_at is not null
 ),
 grid as (
-  select panel_sizes.liaison, panel_sizes.panel_referrers, measures.measure, periods.*
+  select panel_sizes.liaison, panel_sizes.panel_referrer_count, measures.measure, periods.*
   from panel_sizes
   cross join (values ('referrals'), ('visits')) as measures(measure)
   cross join periods
@@ -86,7 +86,7 @@ paced as (
     grid.period_next - 1 as period_end,
     grid.today - grid.period_start as days_elapsed,
     grid.period_next - grid.period_start as period_days,
-    grid.panel_referrers,
+    grid.panel_referrer_count,
     counted.value,
     counted.last_year_value,
     config_liaison_goals.goal
@@ -96,7 +96,7 @@ paced as (
     on config_liaison_goals.liaison = grid.liaison and config_liaison_goals.measure = grid.measure and config_liaison_goals.period = grid.period
 )
 select
-  liaison, measure, period, period_start, period_end, days_elapsed, panel_referrers, value, last_year_value,
+  liaison, measure, period, period_start, period_end, days_elapsed, panel_referrer_count, value, last_year_value,
   case when last_year_value = 0 then null else cast(value - last_year_value as double) / last_year_value end as change_vs_last_year,
   goal,
   goal * days_elapsed / period_days as goal_to_date,

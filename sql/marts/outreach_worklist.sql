@@ -5,18 +5,18 @@
 -- in alphabetical order, and a last group "unassigned" for clinicians no
 -- liaison owns. Within a group, actions keep the practice-wide ranking
 -- (priority_rank: visits at stake × confidence), so rank_in_liaison 1 is
--- that liaison's first visit. A group shows its first actions_shown (5)
+-- that liaison's first visit. A group shows its first actions_shown_count (5)
 -- actions at once and the rest on demand: is_shown marks them, and
--- more_in_liaison says how many a group holds beyond them.
+-- more_in_liaison_count says how many a group holds beyond them.
 --
 -- @column liaison: The liaison who owns the relationship, or 'unassigned'.
 -- @column is_unassigned: No liaison owns the relationship.
 -- @column liaison_order: The group's place on the list: liaisons alphabetically, 'unassigned' last.
 -- @column rank_in_liaison: 1 = the group's first visit (by the practice-wide priority_rank).
--- @column is_shown: Among the group's first actions_shown actions, shown before "show all".
--- @column actions_shown: How many actions a group shows before "show all".
--- @column actions_in_liaison: The group's actions.
--- @column more_in_liaison: The group's actions beyond those shown (0 when all are shown).
+-- @column is_shown: Among the group's first actions_shown_count actions, shown before "show all".
+-- @column actions_shown_count: How many actions a group shows before "show all".
+-- @column actions_in_liaison_count: The group's actions.
+-- @column more_in_liaison_count: The group's actions beyond those shown (0 when all are shown).
 -- @column visits_at_stake_in_liaison: Completed visits a year at stake over the group's actions.
 -- @column visits_at_stake_in_category: Completed visits a year at stake over every action of the row's category (all liaisons).
 -- @column priority_rank: The practice-wide rank (outreach_priorities).
@@ -38,7 +38,7 @@
 -- @not_null liaison, liaison_order, rank_in_liaison, is_shown
 -- @accepted_values category: dormant, declining, coaching, growth
 with settings as (
-  select 5 as actions_shown
+  select 5 as actions_shown_count
 ),
 actions as (
   select
@@ -52,7 +52,7 @@ groups as (
     liaison,
     is_unassigned,
     row_number() over (order by is_unassigned, liaison) as liaison_order,
-    count(*) as actions_in_liaison,
+    count(*) as actions_in_liaison_count,
     sum(visits_at_stake) as visits_at_stake_in_liaison
   from actions
   group by liaison, is_unassigned
@@ -74,10 +74,10 @@ final as (
     ranked.is_unassigned,
     groups.liaison_order,
     ranked.rank_in_liaison,
-    ranked.rank_in_liaison <= settings.actions_shown as is_shown,
-    settings.actions_shown,
-    groups.actions_in_liaison,
-    greatest(0, groups.actions_in_liaison - settings.actions_shown) as more_in_liaison,
+    ranked.rank_in_liaison <= settings.actions_shown_count as is_shown,
+    settings.actions_shown_count,
+    groups.actions_in_liaison_count,
+    greatest(0, groups.actions_in_liaison_count - settings.actions_shown_count) as more_in_liaison_count,
     groups.visits_at_stake_in_liaison,
     categories.visits_at_stake_in_category,
     ranked.priority_rank,

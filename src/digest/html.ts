@@ -129,7 +129,7 @@ function outreachSection(data: DigestData): string {
       current = a.liaison;
       const more = data.outreachMore[a.liaison] ?? 0;
       groups.push([]);
-      groups.at(-1)!.push(`<tr class="liaison" data-liaison="${escape(a.liaison)}"><td colspan="5">${escape(a.liaison === 'unassigned' ? 'Unassigned' : a.liaison)}<span class="muted small"> · ${a.actions_in_liaison} action${a.actions_in_liaison === 1 ? '' : 's'}${more ? `, ${more} more on the Outreach page` : ''}</span></td></tr>`);
+      groups.at(-1)!.push(`<tr class="liaison" data-liaison="${escape(a.liaison)}"><td colspan="5">${escape(a.liaison === 'unassigned' ? 'Unassigned' : a.liaison)}<span class="muted small"> · ${a.actions_in_liaison_count} action${a.actions_in_liaison_count === 1 ? '' : 's'}${more ? `, ${more} more on the Outreach page` : ''}</span></td></tr>`);
     }
     groups.at(-1)!.push(
       `<tr class="action"><td class="num">${a.rank_in_liaison}</td><td>${escape(a.clinician ?? 'Unnamed clinician')}${a.npi ? ` <span class="muted small">NPI ${escape(a.npi)}</span>` : ''} <span class="muted small">· ${escape(a.office ?? '')}</span></td><td><span class="label ${escape(a.category)}">${escape(a.category)}</span></td><td class="num">${number(a.visits_at_stake, 1)}</td><td class="num">${percent(a.confidence)}</td></tr>

@@ -55,7 +55,7 @@ export interface ShortWeek {
 export interface OutreachAction {
   liaison: string;
   rank_in_liaison: number;
-  actions_in_liaison: number;
+  actions_in_liaison_count: number;
   clinician: string | null;
   npi: string | null;
   office: string | null;
@@ -158,10 +158,10 @@ export async function readShortWeeks(query: Query): Promise<ShortWeek[]> {
 export async function readOutreach(query: Query): Promise<{ actions: OutreachAction[]; more: Record<string, number> }> {
   if (!(await hasTable(query, 'outreach_worklist'))) return { actions: [], more: {} };
   const actions = await query<OutreachAction>(
-    `SELECT liaison, rank_in_liaison, actions_in_liaison, clinician, npi, office, category, reason, visits_at_stake, confidence
+    `SELECT liaison, rank_in_liaison, actions_in_liaison_count, clinician, npi, office, category, reason, visits_at_stake, confidence
      FROM outreach_worklist WHERE rank_in_liaison <= ${ACTIONS_PER_LIAISON} ORDER BY liaison_order, rank_in_liaison`,
   );
-  const more = Object.fromEntries(actions.map((a) => [a.liaison, Math.max(0, a.actions_in_liaison - ACTIONS_PER_LIAISON)]));
+  const more = Object.fromEntries(actions.map((a) => [a.liaison, Math.max(0, a.actions_in_liaison_count - ACTIONS_PER_LIAISON)]));
   return { actions, more };
 }
 

@@ -127,7 +127,7 @@ interface LiftRow {
   activity_type: string;
   activities: number;
   touches: number;
-  clinicians_touched: number;
+  clinicians_touched_count: number;
   before_per_week: number | null;
   after_per_week: number | null;
   comparison_change_per_week: number | null;
@@ -142,7 +142,7 @@ let lift: Record<string, LiftRow>;
 beforeAll(async () => {
   w = await build(practice());
   const rows = await w.query<LiftRow>(
-    'SELECT * EXCLUDE (as_of, run_id, liaison, activities, touches, clinicians_touched), activities::INTEGER AS activities, touches::INTEGER AS touches, clinicians_touched::INTEGER AS clinicians_touched FROM liaison_lift WHERE liaison = \'all\' ORDER BY activity_type',
+    'SELECT * EXCLUDE (as_of, run_id, liaison, activities, touches, clinicians_touched_count), activities::INTEGER AS activities, touches::INTEGER AS touches, clinicians_touched_count::INTEGER AS clinicians_touched_count FROM liaison_lift WHERE liaison = \'all\' ORDER BY activity_type',
   );
   lift = Object.fromEntries(rows.map((r) => [r.activity_type, r]));
 }, 120_000);
@@ -231,7 +231,7 @@ describe('liaison_lift: its windows and floor are config (outreach.lift)', () =>
 
 describe('liaison_lift: which touches count', () => {
   it('counts a touch whose 8 weeks after end with the last complete week, not one a week later', () => {
-    expect(lift.email).toMatchObject({ activities: 2, touches: 1, clinicians_touched: 1 });
+    expect(lift.email).toMatchObject({ activities: 2, touches: 1, clinicians_touched_count: 1 });
   });
 
   it('counts a touch whose 8 weeks before start with the first week of referrals, not one a week earlier', () => {
@@ -239,9 +239,9 @@ describe('liaison_lift: which touches count', () => {
   });
 
   it('reaches every clinician of an office the directory lists, and a clinician named by provider_id', () => {
-    expect(lift.event).toMatchObject({ activities: 1, touches: 2, clinicians_touched: 2 });
+    expect(lift.event).toMatchObject({ activities: 1, touches: 2, clinicians_touched_count: 2 });
     // Clinician 24's visit was named by EPIC-24: all 25 visited clinicians are touched; the repeat visit to clinician 0 is the same touch.
-    expect(lift.visit).toMatchObject({ clinicians_touched: 25 });
+    expect(lift.visit).toMatchObject({ clinicians_touched_count: 25 });
   });
 
   it('leaves out an activity after as_of and one naming nobody the directory knows', () => {

@@ -63,7 +63,7 @@ interface PanelRow {
   period_start: string;
   period_end: string;
   days_elapsed: number;
-  panel_referrers: number;
+  panel_referrer_count: number;
   value: number;
   last_year_value: number;
   change_vs_last_year: number | null;
@@ -73,14 +73,14 @@ interface PanelRow {
 const panel = () =>
   w.query<PanelRow>(
     `SELECT liaison, measure, period, period_start::VARCHAR AS period_start, period_end::VARCHAR AS period_end, days_elapsed::INTEGER AS days_elapsed,
-            panel_referrers::INTEGER AS panel_referrers, value::INTEGER AS value, last_year_value::INTEGER AS last_year_value, change_vs_last_year, pace
+            panel_referrer_count::INTEGER AS panel_referrer_count, value::INTEGER AS value, last_year_value::INTEGER AS last_year_value, change_vs_last_year, pace
      FROM liaison_panels ORDER BY liaison, measure, period`,
   );
 
 describe('liaison_panels', () => {
   it('counts each panel’s referrals and visits for the period so far and the same days last year', async () => {
     const rows = (await panel()).filter((r) => r.liaison === 'Dana Whitfield' && r.measure === 'referrals');
-    expect(rows.map((r) => [r.period, r.period_start, r.period_end, r.days_elapsed, r.panel_referrers, r.value, r.last_year_value])).toEqual([
+    expect(rows.map((r) => [r.period, r.period_start, r.period_end, r.days_elapsed, r.panel_referrer_count, r.value, r.last_year_value])).toEqual([
       ['month', '2026-11-01', '2026-11-30', 22, 2, 2, 2],
       ['quarter', '2026-10-01', '2026-12-31', 53, 2, 3, 2],
       ['year', '2026-01-01', '2026-12-31', 326, 2, 3, 2],
@@ -103,7 +103,7 @@ describe('liaison_panels', () => {
   it('has a panel for every liaison the directory names, its counts 0 when its referrers sent nothing', async () => {
     const marcus = (await panel()).filter((r) => r.liaison === 'Marcus Reyes');
     expect(marcus).toHaveLength(6);
-    for (const r of marcus) expect(r).toMatchObject({ panel_referrers: 1, value: 0, last_year_value: 0, change_vs_last_year: null, pace: null });
+    for (const r of marcus) expect(r).toMatchObject({ panel_referrer_count: 1, value: 0, last_year_value: 0, change_vs_last_year: null, pace: null });
   });
 
   it('refuses a goal that is not a positive number, naming its key', () => {

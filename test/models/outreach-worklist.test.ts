@@ -33,7 +33,7 @@ async function worklist(actions: Action[]): Promise<Record<string, unknown>[]> {
     );
   }
   await w.run(`CREATE TABLE outreach_worklist AS ${model.sql}`);
-  return w.query('SELECT liaison, liaison_order::INTEGER AS o, rank_in_liaison::INTEGER AS r, is_shown, more_in_liaison::INTEGER AS more, priority_rank::INTEGER AS rank FROM outreach_worklist');
+  return w.query('SELECT liaison, liaison_order::INTEGER AS o, rank_in_liaison::INTEGER AS r, is_shown, more_in_liaison_count::INTEGER AS more, priority_rank::INTEGER AS rank FROM outreach_worklist');
 }
 
 describe('outreach_worklist', () => {
@@ -78,7 +78,7 @@ describe('outreach_worklist', () => {
     ]);
     expect(
       await w!.query(
-        `SELECT liaison, category, more_in_liaison::INTEGER AS more, actions_in_liaison::INTEGER AS actions, visits_at_stake_in_liaison AS by_liaison,
+        `SELECT liaison, category, more_in_liaison_count::INTEGER AS more, actions_in_liaison_count::INTEGER AS actions, visits_at_stake_in_liaison AS by_liaison,
                 visits_at_stake_in_category AS by_category
          FROM outreach_worklist ORDER BY liaison_order, rank_in_liaison`,
       ),
