@@ -45,8 +45,6 @@ dormant as (
     'last referral ' || strftime(local_date(s.last_at), '%Y-%m-%d') as signature
   from int_outreach_dormant as d
   join int_outreach_sources as s using (source)
-  cross join floors
-  where s.baseline_count >= floors.min_baseline_referrals
 ),
 declining as (
   select
@@ -56,6 +54,10 @@ declining as (
     d.visits_at_stake,
     'down ' || cast(20 * floor(5 * (1 - d.recent_count / d.expected_recent)) as integer) || '%+' as signature
   from int_outreach_declining as d
+),
+flagged as (
+  select flagged.*
+  from (select * from dormant union all select * from declining) as flagged
   join int_outreach_sources as s using (source)
   cross join floors
   where s.baseline_count >= floors.min_baseline_referrals
@@ -70,7 +72,7 @@ referrer_alerts as (
     flagged.why,
     flagged.visits_at_stake,
     flagged.signature
-  from (select * from dormant union all select * from declining) as flagged
+  from flagged
   left join referrers using (source)
 ),
 goal_alerts as (

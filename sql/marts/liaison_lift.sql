@@ -196,20 +196,23 @@ judged as (
     count(*) filter (where lift_z is not null and touches >= min_touches) over () as rows_judged
   from final
 ),
+tail as (
+  select judged.*, sqrt(-2 * ln(0.05 / greatest(rows_judged, 1))) as t
+  from judged
+),
 bar as (
   -- The one-sided normal quantile at 1 - 0.05 / rows_judged (Abramowitz and
   -- Stegun 26.2.23, within 0.00045): 1.645 for one row, 2.58 for ten.
   select
-    judged.*,
-    sqrt(-2 * ln(0.05 / greatest(rows_judged, 1))) as t
-  from judged
+    tail.*,
+    t - (2.515517 + 0.802853 * t + 0.010328 * t * t) / (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t) as z_needed
+  from tail
 )
 select
   activity_type, liaison, activities, touches, clinicians_touched_count, before_per_week, after_per_week, comparison_change_per_week,
   lift_per_week, lift_lower_90, lift_upper_90, lift_z,
   cast(rows_judged as integer) as rows_judged,
-  t - (2.515517 + 0.802853 * t + 0.010328 * t * t) / (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t) as z_needed,
-  case when lift_z is null or touches < min_touches then null
-    else lift_z > t - (2.515517 + 0.802853 * t + 0.010328 * t * t) / (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t) end as is_lift_detected,
+  z_needed,
+  case when lift_z is null or touches < min_touches then null else lift_z > z_needed end as is_lift_detected,
   as_of, run_id
 from bar
