@@ -50,13 +50,17 @@ panel_sizes as (
   select liaison, count(*) as panel_referrer_count from panels group by liaison
 ),
 events as (
-  -- Each referral of a panel as its two measures: received, and its completed first visit.
-  select panels.liaison, 'referrals' as measure, local_date(fct_referrals.received_at) as on_date
+  -- Each referral of a panel as its two measures: received, and its completed
+  -- first visit; counted per local day before the periods are cut, so the
+  -- period join meets a few thousand days, not every referral three times.
+  select panels.liaison, 'referrals' as measure, local_date(fct_referrals.received_at) as on_date, count(*) as event_count
   from fct_referrals join panels using (source)
+  group by 1, 2, 3
   union all
-  select panels.liaison, 'visits' as measure, local_date(fct_referrals.completed_visit_at) as on_date
+  select panels.liaison, 'visits' as measure, local_date(fct_referrals.completed_visit_at) as on_date, count(*) as event_count
   from fct_referrals join panels using (source)
   where fct_referrals.completed_visit_at is not null
+  group by 1, 2, 3
 ),
 grid as (
   select panel_sizes.liaison, panel_sizes.panel_referrer_count, measures.measure, periods.*
@@ -69,10 +73,10 @@ counted as (
     grid.liaison,
     grid.measure,
     grid.period,
-    count(events.on_date) filter (where events.on_date >= grid.period_start and events.on_date < grid.today) as value,
-    count(events.on_date) filter (
+    cast(coalesce(sum(events.event_count) filter (where events.on_date >= grid.period_start and events.on_date < grid.today), 0) as bigint) as value,
+    cast(coalesce(sum(events.event_count) filter (
       where events.on_date >= cast(grid.period_start - interval '1' year as date) and events.on_date < cast(grid.today - interval '1' year as date)
-    ) as last_year_value
+    ), 0) as bigint) as last_year_value
   from grid
   left join events on events.liaison = grid.liaison and events.measure = grid.measure
   group by grid.liaison, grid.measure, grid.period

@@ -10,9 +10,10 @@ export function orderModels(models: Model[], connection: DuckDBConnection, exist
   const byName = new Map(models.map((m) => [m.name, m]));
   const dependencies = new Map<string, string[]>();
   for (const model of models) {
-    const ctes = new Set([...model.sql.matchAll(/(?:with|,)\s+(\w+)\s+as\s*\(/gi)].map((m) => m[1]!.toLowerCase()));
+    const text = withoutCommentsOrStrings(model.sql);
+    const ctes = new Set([...text.matchAll(/(?:with|,)\s+(\w+)\s+as\s*\(/gi)].map((m) => m[1]!.toLowerCase()));
     const parsed = connection.getTableNames(model.sql, false).map((t) => t.toLowerCase());
-    const named = [...model.sql.matchAll(/\b(?:from|join)\s+"?(\w+)"?/gi)].map((m) => m[1]!.toLowerCase());
+    const named = [...text.matchAll(/\b(?:from|join)\s+"?(\w+)"?/gi)].map((m) => m[1]!.toLowerCase());
     const referenced = [...new Set([...parsed, ...named])].filter((t) => !ctes.has(t) && t !== 'unnest' && t !== 'range');
     const unknown = referenced.filter((t) => !byName.has(t) && !existingTables.has(t));
     if (unknown.length > 0) {
@@ -32,4 +33,9 @@ export function orderModels(models: Model[], connection: DuckDBConnection, exist
   };
   for (const model of models) visit(model.name, []);
   return ordered;
+}
+
+/** The query without its `--` comments and with its quoted strings emptied, so "join" or "from" in either is not read as a table. */
+function withoutCommentsOrStrings(sql: string): string {
+  return sql.replace(/'(?:[^']|'')*'|--[^\n]*/g, (match) => (match.startsWith("'") ? "''" : ''));
 }

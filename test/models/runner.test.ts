@@ -33,6 +33,16 @@ describe('model runner', () => {
     expect(result.snapshots.map((s) => s.split('/').pop())).toEqual(['a_total.parquet', 'b_rows.parquet']);
   });
 
+  it('reads its dependencies from the query, not from the words of its comments', async () => {
+    await model('staging', 'stg_refs', '-- Grain: one row per referral.\nselect referral_id from referrals');
+    // "join below" and "from here" in a comment name no table; a `--` inside a quoted string is not a comment.
+    await model('marts', 'b_rows', "-- Grain: one row per referral.\n-- @column referral_id: the id\n-- @column tag: a tag\nselect referral_id, '--x' as tag\n  -- the join below, from here on\nfrom stg_refs");
+    const result = await run();
+    expect(result.models.map((m) => m.model)).toEqual(['stg_refs', 'b_rows']);
+    await model('marts', 'c_rows', "-- Grain: one row.\n-- @column tag: a tag\nselect '-- from x' as tag from no_such_table");
+    await expect(run()).rejects.toThrow('model c_rows reads no_such_table, which is neither a model nor a warehouse table');
+  });
+
   it('fails naming the model that reads an unknown table, and leaves the marts as they were', async () => {
     await model('marts', 'good', '-- Grain: one row.\n-- @column n: how many\nselect 1 as n');
     await run();
