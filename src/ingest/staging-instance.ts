@@ -12,7 +12,8 @@
 // MRNs could reach a warehouse block. Memory of another process cannot.
 //
 // One instance per ingest job, opened when the first file is ready to load
-// (a run with nothing new opens none). It spills and writes only in its own
+// (a run with nothing new opens none), in a process started as the job
+// began (prestartStaging). It spills and writes only in its own
 // folder of the work folder (mode 0700), removed when it closes; the job's
 // pseudonym cache lives in it. Its process may serve the next job of the same
 // parent (it waits between jobs with no instance open). Killed with its
@@ -132,6 +133,20 @@ class StagingProcess {
  * instance in it rather than waiting for a new process and DuckDB to load.
  */
 let waiting: StagingProcess | undefined;
+
+/**
+ * Starts a staging process to wait for this process's next job, if none
+ * waits. `refloop ingest` calls it before it loads its config and opens the
+ * warehouse, so that Node and DuckDB load in the staging process on the
+ * other core meanwhile: a small day's files are then not kept waiting for
+ * it (it was half of an incremental day). A run with nothing new leaves it
+ * unused; it exits with this process, having cost only its start.
+ */
+export function prestartStaging(): void {
+  if (waiting && !waiting.ended) return;
+  waiting = StagingProcess.spawn();
+  waiting.hold(true);
+}
 
 /** The job's instance in a staging process, with the folder it spills and writes into. */
 interface Opened {

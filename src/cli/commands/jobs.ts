@@ -3,6 +3,7 @@
 // was refused or an error-severity check fired (after every stage has run,
 // so one bad file does not keep the rest from the marts).
 import { dirname, join, resolve } from 'node:path';
+import { prestartStaging } from '../../ingest/staging-instance.ts';
 import { workDirFor } from '../../ingest/work-dir.ts';
 import { ingestInbox, summaryLine } from '../../jobs/ingest.ts';
 import { publishSite } from '../../jobs/publish.ts';
@@ -18,6 +19,8 @@ import { type CommonOptions, type Context, createContext, openForWriting } from 
 type Stage = 'ingest' | 'transform' | 'publish';
 
 export async function runStages(options: CommonOptions, job: string, stages: Stage[], trigger: Trigger = 'manual'): Promise<number> {
+  // Loads on the other core while this one loads the config and opens the warehouse.
+  if (stages.includes('ingest')) prestartStaging();
   const context = await createContext(options);
   const { warehouse, lock } = await openForWriting(context, job, { wait: options.wait });
   // Closing the warehouse before the site build releases `lock`; this second
