@@ -6,6 +6,8 @@
 -- key (int_provider_ids), so one clinician is one source whether a referral
 -- names them by NPI or by id, and every referral has exactly one source. The
 -- match is exact (ids are the sending system's own, compared as written).
+-- Read only by int_referrals, which copies it: a view, not a second copy.
+-- @view
 with referrals as (
   select referral_id, referring_npi, referring_id from stg_referrals
 ),

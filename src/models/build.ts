@@ -2,8 +2,9 @@
 // transform's, which also holds the forecast and the checks): a failed build
 // leaves the marts as they were. Staging models are views, intermediate models
 // temporary tables (the marts' building blocks, rebuilt every transform:
-// writing them to the warehouse file cost a third of a transform), marts
-// tables. Each column's meaning becomes a COMMENT ON COLUMN, and a mart column
+// writing them to the warehouse file cost a third of a transform) or, marked
+// @view, temporary views (a filter or lookup whose copy would cost more than
+// its readers' reading its inputs), marts tables. Each column's meaning becomes a COMMENT ON COLUMN, and a mart column
 // without one fails the build. Row counts and timings go to model_runs.
 import type { RefloopConfig } from '../config/schema.ts';
 import { quotedIdentifier, quotedString, withTransaction } from '../warehouse/sql.ts';
@@ -54,7 +55,7 @@ export async function buildModelsInTransaction(
   for (const [index, model] of ordered.entries()) {
     onModel?.(model, index, ordered.length);
     const started = performance.now();
-    const kind = model.layer === 'staging' ? 'VIEW' : 'TABLE';
+    const kind = model.layer === 'staging' || model.isView ? 'VIEW' : 'TABLE';
     const temporary = model.layer === 'intermediate' ? 'TEMP ' : '';
     try {
       await warehouse.run(`CREATE OR REPLACE ${temporary}${kind} ${quotedIdentifier(model.name)} AS\n${model.sql}`);

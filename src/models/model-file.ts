@@ -10,6 +10,11 @@
 //   -- @not_null referral_id, received_at
 //   -- @accepted_values urgency: routine, urgent, stat
 //   -- @relationship referring_npi -> providers.npi (warn)
+//   -- @view
+//
+// `@view` (intermediate models only) builds the model as a temporary view
+// instead of a temporary table: for a cheap step (a filter, a lookup) whose
+// readers are better off reading its inputs than a copy of a million rows.
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 
@@ -34,6 +39,8 @@ export interface Model {
   description: string;
   columns: Map<string, string>;
   checks: ColumnCheck[];
+  /** Intermediate models only: built as a temporary view (`@view`) rather than a temporary table. */
+  isView: boolean;
   sql: string;
 }
 
@@ -60,6 +67,7 @@ export function parseModel(text: string, layer: Layer, path: string): Model {
   if (!grainLine) throw new ModelError(`model ${name} (${path}) has no "-- Grain: …" line in its header`);
   const columns = new Map<string, string>();
   const checks: ColumnCheck[] = [];
+  let isView = false;
   for (const line of header.filter((l) => l.startsWith('@'))) {
     const severity: Severity = /\(warn\)\s*$/.test(line) ? 'warn' : 'error';
     const body = line.replace(/\(warn\)\s*$/, '').trim();
@@ -87,6 +95,10 @@ export function parseModel(text: string, layer: Layer, path: string): Model {
         checks.push({ kind: 'relationship', columns: [match[1]!], references: { table: match[2]!, column: match[3]! }, severity });
         break;
       }
+      case '@view':
+        if (layer !== 'intermediate') throw new ModelError(`model ${name}: @view is for intermediate models (staging models are views already, marts are tables)`);
+        isView = true;
+        break;
       default:
         throw new ModelError(`model ${name}: unknown annotation ${tag}`);
     }
@@ -99,6 +111,7 @@ export function parseModel(text: string, layer: Layer, path: string): Model {
     description: prose.join('\n').trim(),
     columns,
     checks,
+    isView,
     sql,
   };
 }
