@@ -6,6 +6,10 @@
 -- first_loaded_at, the time its extract was first loaded (docs/metrics.md), boundary
 -- included. known_at is that moment. matched_at is the moment linking rule 2
 -- matches referrals against: booked_at, else start_at.
+--
+-- A filter of the appointments that two models read: a view, so each reads
+-- the appointments table itself rather than a copy made first.
+-- @view
 with appointments as (
   select * from stg_appointments
 ),

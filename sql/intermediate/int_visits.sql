@@ -1,5 +1,9 @@
 -- Grain: one row per visit that took place at or before as_of. A summary sent
 -- after as_of was not yet sent.
+--
+-- A filter of the visits that two models read: a view, so each reads the
+-- visits table itself rather than a copy made first.
+-- @view
 with visits as (
   select * from stg_visits
 ),
