@@ -40,18 +40,18 @@ export async function buildModelsInTransaction(
   runId: number,
   onModel?: OnModel,
 ): Promise<ModelRun[]> {
-  const existing = new Set(
-    (await warehouse.query<{ name: string }>("SELECT table_name AS name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'")).map((r) =>
-      r.name.toLowerCase(),
-    ),
+  const tables = await warehouse.query<{ name: string; database: string }>(
+    "SELECT table_name AS name, database_name AS database FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'",
   );
+  const existing = new Set(tables.map((r) => r.name.toLowerCase()));
   for (const t of CONFIG_TABLES) existing.add(t);
   const ordered = orderModels(models, warehouse.connection, existing);
   const runs: ModelRun[] = [];
   await warehouse.run(configTablesSql(config, asOf, runId));
   // Intermediate tables that earlier versions kept in the warehouse would stand beside the temporary ones.
-  const intermediate = ordered.filter((m) => m.layer === 'intermediate');
-  if (intermediate.length) await warehouse.run(intermediate.map((m) => `DROP TABLE IF EXISTS main.${quotedIdentifier(m.name)};`).join('\n'));
+  // Named with the warehouse's database: a bare main.<name> finds this session's temporary view of that name first.
+  const stale = tables.filter((t) => ordered.some((m) => m.layer === 'intermediate' && m.name.toLowerCase() === t.name.toLowerCase()));
+  if (stale.length) await warehouse.run(stale.map((t) => `DROP TABLE IF EXISTS ${quotedIdentifier(t.database)}.main.${quotedIdentifier(t.name)};`).join('\n'));
   for (const [index, model] of ordered.entries()) {
     onModel?.(model, index, ordered.length);
     const started = performance.now();
