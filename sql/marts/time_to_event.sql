@@ -48,19 +48,24 @@ timed as (
     reached_at is not null as is_event
   from durations
 ),
-with_all as (
-  select * from timed
-  union all
-  select event, cohort_month, 'all' as service_line, days, is_event from timed
-),
-steps as (
+line_steps as (
   -- Times go up to the whole hour: the curves are read in hours and days, and a
   -- step per referral (2.5 M rows at 1M referrals) cost more than the rest of a mart.
   select event, cohort_month, service_line, ceil(days * 24) / 24 as days,
     count(*) filter (where is_event) as events,
     count(*) filter (where not is_event) as censored_count
-  from with_all
-  group by all
+  from timed
+  group by event, cohort_month, service_line, ceil(days * 24) / 24
+),
+steps as (
+  -- 'all' adds up the lines' steps: the same counts as grouping every referral again, out of far fewer rows.
+  select * from line_steps
+  union all
+  select event, cohort_month, 'all' as service_line, days,
+    cast(sum(events) as bigint) as events,
+    cast(sum(censored_count) as bigint) as censored_count
+  from line_steps
+  group by event, cohort_month, days
 ),
 risk_sets as (
   select
