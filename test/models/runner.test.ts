@@ -12,7 +12,7 @@ let dir: string;
 let w: Warehouse;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'refloop-models-'));
-  for (const layer of ['staging', 'marts', 'checks']) await mkdir(join(dir, 'sql', layer), { recursive: true });
+  for (const layer of ['staging', 'intermediate', 'marts', 'checks']) await mkdir(join(dir, 'sql', layer), { recursive: true });
   w = await openWarehouse({ path: ':memory:', timezone: 'UTC' });
 });
 afterEach(async () => {
@@ -49,6 +49,18 @@ describe('model runner', () => {
     await model('marts', 'broken', '-- Grain: one row.\n-- @column n: how many\nselect count(*) as n from no_such_table');
     await expect(run()).rejects.toThrow('model broken reads no_such_table, which is neither a model nor a warehouse table');
     expect(await w.query("SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE table_name = 'broken'")).toEqual([{ n: 0 }]);
+  });
+
+  it('builds an intermediate model marked @view as a temporary view, twice in one session, and refuses @view on a mart', async () => {
+    await model('staging', 'stg_refs', '-- Grain: one row per referral.\nselect referral_id from referrals');
+    await model('intermediate', 'int_refs', '-- Grain: one row per referral.\n-- @view\nselect referral_id from stg_refs');
+    await model('marts', 'refs', '-- Grain: one row.\n-- @column n: how many\nselect count(*) as n from int_refs');
+    await run();
+    await run();
+    expect(await w.query("SELECT database_name, temporary FROM duckdb_views() WHERE view_name = 'int_refs'")).toEqual([{ database_name: 'temp', temporary: true }]);
+    expect(await w.query("SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE table_name = 'int_refs'")).toEqual([{ n: 0 }]);
+    await model('marts', 'refs', '-- Grain: one row.\n-- @column n: how many\n-- @view\nselect count(*) as n from int_refs');
+    await expect(run()).rejects.toThrow('model refs: @view is for intermediate models');
   });
 
   it('fails on a mart column without a meaning', async () => {
