@@ -9,7 +9,9 @@
 --   any status).
 -- - show_rate: of those whose first appointment (the earliest not cancelled,
 --   started by as_of) is known, the share whose first appointment was not a
---   no-show; null when none had one.
+--   no-show; null when none had one. Two first appointments at the same
+--   start (a double booking): one the patient did not miss counts, so the
+--   rate is the same from run to run whatever order the rows are read in.
 --
 -- @column service_line: Service line of the referrals.
 -- @column referrals: Referrals received in the rate window.
@@ -20,7 +22,7 @@ with params as (
   from config_params cross join config_thresholds
 ),
 firsts as (
-  select links.linked_referral_id as referral_id, min_by(links.status, links.start_at) as status
+  select links.linked_referral_id as referral_id, min_by(links.status, (links.start_at, links.status = 'no_show')) as status
   from int_appointment_links as links
   cross join params
   where links.linked_referral_id is not null and links.status <> 'cancelled' and links.start_at <= params.as_of

@@ -127,6 +127,30 @@ describe('int_capacity_rates: the first appointment', () => {
     );
     expect(await w.query('SELECT referrals::INTEGER AS referrals, booking_rate, show_rate FROM int_capacity_rates')).toEqual([{ referrals: 4, booking_rate: 1, show_rate: 1 / 3 }]);
   });
+
+  it('is one the patient did not miss when two start at the same time, in whatever order they are read', async () => {
+    const r = (referral_id: string) => ({ referral_id, patient_key: referral_id, received_at: '2025-12-01 09:00' });
+    const appointment = (referral_id: string, id: string, start_at: string, status: string) => ({
+      appointment_id: id, referral_id, patient_key: referral_id, booked_at: '2025-12-02 09:00', start_at, status,
+    });
+    w = await buildWith(
+      {
+        referrals: ['TIE-AB', 'TIE-BA', 'MINUTE-APART'].map(r),
+        appointments: [
+          // A double booking, the no-show first in one referral's rows and last in the other's: attended, both.
+          appointment('TIE-AB', 'A1', '2025-12-08 09:00', 'no_show'),
+          appointment('TIE-AB', 'A2', '2025-12-08 09:00', 'completed'),
+          appointment('TIE-BA', 'B1', '2025-12-08 09:00', 'completed'),
+          appointment('TIE-BA', 'B2', '2025-12-08 09:00', 'no_show'),
+          // The near miss: a minute earlier, the no-show is the first appointment.
+          appointment('MINUTE-APART', 'C1', '2025-12-08 08:59', 'no_show'),
+          appointment('MINUTE-APART', 'C2', '2025-12-08 09:00', 'completed'),
+        ],
+      },
+      AS_OF,
+    );
+    expect(await w.query('SELECT referrals::INTEGER AS referrals, show_rate FROM int_capacity_rates')).toEqual([{ referrals: 3, show_rate: 2 / 3 }]);
+  });
 });
 
 describe('capacity_forecast: slots', () => {
