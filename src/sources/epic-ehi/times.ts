@@ -30,8 +30,10 @@ export function canonicalTime(value: string, column: string): string {
 
 /** As canonicalTime, but undefined when the value does not parse. */
 export function parsedTime(value: string, column: string): string | undefined {
-  const parsed = parseEpicTime(value);
-  return parsed && formatWallClock(parsed, parsed.utc || isUtcColumn(column));
+  if (!parseInto(value)) return undefined;
+  const date = `${at.year}-${PAD[at.month]}-${PAD[at.day]}`;
+  const clock = `${PAD[at.hour]}:${PAD[at.minute]}:${PAD[at.second]}`;
+  return at.utc || isUtcColumn(column) ? `${date}T${clock}Z` : `${date} ${clock}`;
 }
 
 export function formatWallClock(t: WallClock, utc: boolean): string {
@@ -45,37 +47,47 @@ export function formatWallClock(t: WallClock, utc: boolean): string {
  * `YYYY-MM-DD[( |T)HH:MM[:SS[.fff]]][Z]`; fractions of a second are dropped.
  */
 export function parseEpicTime(value: string): WallClock | undefined {
+  if (!parseInto(value)) return undefined;
+  return { year: at.year, month: at.month, day: at.day, hour: at.hour, minute: at.minute, second: at.second, utc: at.utc };
+}
+
+/**
+ * The parser's result. Several columns of millions of rows are parsed: the
+ * parse writes into this one object (and the positions below into `end`)
+ * instead of allocating a result at every step, which cost most of a row's
+ * time in garbage collection. Read it right after a successful parseInto.
+ */
+const at: WallClock = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0, utc: false };
+
+/** Parses `value` into `at`; false when it is not one of the forms parseEpicTime reads. */
+function parseInto(value: string): boolean {
   const text = value.trim();
-  if (text.length < 8) return undefined;
+  if (text.length < 8) return false;
   const iso = text.charCodeAt(4) === DASH;
-  const date = iso ? parseIsoDate(text) : parseUsDate(text);
-  if (!date) return undefined;
-  // Built field by field: an object spread here costs ten times the whole parse.
-  const t: WallClock = { year: date.value.year, month: date.value.month, day: date.value.day, hour: 0, minute: 0, second: 0, utc: false };
-  let pos = date.end;
-  if (pos === text.length) return t;
+  let pos = iso ? parseIsoDate(text) : parseUsDate(text);
+  if (pos < 0) return false;
+  at.hour = 0;
+  at.minute = 0;
+  at.second = 0;
+  at.utc = false;
+  if (pos === text.length) return true;
   const separator = text.charCodeAt(pos);
   if (iso && separator === T_UPPER) pos++;
   else if (separator === SPACE) while (text.charCodeAt(pos) === SPACE) pos++;
-  else return undefined;
-  const clock = parseClock(text, pos, !iso);
-  if (!clock) return undefined;
-  t.hour = clock.hour;
-  t.minute = clock.minute;
-  t.second = clock.second;
-  pos = clock.end;
+  else return false;
+  pos = parseClock(text, pos, !iso);
+  if (pos < 0) return false;
   if (iso && pos === text.length - 1 && (text.charCodeAt(pos) | 0x20) === Z_LOWER) {
-    t.utc = true;
+    at.utc = true;
     pos++;
   }
-  return pos === text.length ? t : undefined;
+  return pos === text.length;
 }
 
 /** A time of day alone (`2:30 PM`, `14:30:00`), as hours, minutes and seconds; undefined when it is not one. */
 export function parseTimeOfDay(value: string): { hour: number; minute: number; second: number } | undefined {
   const text = value.trim();
-  const clock = parseClock(text, 0, true);
-  return clock && clock.end === text.length ? { hour: clock.hour, minute: clock.minute, second: clock.second } : undefined;
+  return parseClock(text, 0, true) === text.length ? { hour: at.hour, minute: at.minute, second: at.second } : undefined;
 }
 
 /**
@@ -131,49 +143,50 @@ const SPACE = 0x20;
 const T_UPPER = 0x54;
 const Z_LOWER = 0x7a;
 
-interface Parsed<T> {
-  value: T;
-  end: number;
-}
+/** Where the last `digits` call stopped. */
+let end = 0;
 
-/** Digits from `pos`, at least `min` and at most `max` of them. */
-function digits(text: string, pos: number, min: number, max: number): Parsed<number> | undefined {
+/** The number in the digits from `pos`, at least `min` and at most `max` of them (their end in `end`); -1 when too few. */
+function digits(text: string, pos: number, min: number, max: number): number {
   let n = 0;
-  let end = pos;
-  while (end < text.length && end - pos < max) {
-    const c = text.charCodeAt(end) - 0x30;
+  let stop = pos;
+  while (stop < text.length && stop - pos < max) {
+    const c = text.charCodeAt(stop) - 0x30;
     if (c < 0 || c > 9) break;
     n = n * 10 + c;
-    end++;
+    stop++;
   }
-  return end - pos >= min ? { value: n, end } : undefined;
+  end = stop;
+  return stop - pos >= min ? n : -1;
 }
 
-type YearMonthDay = { year: number; month: number; day: number };
-
-function parseUsDate(text: string): Parsed<YearMonthDay> | undefined {
+/** The date into `at`; returns the position after it, or -1. */
+function parseUsDate(text: string): number {
   const month = digits(text, 0, 1, 2);
-  if (!month || text.charCodeAt(month.end) !== SLASH) return undefined;
-  const day = digits(text, month.end + 1, 1, 2);
-  if (!day || text.charCodeAt(day.end) !== SLASH) return undefined;
-  const year = digits(text, day.end + 1, 4, 4);
-  if (!year) return undefined;
-  return validDate(year.value, month.value, day.value, year.end);
+  if (month < 0 || text.charCodeAt(end) !== SLASH) return -1;
+  const day = digits(text, end + 1, 1, 2);
+  if (day < 0 || text.charCodeAt(end) !== SLASH) return -1;
+  const year = digits(text, end + 1, 4, 4);
+  if (year < 0) return -1;
+  return validDate(year, month, day, end);
 }
 
-function parseIsoDate(text: string): Parsed<YearMonthDay> | undefined {
+function parseIsoDate(text: string): number {
   const year = digits(text, 0, 4, 4);
-  if (!year || text.charCodeAt(4) !== DASH) return undefined;
+  if (year < 0 || text.charCodeAt(4) !== DASH) return -1;
   const month = digits(text, 5, 2, 2);
-  if (!month || text.charCodeAt(7) !== DASH) return undefined;
+  if (month < 0 || text.charCodeAt(7) !== DASH) return -1;
   const day = digits(text, 8, 2, 2);
-  if (!day) return undefined;
-  return validDate(year.value, month.value, day.value, day.end);
+  if (day < 0) return -1;
+  return validDate(year, month, day, end);
 }
 
-function validDate(year: number, month: number, day: number, end: number): Parsed<YearMonthDay> | undefined {
-  if (year < 1000 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
-  return { value: { year, month, day }, end };
+function validDate(year: number, month: number, day: number, stop: number): number {
+  if (year < 1000 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return -1;
+  at.year = year;
+  at.month = month;
+  at.day = day;
+  return stop;
 }
 
 function daysInMonth(year: number, month: number): number {
@@ -181,51 +194,59 @@ function daysInMonth(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
-/** `H:MM[:SS[.fff]]`, then (when `meridiemAllowed`) an optional ` AM` / ` PM` in any case. */
-function parseClock(
-  text: string,
-  pos: number,
-  meridiemAllowed: boolean,
-): { hour: number; minute: number; second: number; end: number } | undefined {
-  const hour = digits(text, pos, 1, 2);
-  if (!hour || text.charCodeAt(hour.end) !== COLON) return undefined;
-  const minute = digits(text, hour.end + 1, 2, 2);
-  if (!minute || minute.value > 59) return undefined;
+/**
+ * `H:MM[:SS[.fff]]`, then (when `meridiemAllowed`) an optional ` AM` / ` PM`
+ * in any case, into `at`'s hour, minute and second; returns the position after it, or -1.
+ */
+function parseClock(text: string, pos: number, meridiemAllowed: boolean): number {
+  let h = digits(text, pos, 1, 2);
+  if (h < 0 || text.charCodeAt(end) !== COLON) return -1;
+  const minute = digits(text, end + 1, 2, 2);
+  if (minute < 0 || minute > 59) return -1;
   let second = 0;
-  let end = minute.end;
-  if (text.charCodeAt(end) === COLON) {
-    const s = digits(text, end + 1, 2, 2);
-    if (!s || s.value > 59) return undefined;
-    second = s.value;
-    end = s.end;
-    if (text.charCodeAt(end) === DOT) {
-      const fraction = digits(text, end + 1, 1, 9);
-      if (!fraction) return undefined;
-      end = fraction.end;
+  let stop = end;
+  if (text.charCodeAt(stop) === COLON) {
+    const s = digits(text, stop + 1, 2, 2);
+    if (s < 0 || s > 59) return -1;
+    second = s;
+    stop = end;
+    if (text.charCodeAt(stop) === DOT) {
+      if (digits(text, stop + 1, 1, 9) < 0) return -1;
+      stop = end;
     }
   }
-  let h = hour.value;
-  const meridiem = meridiemAllowed ? parseMeridiem(text, end) : undefined;
-  if (meridiem) {
-    if (h < 1 || h > 12) return undefined;
-    h = (h % 12) + (meridiem.pm ? 12 : 0);
-    end = meridiem.end;
+  const meridiem = meridiemAllowed ? parseMeridiem(text, stop) : NO_MERIDIEM;
+  if (meridiem !== NO_MERIDIEM) {
+    if (h < 1 || h > 12) return -1;
+    h = (h % 12) + (meridiem === PM ? 12 : 0);
+    stop = text.length;
   } else if (h > 23) {
-    return undefined;
+    return -1;
   }
-  return { hour: h, minute: minute.value, second, end };
+  at.hour = h;
+  at.minute = minute;
+  at.second = second;
+  return stop;
 }
 
-function parseMeridiem(text: string, pos: number): { pm: boolean; end: number } | undefined {
+const NO_MERIDIEM = 0;
+const AM = 1;
+const PM = 2;
+
+/** AM or PM when the text ends with one (spaces before it allowed), else NO_MERIDIEM. */
+function parseMeridiem(text: string, pos: number): number {
   let p = pos;
   while (text.charCodeAt(p) === SPACE) p++;
-  if (p + 2 !== text.length) return undefined;
+  if (p + 2 !== text.length) return NO_MERIDIEM;
   const first = text.charCodeAt(p) | 0x20;
-  if ((text.charCodeAt(p + 1) | 0x20) !== 0x6d) return undefined; // 'm'
-  if (first === 0x61) return { pm: false, end: p + 2 }; // 'a'
-  if (first === 0x70) return { pm: true, end: p + 2 }; // 'p'
-  return undefined;
+  if ((text.charCodeAt(p + 1) | 0x20) !== 0x6d) return NO_MERIDIEM; // 'm'
+  if (first === 0x61) return AM; // 'a'
+  if (first === 0x70) return PM; // 'p'
+  return NO_MERIDIEM;
 }
+
+/** Two-digit forms of 0–59 (and the plain form of anything above, which only a year reaches). */
+const PAD: readonly string[] = Array.from({ length: 60 }, (_, n) => (n < 10 ? `0${n}` : String(n)));
 
 function pad(n: number): string {
   return n < 10 ? `0${n}` : String(n);
