@@ -21,8 +21,25 @@ import type { AdapterOutput, CanonicalKind, CanonicalRow, Origin, ParallelOutput
 // read at 200k referrals).
 const FLUSH_CHARS = 1 << 16;
 
-const NEEDS_QUOTES = /[",\r\n]/;
-const cell = (value: string) => (NEEDS_QUOTES.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
+const cell = (value: string) => (needsQuotes(value) ? `"${value.replaceAll('"', '""')}"` : value);
+
+/**
+ * Whether a value holds a quote, a comma, a CR or an LF. A loop over its
+ * characters: millions of short values pass here, and a regular expression's
+ * call cost a third of each row's writing.
+ */
+function needsQuotes(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c <= COMMA && (c === QUOTE || c === COMMA || c === CR || c === LF)) return true;
+  }
+  return false;
+}
+
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const CR = 0x0d;
+const LF = 0x0a;
 
 class CanonicalFile {
   private readonly fd: number;
