@@ -28,6 +28,8 @@ const { parentPort, workerData } = require('node:worker_threads');
 
 export interface WorkerRun<O> {
   result: Promise<O>;
+  /** Sends the worker a message (its module's `runInWorker` receives it on the port it is given). */
+  post(message: unknown): void;
   /** Stops the worker (when the read it serves has failed); resolves once it has stopped. */
   stop(): Promise<void>;
 }
@@ -64,6 +66,7 @@ export function runInWorker<I, O>(module: string, input: I, options: WorkerOptio
   });
   return {
     result,
+    post: (message) => worker.postMessage(message),
     stop: async () => {
       await worker.terminate();
       await result.catch(() => {});

@@ -58,6 +58,7 @@ export async function readEpicDelivery(delivery: Delivery, context: ReadingConte
   try {
     const tables = new DeliveryTables(byTable, output);
     const lookups = await readLookups(tables, encounters ? ENCOUNTER_LOOKUPS('none') : {});
+    encounters?.post(lookups.shared());
     const providers = new ProviderDirectory(tables, output);
     await providers.read();
     const run = epicRun(tables, output, context, lookups);

@@ -21,8 +21,8 @@ interface ByLine {
 export class Lookups {
   /** PAT_ID → PAT_MRN_ID; undefined when the delivery has no PATIENT table with PAT_MRN_ID. */
   mrnOfPatient: Map<string, string> | undefined;
-  readonly departmentName = new Map<string, string>();
-  readonly referralDetails = new Map<string, ReferralDetails>();
+  departmentName = new Map<string, string>();
+  referralDetails = new Map<string, ReferralDetails>();
   /** PAT_ENC_CSN_ID → PROV_START_TIME of its lowest LINE. */
   readonly appointmentStart = new Map<string, ByLine>();
   /** PAT_ENC_CSN_ID → ASSOCIATED_REFERRAL_ID of its lowest LINE. */
@@ -40,6 +40,18 @@ export class Lookups {
     return patId;
   }
 
+  /** What the encounters need of PATIENT, CLARITY_DEP and REFERRAL_2, to send to the thread that reads them (structured-cloneable). */
+  shared(): SharedLookups {
+    return { mrnOfPatient: this.mrnOfPatient, departmentName: this.departmentName, referralDetails: this.referralDetails };
+  }
+
+  /** Takes what another thread read of PATIENT, CLARITY_DEP and REFERRAL_2 (see shared()). */
+  adopt(shared: SharedLookups): void {
+    this.mrnOfPatient = shared.mrnOfPatient;
+    this.departmentName = shared.departmentName;
+    this.referralDetails = shared.referralDetails;
+  }
+
   startOf(csn: string | null): string | undefined {
     return csn === null ? undefined : this.appointmentStart.get(csn)?.value;
   }
@@ -48,6 +60,8 @@ export class Lookups {
     return csn === null ? undefined : this.associatedReferral.get(csn)?.value;
   }
 }
+
+export type SharedLookups = Pick<Lookups, 'mrnOfPatient' | 'departmentName' | 'referralDetails'>;
 
 /**
  * How a lookup table is read: with its accounting (every row counted,
