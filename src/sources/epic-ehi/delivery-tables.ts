@@ -46,13 +46,6 @@ export class DeliveryTables {
     }
   }
 
-  /** A pass that only gathers (no accounting, no quarantine): for a table read twice. */
-  async prepass(table: Table, reader: RowReader): Promise<void> {
-    for (const file of this.files(table)) {
-      await readTable(file, await this.encodingOf(file), (header) => this.rowsOf(header, file, reader));
-    }
-  }
-
   private rowsOf(header: Header, file: DeliveryFile, reader: RowReader) {
     const onRow = reader(header, file);
     const name = file.name;

@@ -65,10 +65,10 @@ export type SharedLookups = Pick<Lookups, 'mrnOfPatient' | 'departmentName' | 'r
 
 /**
  * How a lookup table is read: with its accounting (every row counted,
- * skipped as 'lookup'), only gathered (another thread accounts for it:
- * parallel.ts), or not at all (only another thread needs it).
+ * skipped as 'lookup'), or not at all (another thread reads it, or sends
+ * what it read: encounter-worker.ts).
  */
-export type LookupReading = 'account' | 'gather' | 'none';
+export type LookupReading = 'account' | 'none';
 
 export type LookupTable = 'PATIENT' | 'CLARITY_DEP' | 'REFERRAL_2' | 'PAT_ENC_APPT' | 'ASSOCIATED_REFERRALS';
 
@@ -80,7 +80,7 @@ export async function readLookups(tables: DeliveryTables, reading: Partial<Recor
   const lookups = new Lookups();
   const table: DeliveryTables['readLookup'] = (name, reader) => {
     const how = reading[name as LookupTable] ?? 'account';
-    return how === 'account' ? tables.readLookup(name, reader) : how === 'gather' ? tables.prepass(name, reader) : Promise.resolve();
+    return how === 'account' ? tables.readLookup(name, reader) : Promise.resolve();
   };
 
   await table('PATIENT', (header) => {

@@ -30,10 +30,7 @@ export function canonicalTime(value: string, column: string): string {
 
 /** As canonicalTime, but undefined when the value does not parse. */
 export function parsedTime(value: string, column: string): string | undefined {
-  if (!parseInto(value)) return undefined;
-  const date = `${at.year}-${PAD[at.month]}-${PAD[at.day]}`;
-  const clock = `${PAD[at.hour]}:${PAD[at.minute]}:${PAD[at.second]}`;
-  return at.utc || isUtcColumn(column) ? `${date}T${clock}Z` : `${date} ${clock}`;
+  return parseInto(value) ? formatWallClock(at, at.utc || isUtcColumn(column)) : undefined;
 }
 
 export function formatWallClock(t: WallClock, utc: boolean): string {
@@ -245,9 +242,9 @@ function parseMeridiem(text: string, pos: number): number {
   return NO_MERIDIEM;
 }
 
-/** Two-digit forms of 0–59 (and the plain form of anything above, which only a year reaches). */
+/** Two-digit forms of 0–59, every month, day, hour, minute and second a parse yields: looked up, not built, per value. */
 const PAD: readonly string[] = Array.from({ length: 60 }, (_, n) => (n < 10 ? `0${n}` : String(n)));
 
 function pad(n: number): string {
-  return n < 10 ? `0${n}` : String(n);
+  return PAD[n] ?? String(n);
 }

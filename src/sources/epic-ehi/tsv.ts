@@ -204,15 +204,14 @@ export interface TableRead {
 
 /**
  * Reads one table file: the header, then every data row as its fields and
- * physical line. With `output` (the accounting pass), a row whose field
- * count differs from the header's is quarantined and not handed on, and
- * progress is reported; without it (a pre-pass) such rows are dropped quietly.
+ * physical line. A row whose field count differs from the header's is
+ * quarantined in `output` and not handed on; progress is reported there.
  */
 export async function readTable(
   file: DeliveryFile,
   encoding: Encoding,
   onHeader: (header: Header) => (fields: Row, line: number) => void,
-  output?: AdapterOutput,
+  output: AdapterOutput,
 ): Promise<TableRead> {
   let onRow: ((fields: Row, line: number) => void) | undefined;
   const row = new Row();
@@ -236,13 +235,13 @@ export async function readTable(
         const count = row.set(line);
         if (count !== width) {
           quarantined++;
-          output?.quarantine({ file: file.name, line: lineNumber }, `has ${count} fields where the header has ${width}`);
+          output.quarantine({ file: file.name, line: lineNumber }, `has ${count} fields where the header has ${width}`);
           return;
         }
         onRow(row, lineNumber);
       },
       (bytesRead) => {
-        if (!output || file.sizeBytes <= 0 || bytesRead - lastReport < 16 * CHUNK_BYTES) return;
+        if (file.sizeBytes <= 0 || bytesRead - lastReport < 16 * CHUNK_BYTES) return;
         lastReport = bytesRead;
         output.progress(stage, Math.min(1, bytesRead / file.sizeBytes));
       },
