@@ -4,8 +4,9 @@
 // temporary tables (the marts' building blocks, rebuilt every transform:
 // writing them to the warehouse file cost a third of a transform) or, marked
 // @view, temporary views (a filter or lookup whose copy would cost more than
-// its readers' reading its inputs), marts tables. Each column's meaning becomes a COMMENT ON COLUMN, and a mart column
-// without one fails the build. Row counts and timings go to model_runs.
+// its readers' reading its inputs), marts tables. Each column's meaning
+// becomes a COMMENT ON COLUMN, and a mart column without one fails the build.
+// Row counts and timings go to model_runs.
 import type { RefloopConfig } from '../config/schema.ts';
 import { quotedIdentifier, quotedString, withTransaction } from '../warehouse/sql.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';

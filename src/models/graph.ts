@@ -1,7 +1,8 @@
 // Model order from the SQL itself: the tables a model reads are parsed out of
 // its query by DuckDB, so no templating is needed to know dependencies.
 // DuckDB's extraction returns nothing at all for some valid queries (seen:
-// ANTI JOIN … USING), so the names after FROM and JOIN in the text are read
+// ANTI JOIN … USING), so the names after FROM and JOIN in the text (its
+// comments left out, its strings emptied) are read
 // too, and both must agree on what is a model.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { type Model, ModelError } from './model-file.ts';
