@@ -122,7 +122,10 @@ describe('record scanner', () => {
 async function duckdbReads(connection: DuckDBConnection, path: string, fieldCount: number): Promise<{ accepted: number; rejected: number } | { error: string }> {
   await connection.run(`DROP TABLE IF EXISTS temp.${REJECTS_TABLE}; DROP TABLE IF EXISTS temp.${REJECTS_SCAN_TABLE};`);
   try {
-    const accepted = await connection.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM ${readCsvSql([path], fieldCount, { delimiter: ',', gzip: false })}`);
+    // Counted over a field, as the staging reads them: a bare count(*) reads no
+    // field, and DuckDB 1.5.6 then now and again (2 in 1,000 reads) accepts a
+    // record with too many fields that follows one with too few.
+    const accepted = await connection.runAndReadAll(`SELECT count(coalesce(f0, ''))::INTEGER AS n FROM ${readCsvSql([path], fieldCount, { delimiter: ',', gzip: false })}`);
     const rejected = await connection.runAndReadAll(`SELECT count(DISTINCT line)::INTEGER AS n FROM temp.${REJECTS_TABLE}`);
     return { accepted: Number(accepted.getRowObjectsJson()[0]!.n), rejected: Number(rejected.getRowObjectsJson()[0]!.n) };
   } catch (error) {
