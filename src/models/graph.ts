@@ -11,11 +11,7 @@ export function orderModels(models: Model[], connection: DuckDBConnection, exist
   const byName = new Map(models.map((m) => [m.name, m]));
   const dependencies = new Map<string, string[]>();
   for (const model of models) {
-    const text = withoutCommentsOrStrings(model.sql);
-    const ctes = new Set([...text.matchAll(/(?:with|,)\s+(\w+)\s+as\s*\(/gi)].map((m) => m[1]!.toLowerCase()));
-    const parsed = connection.getTableNames(model.sql, false).map((t) => t.toLowerCase());
-    const named = [...text.matchAll(/\b(?:from|join)\s+"?(\w+)"?/gi)].map((m) => m[1]!.toLowerCase());
-    const referenced = [...new Set([...parsed, ...named])].filter((t) => !ctes.has(t) && t !== 'unnest' && t !== 'range');
+    const referenced = tablesRead(model, connection);
     const unknown = referenced.filter((t) => !byName.has(t) && !existingTables.has(t));
     if (unknown.length > 0) {
       throw new ModelError(`model ${model.name} reads ${unknown.join(', ')}, which is neither a model nor a warehouse table`);
@@ -34,6 +30,31 @@ export function orderModels(models: Model[], connection: DuckDBConnection, exist
   };
   for (const model of models) visit(model.name, []);
   return ordered;
+}
+
+/** The named models and every model they read, directly or through others (in the order given). */
+export function modelsUpstreamOf(models: Model[], targets: readonly string[], connection: DuckDBConnection): Model[] {
+  const byName = new Map(models.map((m) => [m.name, m]));
+  const needed = new Set<string>();
+  const pending = [...targets];
+  while (pending.length > 0) {
+    const name = pending.pop()!;
+    if (needed.has(name)) continue;
+    const model = byName.get(name);
+    if (!model) throw new ModelError(`there is no model ${name}`);
+    needed.add(name);
+    pending.push(...tablesRead(model, connection).filter((t) => byName.has(t)));
+  }
+  return models.filter((m) => needed.has(m.name));
+}
+
+/** The tables and models a model's query reads (lower case; its own CTEs left out). */
+function tablesRead(model: Model, connection: DuckDBConnection): string[] {
+  const text = withoutCommentsOrStrings(model.sql);
+  const ctes = new Set([...text.matchAll(/(?:with|,)\s+(\w+)\s+as\s*\(/gi)].map((m) => m[1]!.toLowerCase()));
+  const parsed = connection.getTableNames(model.sql, false).map((t) => t.toLowerCase());
+  const named = [...text.matchAll(/\b(?:from|join)\s+"?(\w+)"?/gi)].map((m) => m[1]!.toLowerCase());
+  return [...new Set([...parsed, ...named])].filter((t) => !ctes.has(t) && t !== 'unnest' && t !== 'range');
 }
 
 /** The query without its `--` comments and with its quoted strings emptied, so "join" or "from" in either is not read as a table. */

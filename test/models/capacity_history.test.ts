@@ -2,7 +2,9 @@
 // kpi_weekly's latest week.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../src/warehouse/warehouse.ts';
-import { buildWith, type Row } from '../helpers/models.ts';
+import { buildingOnly, type Row } from '../helpers/models.ts';
+
+const buildWith = buildingOnly('capacity_history', 'kpi_weekly');
 
 let w: Warehouse | undefined;
 afterEach(async () => {

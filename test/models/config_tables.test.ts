@@ -6,7 +6,9 @@ import { ConfigError, parseConfig } from '../../src/config/load.ts';
 import { bucketRows, resolveAsOf, thresholdColumns } from '../../src/models/config-tables.ts';
 import { openWarehouse } from '../../src/warehouse/warehouse.ts';
 import type { Warehouse } from '../../src/warehouse/warehouse.ts';
-import { buildWith, MODEL_CONFIG } from '../helpers/models.ts';
+import { buildingOnly, MODEL_CONFIG } from '../helpers/models.ts';
+
+const buildWith = buildingOnly('document_gaps', 'funnel_cohort');
 
 let w: Warehouse | undefined;
 afterEach(async () => {

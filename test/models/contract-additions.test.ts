@@ -3,7 +3,9 @@
 // resolved through the providers directory's provider_id.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../src/warehouse/warehouse.ts';
-import { buildWith, type Row } from '../helpers/models.ts';
+import { buildingOnly, type Row } from '../helpers/models.ts';
+
+const buildWith = buildingOnly('data_quality', 'fct_referrals', 'funnel_weekly', 'int_appointment_links', 'int_appointments', 'int_patient_matches', 'int_source_names', 'int_visit_links', 'outreach_priorities', 'source_quality');
 
 let w: Warehouse | undefined;
 afterEach(async () => w?.close());

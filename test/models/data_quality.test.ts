@@ -2,7 +2,9 @@
 // with what it does to the numbers; a problem that is absent has no row.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../src/warehouse/warehouse.ts';
-import { buildWith } from '../helpers/models.ts';
+import { buildingOnly } from '../helpers/models.ts';
+
+const buildWith = buildingOnly('data_quality');
 
 let w: Warehouse | undefined;
 afterEach(async () => {

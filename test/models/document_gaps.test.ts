@@ -3,8 +3,10 @@
 // the dashboards list (document_gaps.min_source_referrals).
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../src/warehouse/warehouse.ts';
-import { buildWith, MODEL_CONFIG, type Row } from '../helpers/models.ts';
+import { buildingOnly, MODEL_CONFIG, type Row } from '../helpers/models.ts';
 import { every, npi } from './fixtures.ts';
+
+const buildWith = buildingOnly('document_gaps');
 
 let w: Warehouse | undefined;
 afterEach(async () => {

@@ -2,7 +2,9 @@
 // lines, urgencies, or both.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../src/warehouse/warehouse.ts';
-import { buildWith, type Row } from '../helpers/models.ts';
+import { buildingOnly, type Row } from '../helpers/models.ts';
+
+const buildWith = buildingOnly('duration_bucket_totals', 'duration_buckets');
 
 let w: Warehouse | undefined;
 afterEach(async () => {

@@ -3,7 +3,9 @@
 // buckets.*), each value in the bucket whose lower edge it reaches.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../src/warehouse/warehouse.ts';
-import { buildWith, MODEL_CONFIG, type Row } from '../helpers/models.ts';
+import { buildingOnly, MODEL_CONFIG, type Row } from '../helpers/models.ts';
+
+const buildWith = buildingOnly('duration_buckets');
 
 let w: Warehouse | undefined;
 afterEach(async () => {

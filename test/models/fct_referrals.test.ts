@@ -1,7 +1,9 @@
 // metrics.md fct_referrals, one definition per test; expectations by hand.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../src/warehouse/warehouse.ts';
-import { buildWith, local } from '../helpers/models.ts';
+import { buildingOnly, local } from '../helpers/models.ts';
+
+const buildWith = buildingOnly('data_quality', 'fct_referrals');
 
 let w: Warehouse | undefined;
 afterEach(async () => w?.close());

@@ -5,7 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildCapacityForecast } from '../../src/forecast/capacity-step.ts';
 import { backtest, forecast } from '../../src/forecast/weekly.ts';
 import type { Warehouse } from '../../src/warehouse/warehouse.ts';
-import { buildWith, type Row } from '../helpers/models.ts';
+import { buildingOnly, type Row } from '../helpers/models.ts';
+
+const buildWith = buildingOnly('int_capacity_rates', 'kpi_weekly', 'stg_capacity');
 
 let w: Warehouse | undefined;
 afterEach(async () => {

@@ -2,7 +2,9 @@
 // as_of, per service line and 'all', each stage's loss and the largest drop.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../src/warehouse/warehouse.ts';
-import { buildWith, MODEL_CONFIG, type Row } from '../helpers/models.ts';
+import { buildingOnly, MODEL_CONFIG, type Row } from '../helpers/models.ts';
+
+const buildWith = buildingOnly('funnel_cohort');
 
 let w: Warehouse | undefined;
 afterEach(async () => {

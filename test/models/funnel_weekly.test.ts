@@ -1,7 +1,9 @@
 // funnel_weekly: each stage counted for the ISO week of receipt, and the SLA rate over the referrals due.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../src/warehouse/warehouse.ts';
-import { buildWith, type Row } from '../helpers/models.ts';
+import { buildingOnly, type Row } from '../helpers/models.ts';
+
+const buildWith = buildingOnly('funnel_weekly');
 
 let w: Warehouse | undefined;
 afterEach(async () => {

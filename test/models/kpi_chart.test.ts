@@ -2,7 +2,9 @@
 // week its number is shown for.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../src/warehouse/warehouse.ts';
-import { buildWith, type Row } from '../helpers/models.ts';
+import { buildingOnly, type Row } from '../helpers/models.ts';
+
+const buildWith = buildingOnly('kpi_chart', 'kpi_signals');
 
 let w: Warehouse | undefined;
 afterEach(async () => {

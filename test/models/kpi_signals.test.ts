@@ -11,7 +11,9 @@ import { buildModels } from '../../src/models/build.ts';
 import { resolveAsOf } from '../../src/models/config-tables.ts';
 import { readModels } from '../../src/models/model-file.ts';
 import { openWarehouse, type Warehouse } from '../../src/warehouse/warehouse.ts';
-import { buildWith, MODEL_CONFIG, type Row } from '../helpers/models.ts';
+import { buildingOnly, MODEL_CONFIG, type Row } from '../helpers/models.ts';
+
+const buildWith = buildingOnly('kpi_signals', 'reference_benchmarks');
 
 /**
  * buildWith for a few thousand rows: the rows of a table in one INSERT (the

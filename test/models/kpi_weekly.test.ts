@@ -3,7 +3,9 @@
 // referral has had that long, so a young cohort never reads as a drop.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../src/warehouse/warehouse.ts';
-import { buildWith, MODEL_CONFIG, type Row } from '../helpers/models.ts';
+import { buildingOnly, MODEL_CONFIG, type Row } from '../helpers/models.ts';
+
+const buildWith = buildingOnly('kpi_weekly');
 
 let w: Warehouse | undefined;
 afterEach(async () => {

@@ -12,8 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SQL_DIR, transform } from '../../pipelines/transform.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import type { Warehouse } from '../../src/warehouse/warehouse.ts';
-import { buildWith, local, MODEL_CONFIG, type Row } from '../helpers/models.ts';
+import { buildingOnly, local, MODEL_CONFIG, type Row } from '../helpers/models.ts';
 import { every, npi } from './fixtures.ts';
+
+const buildWith = buildingOnly('fct_referrals', 'int_outreach_dormant', 'liaison_alerts', 'liaison_panels', 'outreach_priorities');
 
 /** The recent window (91 days) starts 2026-04-24 10:00; the month and quarter so far are 1–23 July (23 days), the year 204 days. */
 const AS_OF = '2026-07-24 10:00';

@@ -6,8 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
 import type { Warehouse } from '../../src/warehouse/warehouse.ts';
-import { buildWith, MODEL_CONFIG, type Row } from '../helpers/models.ts';
+import { buildingOnly, MODEL_CONFIG, type Row } from '../helpers/models.ts';
 import { npi } from './fixtures.ts';
+
+const buildWith = buildingOnly('liaison_panels', 'referrer_tiers', 'referrers');
 
 /** Monday 2026-11-23 00:00: the month so far is 1–22 November (22 of 30 days), the quarter 1 October – 22 November (53 of 92). */
 const AS_OF = '2026-11-23';

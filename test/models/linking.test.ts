@@ -1,7 +1,9 @@
 // metrics.md "Linking appointments and visits to referrals".
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../src/warehouse/warehouse.ts';
-import { buildWith } from '../helpers/models.ts';
+import { buildingOnly } from '../helpers/models.ts';
+
+const buildWith = buildingOnly('data_quality', 'int_appointment_links', 'int_visit_links');
 
 let w: Warehouse | undefined;
 afterEach(async () => w?.close());

@@ -4,8 +4,10 @@
 // thresholds read from the config, and the ranking.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../src/warehouse/warehouse.ts';
-import { buildWith, MODEL_CONFIG, type Row } from '../helpers/models.ts';
+import { buildingOnly, MODEL_CONFIG, type Row } from '../helpers/models.ts';
 import { every, npi, visitsFor } from './fixtures.ts';
+
+const buildWith = buildingOnly('int_outreach_coaching', 'int_outreach_declining', 'int_outreach_dormant', 'int_outreach_growth', 'int_outreach_practice', 'outreach_priorities', 'referrers', 'source_quality');
 
 let w: Warehouse | undefined;
 afterEach(async () => {

@@ -3,8 +3,10 @@
 // complementary) and a rate from a suppressed cell suppressed.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../src/warehouse/warehouse.ts';
-import { buildWith, type Row } from '../helpers/models.ts';
+import { buildingOnly, type Row } from '../helpers/models.ts';
 import { visitsFor } from './fixtures.ts';
+
+const buildWith = buildingOnly('payer_completion');
 
 let w: Warehouse | undefined;
 afterEach(async () => {

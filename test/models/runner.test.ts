@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { transform } from '../../pipelines/transform.ts';
 import { parseConfig } from '../../src/config/load.ts';
+import { modelsUpstreamOf } from '../../src/models/graph.ts';
+import { readModels } from '../../src/models/model-file.ts';
 import { openWarehouse, type Warehouse } from '../../src/warehouse/warehouse.ts';
 import { MODEL_CONFIG } from '../helpers/models.ts';
 
@@ -31,6 +33,22 @@ describe('model runner', () => {
     const result = await run();
     expect(result.models.map((m) => m.model)).toEqual(['stg_refs', 'b_rows', 'a_total']);
     expect(result.snapshots.map((s) => s.split('/').pop())).toEqual(['a_total.parquet', 'b_rows.parquet']);
+  });
+
+  it('selects a model with every model it reads, through others too, and no model that reads it', async () => {
+    await model('staging', 'stg_refs', '-- Grain: one row per referral.\nselect referral_id from referrals');
+    await model('staging', 'stg_visits', '-- Grain: one row per visit.\nselect visit_id from visits');
+    await model('intermediate', 'int_both', '-- Grain: one row per referral.\nselect r.referral_id from stg_refs r, stg_visits v');
+    await model('marts', 'a_rows', '-- Grain: one row per referral.\n-- @column referral_id: the id\nselect referral_id from int_both');
+    await model('marts', 'b_total', '-- Grain: one row.\n-- @column n: how many\nselect count(*) as n from a_rows');
+    await model('marts', 'c_visits', '-- Grain: one row per visit.\n-- @column visit_id: the id\nselect visit_id from stg_visits');
+    const models = await readModels(join(dir, 'sql'));
+    const names = (targets: string[]) => modelsUpstreamOf(models, targets, w.connection).map((m) => m.name).sort();
+    // stg_visits is read only after a comma, which DuckDB's parser names and FROM/JOIN do not.
+    expect(names(['a_rows'])).toEqual(['a_rows', 'int_both', 'stg_refs', 'stg_visits']);
+    expect(names(['c_visits', 'stg_refs'])).toEqual(['c_visits', 'stg_refs', 'stg_visits']);
+    expect(names(['b_total'])).toEqual(['a_rows', 'b_total', 'int_both', 'stg_refs', 'stg_visits']);
+    expect(() => names(['no_such_model'])).toThrow('there is no model no_such_model');
   });
 
   it('reads its dependencies from the query, not from the words of its comments', async () => {

@@ -8,7 +8,9 @@ import { buildModels } from '../../src/models/build.ts';
 import { resolveAsOf } from '../../src/models/config-tables.ts';
 import { readModels } from '../../src/models/model-file.ts';
 import type { Warehouse } from '../../src/warehouse/warehouse.ts';
-import { buildWith, MODEL_CONFIG } from '../helpers/models.ts';
+import { buildingOnly, MODEL_CONFIG } from '../helpers/models.ts';
+
+const buildWith = buildingOnly('skipped_rows_by_rule');
 
 let w: Warehouse | undefined;
 afterEach(async () => {

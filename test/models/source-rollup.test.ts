@@ -2,7 +2,9 @@
 // organization, every count of a roll-up row the sum of its clinicians' rows.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../src/warehouse/warehouse.ts';
-import { buildWith, type Row } from '../helpers/models.ts';
+import { buildingOnly, type Row } from '../helpers/models.ts';
+
+const buildWith = buildingOnly('source_quality', 'source_rollup');
 
 let w: Warehouse | undefined;
 afterEach(async () => w?.close());

@@ -1,7 +1,9 @@
 // source_concentration: top shares, the Herfindahl–Hirschman index and the visits at risk.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../src/warehouse/warehouse.ts';
-import { buildWith, type Row } from '../helpers/models.ts';
+import { buildingOnly, type Row } from '../helpers/models.ts';
+
+const buildWith = buildingOnly('source_concentration');
 
 let w: Warehouse | undefined;
 afterEach(async () => {

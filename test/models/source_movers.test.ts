@@ -2,8 +2,10 @@
 // to this week moved from the 12 weeks before, largest move first.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../src/warehouse/warehouse.ts';
-import { buildWith, type Row } from '../helpers/models.ts';
+import { buildingOnly, type Row } from '../helpers/models.ts';
 import { npi } from './fixtures.ts';
+
+const buildWith = buildingOnly('source_movers');
 
 let w: Warehouse | undefined;
 afterEach(async () => {

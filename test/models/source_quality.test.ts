@@ -1,7 +1,9 @@
 // source_quality: the trailing window, each rate over its own denominator, and the shrunk conversion.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../src/warehouse/warehouse.ts';
-import { buildWith, type Row } from '../helpers/models.ts';
+import { buildingOnly, type Row } from '../helpers/models.ts';
+
+const buildWith = buildingOnly('source_quality');
 
 let w: Warehouse | undefined;
 afterEach(async () => {

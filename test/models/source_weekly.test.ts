@@ -2,8 +2,10 @@
 // over the 52 complete weeks up to this week.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../src/warehouse/warehouse.ts';
-import { buildWith, type Row } from '../helpers/models.ts';
+import { buildingOnly, type Row } from '../helpers/models.ts';
 import { npi } from './fixtures.ts';
+
+const buildWith = buildingOnly('source_weekly');
 
 let w: Warehouse | undefined;
 afterEach(async () => {

@@ -1,7 +1,9 @@
 // time_to_event: Kaplan–Meier curves, censored referrals leaving the risk set.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../src/warehouse/warehouse.ts';
-import { buildWith } from '../helpers/models.ts';
+import { buildingOnly } from '../helpers/models.ts';
+
+const buildWith = buildingOnly('time_to_event');
 
 let w: Warehouse | undefined;
 afterEach(async () => {

@@ -2,7 +2,9 @@
 // latest, the months Capacity shows.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../src/warehouse/warehouse.ts';
-import { buildWith } from '../helpers/models.ts';
+import { buildingOnly } from '../helpers/models.ts';
+
+const buildWith = buildingOnly('time_to_event_summary');
 
 let w: Warehouse | undefined;
 afterEach(async () => {

@@ -2,7 +2,9 @@
 // referral not yet reached counted as censored, not dropped.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../src/warehouse/warehouse.ts';
-import { buildWith, type Row } from '../helpers/models.ts';
+import { buildingOnly, type Row } from '../helpers/models.ts';
+
+const buildWith = buildingOnly('time_to_event_summary');
 
 let w: Warehouse | undefined;
 afterEach(async () => {
