@@ -184,17 +184,13 @@ export function parseFailureReason(type: ValueType, { formats }: ColumnFormats =
 }
 
 /**
- * Session macros the ingest SQL uses. They are TEMP so no schema change ever
- * reaches the warehouse's WAL during a load.
+ * Local dates on which the zone's UTC offset changes, with their neighbours
+ * (a change at midnight makes the day before ambiguous): 1970–2100. A day
+ * whose midnight is not 24 hours before the next one's holds a change: one
+ * ICU call a day, 48,000 of them, 40 ms of every command's start.
  */
-export function sessionMacrosSql(timezone: string): string {
-  const tz = quotedString(timezone);
-  return `
--- Local dates on which the zone's UTC offset changes, with their neighbours
--- (a change at midnight makes the day before ambiguous): 1970–2100. A day
--- whose midnight is not 24 hours before the next one's holds a change (one
--- ICU call a day: every command opens with this).
-CREATE OR REPLACE TEMP TABLE refloop_transition_days AS
+function transitionDaysSql(tz: string): string {
+  return `CREATE OR REPLACE TEMP TABLE ${TRANSITION_DAYS} AS
 WITH midnights AS (
   SELECT d, timezone(${tz}, CAST(d AS TIMESTAMP)) AS instant
   FROM (SELECT CAST(r.d AS DATE) AS d FROM range(DATE '1970-01-01', DATE '2100-01-02', INTERVAL 1 DAY) AS r(d))
@@ -202,7 +198,29 @@ WITH midnights AS (
 changes AS (
   SELECT d FROM (SELECT d, epoch(lead(instant) OVER (ORDER BY d)) - epoch(instant) AS seconds FROM midnights) WHERE seconds <> 86400
 )
-SELECT DISTINCT unnest([d - 1, d, d + 1]) AS day FROM changes;
+SELECT DISTINCT unnest([d - 1, d, d + 1]) AS day FROM changes;`;
+}
+
+/** The same table from the days another connection found (transitionDaysQuery): a staging instance starts without the ICU calls. */
+function transitionDaysFromListSql(days: readonly string[]): string {
+  const list = days.map((day) => `DATE ${quotedString(day)}`).join(', ');
+  return `CREATE OR REPLACE TEMP TABLE ${TRANSITION_DAYS} AS SELECT unnest(CAST([${list}] AS DATE[])) AS day;`;
+}
+
+const TRANSITION_DAYS = 'refloop_transition_days';
+
+/** The transition days of a connection that ran sessionMacrosSql, as text, for another's sessionMacrosSql. */
+export const transitionDaysQuery = `SELECT CAST(day AS VARCHAR) AS day FROM ${TRANSITION_DAYS} ORDER BY day`;
+
+/**
+ * Session macros the ingest SQL uses. They are TEMP so no schema change ever
+ * reaches the warehouse's WAL during a load. With `transitionDays` (another
+ * connection's, same zone) the transition table is written from them.
+ */
+export function sessionMacrosSql(timezone: string, transitionDays?: readonly string[]): string {
+  const tz = quotedString(timezone);
+  return `
+${transitionDays ? transitionDaysFromListSql(transitionDays) : transitionDaysSql(tz)}
 -- A wall-clock time in the practice's zone as an instant. ICU moves a time in
 -- the spring-forward gap forward by the gap (as extracts.md asks) but resolves
 -- a fall-back hour to its second occurrence; extracts.md wants the first, so

@@ -42,6 +42,7 @@ export interface StagingInstance extends Warehouse {
 
 /** What the staging process is asked (staging-worker.mjs), one at a time, in order. */
 type StagingMessage =
+  /** config: DuckDB settings, SET on the job's instance before its setup statements run. */
   | { op: 'open'; config: Record<string, string>; setup: string[] }
   | { op: 'run' | 'query'; sql: string }
   | { op: 'close' | 'exit' };

@@ -13,6 +13,18 @@ process.umask(0o077);
 
 /** @type {import('@duckdb/node-api').DuckDBInstance | undefined} */
 let instance;
+/**
+ * An empty instance made ahead of the job's 'open' (as the process starts,
+ * and again when a job closes its own), so DuckDB's start is not on the
+ * first batch's path; 'open' gives it the job's settings. A failure shows
+ * at 'open', which then makes its own.
+ * @type {Promise<import('@duckdb/node-api').DuckDBInstance | undefined> | undefined}
+ */
+let spare = makeSpare();
+
+function makeSpare() {
+  return DuckDBInstance.create(':memory:').catch(() => undefined);
+}
 /** @type {import('@duckdb/node-api').DuckDBConnection | undefined} */
 let connection;
 
@@ -57,19 +69,26 @@ function closeInstance() {
 
 async function answer(request) {
   switch (request.op) {
-    case 'open':
+    case 'open': {
       // A new job (the process waits between the jobs of one parent): a new instance.
       closeInstance();
-      instance = await DuckDBInstance.create(':memory:', request.config);
+      const made = await spare;
+      spare = undefined;
+      instance = made ?? (await DuckDBInstance.create(':memory:'));
       connection = await instance.connect();
+      for (const [name, value] of Object.entries(request.config)) await connection.run(`SET ${name} = '${String(value).replaceAll("'", "''")}'`);
       for (const statement of request.setup) await connection.run(statement);
       return {};
+    }
     case 'run':
       await open().run(request.sql);
       return {};
     case 'query':
       return { rows: (await open().runAndReadAll(request.sql)).getRowObjectsJson() };
     case 'close':
+      closeInstance();
+      spare ??= makeSpare();
+      return {};
     case 'exit':
       closeInstance();
       return {};

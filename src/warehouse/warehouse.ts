@@ -11,7 +11,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { sessionMacrosSql } from '../contracts/value-sql.ts';
+import { sessionMacrosSql, transitionDaysQuery } from '../contracts/value-sql.ts';
 import { emptyWorkDir, privateDir, removeIfEmpty, warehouseSpillDir, workDirFor } from '../ingest/work-dir.ts';
 import { keyFingerprint, pseudonymMacroSql } from '../privacy/pseudonym.ts';
 import { SCHEMA_VERSION, schemaSql } from './schema.ts';
@@ -48,6 +48,8 @@ export class WarehouseKeyError extends Error {}
 export interface WarehouseSession {
   timezone: string;
   pseudonymKey?: Buffer | undefined;
+  /** The zone's transition days as the warehouse found them (sessionMacrosSql): a staging instance takes them rather than finding them again. */
+  transitionDays?: readonly string[];
 }
 
 /** Kept beside the object rather than on it, so no log or JSON of a warehouse can carry the key. */
@@ -66,7 +68,7 @@ export function memoryLimit(): string {
 export function sessionStatements(session: WarehouseSession): string[] {
   return [
     `SET TimeZone = ${quotedString(session.timezone)};`,
-    sessionMacrosSql(session.timezone),
+    sessionMacrosSql(session.timezone, session.transitionDays),
     ...(session.pseudonymKey ? [pseudonymMacroSql(session.pseudonymKey)] : []),
   ];
 }
@@ -89,7 +91,8 @@ export async function openWarehouse(options: OpenOptions): Promise<Warehouse> {
   const connection = await instance.connect();
   const removeFolders = writesFile ? () => removeWriterFolders(options.path) : undefined;
   const warehouse = wrap(instance, connection, !options.readOnly, options.onClose, removeFolders);
-  sessions.set(warehouse, { timezone: options.timezone, pseudonymKey: options.pseudonymKey });
+  const session: WarehouseSession = { timezone: options.timezone, pseudonymKey: options.pseudonymKey };
+  sessions.set(warehouse, session);
   try {
     // DuckDB holds the file now, so no other job of this warehouse runs: what
     // its work folder and the spill folder of older versions hold is left
@@ -103,6 +106,7 @@ export async function openWarehouse(options: OpenOptions): Promise<Warehouse> {
     // a bound keeps a large warehouse's jobs beside other work.
     await warehouse.run(`SET memory_limit = ${quotedString(memoryLimit())}`);
     for (const statement of sessionStatements({ timezone: options.timezone })) await warehouse.run(statement);
+    session.transitionDays = (await warehouse.query<{ day: string }>(transitionDaysQuery)).map((r) => r.day);
     if (!options.readOnly) await ensureSchema(warehouse);
     if (options.pseudonymKey) {
       await checkKey(warehouse, options.pseudonymKey);
