@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { isIanaZone } from '../../src/config/feed-schema.ts';
 import { ConfigError, parseConfig, slaHoursFor } from '../../src/config/load.ts';
 
 describe('config', () => {
@@ -43,5 +44,12 @@ describe('config', () => {
       '$.schedule.ingest: not a valid cron expression',
       '$: Unrecognized key: "colour"',
     ]);
+  });
+
+  it('takes a zone Intl knows by an Area/Location name or UTC, listed or an alias, and nothing else', () => {
+    // Asia/Kolkata and US/Eastern are not in Intl's list of zones (it lists Asia/Calcutta), yet Intl knows them.
+    for (const name of ['America/New_York', 'Asia/Calcutta', 'Asia/Kolkata', 'US/Eastern', 'america/chicago', 'UTC', 'Etc/GMT+5']) expect(isIanaZone(name), name).toBe(true);
+    // EST and utc are zones to Intl, but not names the config takes.
+    for (const name of ['EST', 'utc', 'GMT', 'Mars/Olympus', 'America/Nowhere', '', '/']) expect(isIanaZone(name), name).toBe(false);
   });
 });
