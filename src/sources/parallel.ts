@@ -4,7 +4,7 @@
 // or answers requests until it is stopped (WorkerChannel).
 //
 // The modules are TypeScript. The main thread may run from the bundle
-// (build/refloop.mjs) or through tsx; a worker starts with neither, so it
+// (build/refloop.cjs) or through tsx; a worker starts with neither, so it
 // registers tsx itself before importing the module, found from the package
 // root (the bundle does not hold it as a file of its own).
 import { readFileSync } from 'node:fs';
