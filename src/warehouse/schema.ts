@@ -21,7 +21,7 @@ export interface TableSpec {
 const SYSTEM_TABLES: TableSpec[] = [
   {
     name: 'warehouse_meta',
-    comment: 'Facts about this warehouse: schema version, pseudonym key fingerprint.',
+    comment: 'Facts about this warehouse: schema version, pseudonym key fingerprint, and the days around the time zone\'s daylight-saving changes (kept so that no command has to find them again).',
     columns: [
       tableColumn('key', 'VARCHAR', 'Name of the fact.'),
       tableColumn('value', 'VARCHAR', 'Its value.'),
