@@ -8,7 +8,8 @@
 //    the floor (a bare DuckDB read_csv of each file, declared types, into a
 //    table, nothing else), `refloop ingest`, `transform`, `publish`, the
 //    incremental day (`refloop ingest` of the day's files on the loaded
-//    warehouse), and an ingest with nothing new (what any run costs).
+//    warehouse; five runs from a copy of it, the median counts), and an
+//    ingest with nothing new (what any run costs).
 // 4. The same practice as an Epic EHI delivery and as a FHIR bulk export
 //    (`demo --as`), each ingested through its adapter beside the canonical
 //    ingest (`--no-adapters` leaves them out; `--reuse-deliveries` ingests
@@ -25,7 +26,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -182,6 +183,37 @@ async function clearDir(): Promise<void> {
   }
 }
 
+/**
+ * The incremental day is one run of about a second, which a single sample
+ * places within ±10% (the machine's noise): it runs DAY_RUNS times, each on
+ * the warehouse as it was before the day (a copy), and the median counts.
+ * The last run's warehouse stays, with the day loaded once.
+ */
+const DAY_RUNS = 5;
+
+async function incrementalDay(): Promise<{ median: Measure; runs: Measure[] }> {
+  const db = join(dir, 'data/warehouse.duckdb');
+  const before = join(dir, 'warehouse-before-the-day.duckdb');
+  await copyFile(db, before);
+  const runs: Measure[] = [];
+  try {
+    for (let run = 1; run <= DAY_RUNS; run++) {
+      if (run > 1) {
+        // A closed warehouse has no WAL; one left by a run must not be replayed into the copy.
+        await rm(`${db}.wal`, { force: true });
+        await copyFile(before, db);
+      }
+      runs.push(timed(`incremental day (ingest), run ${run} of ${DAY_RUNS}`, [BIN, 'ingest']));
+    }
+  } finally {
+    await rm(before, { force: true });
+  }
+  const median = [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor(DAY_RUNS / 2)]!;
+  // One day's phases are printed: the median run's.
+  for (const run of runs) if (run !== median) delete run.profile;
+  return { median, runs };
+}
+
 async function main() {
   await clearDir();
   await mkdir(dir, { recursive: true });
@@ -196,7 +228,7 @@ async function main() {
   const transform = timed('refloop transform', [BIN, 'transform', '--as-of', DEFAULT_DEMO.end]);
   const publish = timed('refloop publish', [BIN, 'publish']);
   for (const f of await readdir(dayInbox)) await rename(join(dayInbox, f), join(inbox, f));
-  const day = timed('incremental day (ingest)', [BIN, 'ingest']);
+  const { median: day, runs: dayRuns } = await incrementalDay();
   // What any run costs before it reads a byte: process start, opening the warehouse, the final checkpoint.
   const idle = timed('a run with nothing new (ingest)', [BIN, 'ingest']);
   const nextDay = new Date(Date.parse(`${DEFAULT_DEMO.end}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
@@ -225,7 +257,7 @@ async function main() {
     `ingest / floor: ${ratio(ingest, floor)} (target ≤ 1.25)`,
     `(ingest + transform) / floor: ${((ingest.seconds + transform.seconds) / floor.seconds).toFixed(2)}, CPU ${((ingest.cpuSeconds + transform.cpuSeconds) / floor.cpuSeconds).toFixed(2)} (target ≤ 2.0)`,
     `ingest wall / CPU: ${(ingest.seconds / ingest.cpuSeconds).toFixed(2)} (floor ${(floor.seconds / floor.cpuSeconds).toFixed(2)})`,
-    `incremental day / full ingest: ${((100 * day.seconds) / ingest.seconds).toFixed(1)}% (target ≤ 2%); beyond a run with nothing new: ${((100 * (day.seconds - idle.seconds)) / ingest.seconds).toFixed(1)}%; its transform ${dayTransform.seconds.toFixed(1)} s`,
+    `incremental day / full ingest: ${((100 * day.seconds) / ingest.seconds).toFixed(1)}% (target ≤ 2%; the median of ${dayRuns.length} runs, ${dayRuns.map((r) => r.seconds.toFixed(2)).join(', ')} s); beyond a run with nothing new: ${((100 * (day.seconds - idle.seconds)) / ingest.seconds).toFixed(1)}%; its transform ${dayTransform.seconds.toFixed(1)} s`,
     `publish: ${publish.seconds.toFixed(1)} s (target ≤ 30 s)`,
     ...adapters.map((a) => `${a.shape} ingest / canonical ingest: ${ratio(a.ingest, ingest)} (target ≤ 1.5)`),
     ...results.filter((r) => r.profile).flatMap((r) => profileLines(r)),
