@@ -34,6 +34,10 @@ await Promise.all([
     format: 'cjs',
     entryPoints: ['src/cli/main.ts'],
     outfile: 'build/refloop.cjs',
+    // import() of a package left outside (playwright-core, node-cron) as
+    // require(): a script compiled with a code cache resolves import() from
+    // the working folder (Node 20 offers no other loader without a flag).
+    supported: { 'dynamic-import': false },
     // import.meta has no CommonJS form: the bundle's own file stands in for it.
     define: { 'import.meta.url': 'refloopBundleUrl', 'import.meta.dirname': '__dirname' },
     banner: { js: "const refloopBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
