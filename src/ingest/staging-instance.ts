@@ -16,9 +16,9 @@
 // began (prestartStaging). It spills and writes only in its own
 // folder of the work folder (mode 0700), removed when it closes; the job's
 // pseudonym cache lives in it. Its process may serve the next job of the same
-// parent (it waits between jobs with no instance open). Killed with its
-// parent, it stops when the IPC channel closes, and the next job empties the
-// work folder.
+// parent (between jobs it holds no job's instance, only an empty one made
+// ahead). Killed with its parent, it stops when the IPC channel closes, and
+// the next job empties the work folder.
 import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
