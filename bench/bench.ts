@@ -194,14 +194,20 @@ const DAY_RUNS = 5;
 async function incrementalDay(): Promise<{ median: Measure; runs: Measure[] }> {
   const db = join(dir, 'data/warehouse.duckdb');
   const before = join(dir, 'warehouse-before-the-day.duckdb');
-  await copyFile(db, before);
+  // Each copy is flushed to disk before a run: 400 MB of dirty pages being written back
+  // had slowed the day's start by 0.3 s (wall, not CPU).
+  const copy = async (from: string, to: string) => {
+    await copyFile(from, to);
+    spawnSync('sync');
+  };
+  await copy(db, before);
   const runs: Measure[] = [];
   try {
     for (let run = 1; run <= DAY_RUNS; run++) {
       if (run > 1) {
         // A closed warehouse has no WAL; one left by a run must not be replayed into the copy.
         await rm(`${db}.wal`, { force: true });
-        await copyFile(before, db);
+        await copy(before, db);
       }
       runs.push(timed(`incremental day (ingest), run ${run} of ${DAY_RUNS}`, [BIN, 'ingest']));
     }
