@@ -7,6 +7,9 @@ import { clearProgress, printable } from '../log.ts';
 import { stopOnSignals } from '../shutdown.ts';
 import { COMMANDS, usage } from './commands.ts';
 
+// bin/refloop.js hands over the staging process it started ahead.
+export { adoptStagingProcess } from '../ingest/staging-instance.ts';
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   const command = name ? COMMANDS[name] : undefined;

@@ -203,8 +203,10 @@ SELECT DISTINCT unnest([d - 1, d, d + 1]) AS day FROM changes;`;
 
 /** The same table from the days another connection found (transitionDaysQuery): a staging instance starts without the ICU calls. */
 function transitionDaysFromListSql(days: readonly string[]): string {
-  const list = days.map((day) => `DATE ${quotedString(day)}`).join(', ');
-  return `CREATE OR REPLACE TEMP TABLE ${TRANSITION_DAYS} AS SELECT unnest(CAST([${list}] AS DATE[])) AS day;`;
+  // One string split into dates: DuckDB took 10–20 ms to bind a list of 780
+  // DATE literals (every open of the warehouse, every staging connection), 2 ms for this.
+  const split = days.length ? `CAST(unnest(string_split(${quotedString(days.join(','))}, ',')) AS DATE)` : 'unnest(CAST([] AS DATE[]))';
+  return `CREATE OR REPLACE TEMP TABLE ${TRANSITION_DAYS} AS SELECT ${split} AS day;`;
 }
 
 const TRANSITION_DAYS = 'refloop_transition_days';

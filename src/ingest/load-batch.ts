@@ -55,8 +55,8 @@ export interface StagedBatch {
   issues: LoadIssue[];
   /** The staging instance's id of each read path (see stageBatchFiles). */
   fileIds: Map<string, string>;
-  /** The landing rows (writeLandingRows); removed once landed or failed. */
-  landing: string;
+  /** The landing rows (writeLandingRows); removed once landed or failed. None when the batch's files hold no records. */
+  landing: string | undefined;
 }
 
 /**
@@ -91,12 +91,20 @@ export async function loadBatch(
 export async function stageBatch(staging: StagingInstance, files: readonly ReadyFile[], options: Pick<LoadOptions, 'onProgress'> = {}): Promise<StagedBatch> {
   const first = files[0];
   if (!first) throw new Error('an empty batch has nothing to stage');
+  // A batch of files with no records (a day's export of a kind that had
+  // none) has nothing to read, check or land: it is accounted for here, and
+  // only its ingested_files rows (and any record the scanner set aside) land.
+  if (files.every((f) => f.lines.records === 0)) {
+    return { files, ...accountFor(files, NOTHING_READ), repeats: 'none', issues: [], fileIds: new Map(), landing: undefined };
+  }
   const contract = first.contract;
   let landing: string | undefined;
   let done = false;
   try {
     options.onProgress?.('reading and validating');
-    await phase('load: staging instance ready', () => staging.run(`DROP TABLE IF EXISTS temp.${REJECTS_TABLE}; DROP TABLE IF EXISTS temp.${REJECTS_SCAN_TABLE};`));
+    await phase('load: staging instance ready', () =>
+      staging.run(`${optimizersFor(files)} DROP TABLE IF EXISTS temp.${REJECTS_TABLE}; DROP TABLE IF EXISTS temp.${REJECTS_SCAN_TABLE};`),
+    );
     await phase('load: staging read_csv + checks', () => staging.run(stagingSql(contract, first.header, first.feed, files.map((f) => f.readPath), first.read)));
     const repeats = await phase('load: repeated keys', () => markConflictingDuplicates(staging, contract));
     const fileIds = await phase('load: batch files', () => stageBatchFiles(staging, files));
@@ -104,36 +112,9 @@ export async function stageBatch(staging: StagingInstance, files: readonly Ready
     const endAccounting = phaseStart('load: accounting queries');
     const rejectsByPath = await readerRejectsByPath(staging);
     const extents = await stagedExtents(staging);
-    const contractRejects = await contractRejectsByPath(staging, extents);
-    const skipped = await skippedByFilter(staging);
+    const read: ReadInStaging = { rejectsByPath, extents, contractRejects: await contractRejectsByPath(staging, extents), skipped: await skippedByFilter(staging) };
     endAccounting();
-    const quarantine = new Map<string, QuarantineRow[]>();
-    const lineMaps: { ready: ReadyFile; accepted: number[] }[] = [];
-    const outcomes = files.map((ready): FileOutcome => {
-      const rejected = readerRejects(rejectsByPath.get(ready.readPath) ?? [], ready.lines, ready.header);
-      const staged = extents.get(ready.readPath)?.count ?? 0;
-      if (staged + rejected.length !== ready.lines.records) {
-        throw new Error(
-          `${ready.file}: the CSV reader accounted for ${staged + rejected.length} records but the file holds ${ready.lines.records}; nothing of it was loaded`,
-        );
-      }
-      const rows = [...rejected, ...ready.repairQuarantined, ...quarantinedRecords(contractRejects.get(ready.readPath) ?? [], ready.lines, rejected)];
-      quarantine.set(ready.readPath, rows);
-      if (ready.header.originLine === undefined && !hasTrivialLines(ready, rejected.length)) lineMaps.push({ ready, accepted: acceptedRecords(ready, rejected) });
-      const bySkipRule = skipped.get(ready.readPath) ?? new Map<string, number>();
-      const rowsSkipped = [...bySkipRule.values()].reduce((a, b) => a + b, 0);
-      const rowsRead = ready.lines.records + ready.repairQuarantined.length;
-      return {
-        status: 'loaded',
-        file: ready.file,
-        kind: contract.kind,
-        rowsRead,
-        rowsLoaded: rowsRead - rows.length - rowsSkipped,
-        rowsQuarantined: rows.length,
-        rowsSkipped,
-        skippedByRule: bySkipRule,
-      };
-    });
+    const accounted = accountFor(files, read);
 
     options.onProgress?.('writing');
     await phase('load: pseudonymize', () => extendPseudonyms(staging, contract));
@@ -141,7 +122,7 @@ export async function stageBatch(staging: StagingInstance, files: readonly Ready
     await phase('load: Parquet handoff (write)', () => writeLandingRows(staging, contract, extents, landing!));
     const issues = await phase('load: accounting queries', () => loadIssues(staging, contract));
     done = true;
-    return { files, outcomes, repeats, quarantine, lineMaps, issues, fileIds, landing };
+    return { files, ...accounted, repeats, issues, fileIds, landing };
   } finally {
     // The staged rows have crossed (or failed to): their memory is the warehouse's to use while it lands them.
     // A staging process that died cannot drop: the first error is the one to report.
@@ -152,6 +133,74 @@ export async function stageBatch(staging: StagingInstance, files: readonly Ready
       if (landing) await rm(landing, { force: true });
     }
   }
+}
+
+/** What the staging instance read of a batch, per read path: the reader's rejects, the staged rows, the contract's rejects, the rows each filter skipped. */
+interface ReadInStaging {
+  rejectsByPath: Map<string, { line: number; columnIndex: number | null; errorType: string }[]>;
+  extents: Map<string, Extent>;
+  contractRejects: Map<string, ContractReject[]>;
+  skipped: Map<string, Map<string, number>>;
+}
+
+const NOTHING_READ: ReadInStaging = { rejectsByPath: new Map(), extents: new Map(), contractRejects: new Map(), skipped: new Map() };
+
+/** Each file's outcome, quarantine rows and line map from what was read of it: every record is staged or rejected. */
+function accountFor(files: readonly ReadyFile[], read: ReadInStaging): Pick<StagedBatch, 'outcomes' | 'quarantine' | 'lineMaps'> {
+  const contract = files[0]!.contract;
+  const quarantine = new Map<string, QuarantineRow[]>();
+  const lineMaps: { ready: ReadyFile; accepted: number[] }[] = [];
+  const outcomes = files.map((ready): FileOutcome => {
+    const rejected = readerRejects(read.rejectsByPath.get(ready.readPath) ?? [], ready.lines, ready.header);
+    const staged = read.extents.get(ready.readPath)?.count ?? 0;
+    if (staged + rejected.length !== ready.lines.records) {
+      throw new Error(
+        `${ready.file}: the CSV reader accounted for ${staged + rejected.length} records but the file holds ${ready.lines.records}; nothing of it was loaded`,
+      );
+    }
+    const rows = [...rejected, ...ready.repairQuarantined, ...quarantinedRecords(read.contractRejects.get(ready.readPath) ?? [], ready.lines, rejected)];
+    quarantine.set(ready.readPath, rows);
+    if (ready.header.originLine === undefined && !hasTrivialLines(ready, rejected.length)) lineMaps.push({ ready, accepted: acceptedRecords(ready, rejected) });
+    const bySkipRule = read.skipped.get(ready.readPath) ?? new Map<string, number>();
+    const rowsSkipped = [...bySkipRule.values()].reduce((a, b) => a + b, 0);
+    const rowsRead = ready.lines.records + ready.repairQuarantined.length;
+    return {
+      status: 'loaded',
+      file: ready.file,
+      kind: contract.kind,
+      rowsRead,
+      rowsLoaded: rowsRead - rows.length - rowsSkipped,
+      rowsQuarantined: rows.length,
+      rowsSkipped,
+      skippedByRule: bySkipRule,
+    };
+  });
+  return { outcomes, quarantine, lineMaps };
+}
+
+/**
+ * A batch of at most this many bytes (a day's rows of one kind) is read in
+ * less time than DuckDB takes to plan its queries: it is staged beside
+ * another small one (ingest-files.ts), and planned without the IN-clause
+ * rewrite (optimizersFor).
+ */
+const SMALL_BATCH_BYTES = 2 ** 20;
+
+export function isSmallBatch(files: readonly ReadyFile[]): boolean {
+  return files.reduce((sum, f) => sum + f.lines.bytes, 0) <= SMALL_BATCH_BYTES;
+}
+
+/**
+ * A third of the planning of a small batch's staging query (20 ms of a day's
+ * referrals) is the IN-clause rewrite, which turns each value list (an enum's
+ * values, the ZIP prefixes) into a join: that pays off only over many rows.
+ * The setting is the instance's, not the connection's: each batch sets it for
+ * itself, and a large batch is staged alone (ingest-files.ts), so it plans as
+ * always (without the rewrite a large batch's staging ran out of memory at a
+ * low limit where with it it spills).
+ */
+function optimizersFor(files: readonly ReadyFile[]): string {
+  return `SET disabled_optimizers = '${isSmallBatch(files) ? 'in_clause' : ''}';`;
 }
 
 /**
@@ -165,19 +214,21 @@ export async function landBatch(warehouse: Warehouse, staged: StagedBatch, runId
   let failed = false;
   try {
     const endStage = phaseStart('load: stage quarantine and line maps');
-    await warehouseBatchFiles(warehouse, files, staged.fileIds);
+    if (landing) await warehouseBatchFiles(warehouse, files, staged.fileIds);
     await stageQuarantine(warehouse, files, quarantine);
-    await stageLineMaps(warehouse, lineMaps);
+    if (landing) await stageLineMaps(warehouse, lineMaps);
     endStage();
     const land = async () => {
-      const empty = await isEmpty(warehouse, contract);
-      await phase(empty ? 'load: landing INSERT' : 'load: landing MERGE', () => warehouse.run(upsertSql(contract, repeats, empty, runId, landing, lineMaps.length > 0)));
+      if (landing) {
+        const empty = await isEmpty(warehouse, contract);
+        await phase(empty ? 'load: landing INSERT' : 'load: landing MERGE', () => warehouse.run(upsertSql(contract, repeats, empty, runId, landing, lineMaps.length > 0)));
+      }
       const endRecord = phaseStart('load: record accounting');
       await warehouse.run(
         `INSERT INTO quarantine SELECT file, line, column_name, value, reason, ${quotedString(contract.kind)}, ${runId} FROM quarantine_batch ORDER BY file, line`,
       );
       if (issues.length) await warehouse.run(loadIssuesSql(contract, issues, runId));
-      if (files.some((f) => f.internal)) await recordLoadedOrigins(warehouse, landing);
+      if (landing && files.some((f) => f.internal)) await recordLoadedOrigins(warehouse, landing);
       const recorded = files.map((f, i) => ({ ready: f, outcome: outcomes[i]! })).filter(({ ready }) => !ready.internal);
       if (recorded.length) {
         await warehouse.run(ingestedFilesSql(recorded, runId));
@@ -197,7 +248,7 @@ export async function landBatch(warehouse: Warehouse, staged: StagedBatch, runId
     const dropped = warehouse.run('DROP TABLE IF EXISTS temp.quarantine_batch; DROP TABLE IF EXISTS temp.batch_files; DROP TABLE IF EXISTS temp.batch_lines;');
     if (failed) await dropped.catch(() => {});
     else await dropped;
-    await rm(landing, { force: true });
+    if (landing) await rm(landing, { force: true });
     await Promise.all(files.map((f) => f.cleanup()));
   }
 }

@@ -121,7 +121,7 @@ export async function loadDelivery(
         }
       } catch (error) {
         // A kind being staged when another failed: its landing rows go (its copies go with the delivery's).
-        await next?.then((staged) => rm(staged.landing, { force: true })).catch(() => undefined);
+        await next?.then((staged) => (staged.landing ? rm(staged.landing, { force: true }) : undefined)).catch(() => undefined);
         throw error;
       }
       const endRecord = phaseStart('delivery: raw rows accounting');

@@ -19,15 +19,22 @@
 // parent (between jobs it holds no job's instance, only an empty one made
 // ahead). Killed with its parent, it stops when the IPC channel closes, and
 // the next job empties the work folder.
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KEY_ENV } from '../privacy/pseudonym.ts';
 import { memoryLimit, sessionOf, sessionStatements, type Warehouse, type WarehouseSession } from '../warehouse/warehouse.ts';
 import { childCpuSeen, childReaped, phaseStart } from './profile.ts';
+import { forkStagingProcess } from './staging-fork.mjs';
 import { scratchDir } from './work-dir.ts';
+
+/**
+ * Connections of the staging instance that run beside each other: enough for
+ * two small batches at once on two cores (each query of a small batch keeps
+ * one thread busy).
+ */
+export const STAGING_LANES = 2;
 
 /** The staging instance as load-batch.ts uses it: SQL in, JSON-safe rows out. */
 export interface StagingInstance extends Warehouse {
@@ -38,13 +45,19 @@ export interface StagingInstance extends Warehouse {
    * warehouse reads. The caller removes it (else it goes with the folder).
    */
   transferPath(name: string): Promise<string>;
+  /**
+   * The same instance through another of its connections (0 … STAGING_LANES - 1;
+   * this one is lane 0): a lane has its own temp tables, so two batches can be
+   * staged at once, one per lane. Its queries share the instance's memory.
+   */
+  lane(number: number): StagingInstance;
 }
 
-/** What the staging process is asked (staging-worker.mjs), one at a time, in order. */
+/** What the staging process is asked (staging-worker.mjs): one request at a time per lane, in order. */
 type StagingMessage =
-  /** config: DuckDB settings, SET on the job's instance before its setup statements run. */
-  | { op: 'open'; config: Record<string, string>; setup: string[] }
-  | { op: 'run' | 'query'; sql: string }
+  /** config: DuckDB settings, SET on the job's instance before its setup statements run on each lane. */
+  | { op: 'open'; config: Record<string, string>; setup: string[]; lanes: number }
+  | { op: 'run' | 'query'; sql: string; lane: number }
   | { op: 'close' | 'exit' };
 type StagingRequest = StagingMessage & { id: number };
 type StagingReply = ({ id: number; rows?: unknown[] } | { id: number; error: string }) & { cpuMs?: number };
@@ -83,15 +96,7 @@ class StagingProcess {
   }
 
   static spawn(): StagingProcess {
-    return new StagingProcess(
-      fork(WORKER, [], {
-        execArgv: [],
-        // The key reaches the process in a message, not in its environment.
-        env: Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== KEY_ENV)),
-        // It writes nothing: its errors come back as replies.
-        stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
-      }),
-    );
+    return new StagingProcess(forkStagingProcess(WORKER));
   }
 
   request(message: StagingMessage): Promise<unknown[]> {
@@ -149,6 +154,17 @@ export function prestartStaging(): void {
   waiting.hold(true);
 }
 
+/**
+ * A staging process bin/refloop.js started (forkStagingProcess) before this
+ * code loaded, for a command that ingests: it waits for the job as one
+ * prestartStaging would have started. One that has already exited is left.
+ */
+export function adoptStagingProcess(child: ChildProcess): void {
+  if (child.exitCode !== null || child.signalCode !== null || (waiting && !waiting.ended)) return;
+  waiting = new StagingProcess(child);
+  waiting.hold(true);
+}
+
 /** The job's instance in a staging process, with the folder it spills and writes into. */
 interface Opened {
   process: StagingProcess;
@@ -176,7 +192,7 @@ async function openProcess(session: WarehouseSession, workDir: string): Promise<
     const staging = reused ?? StagingProcess.spawn();
     staging.hold(false);
     try {
-      await staging.request({ op: 'open', config: { temp_directory: spill, memory_limit: memoryLimit() }, setup: sessionStatements(session) });
+      await staging.request({ op: 'open', config: { temp_directory: spill, memory_limit: memoryLimit() }, setup: sessionStatements(session), lanes: STAGING_LANES });
     } catch (error) {
       await staging.exit();
       throw new Error(`the staging instance could not start: ${(error as Error).message}`);
@@ -211,15 +227,18 @@ export function stagingFor(warehouse: Warehouse, workDir: string): StagingInstan
   return new LazyStaging(session, workDir);
 }
 
-/** Opened on first use; a process that died is replaced at the next batch (its folder removed), so one crash fails one batch. */
+/** Opened on first use; a process that died is replaced at the next batch (its folder removed), so one crash fails the batches it was staging. */
 class LazyStaging implements StagingInstance {
   private current: Promise<Opened> | undefined;
   private transfers = 0;
+  private readonly lanes: StagingInstance[];
 
   constructor(
     private readonly session: WarehouseSession,
     private readonly workDir: string,
-  ) {}
+  ) {
+    this.lanes = Array.from({ length: STAGING_LANES }, (_, number) => (number === 0 ? this : new StagingLane(this, number)));
+  }
 
   get connection(): never {
     throw new Error('the staging instance runs in another process: it has no connection here (use run and query)');
@@ -229,18 +248,32 @@ class LazyStaging implements StagingInstance {
     this.opened().catch(() => undefined);
   }
 
-  async query<T>(sql: string, params?: Record<string, unknown>): Promise<T[]> {
-    if (params) throw new Error('the staging instance takes no parameters: put values in the SQL');
-    return (await (await this.opened()).process.request({ op: 'query', sql })) as T[];
+  query<T>(sql: string, params?: Record<string, unknown>): Promise<T[]> {
+    return this.queryOn<T>(0, sql, params);
   }
 
-  async run(sql: string): Promise<void> {
-    await (await this.opened()).process.request({ op: 'run', sql });
+  run(sql: string): Promise<void> {
+    return this.runOn(0, sql);
+  }
+
+  async queryOn<T>(lane: number, sql: string, params?: Record<string, unknown>): Promise<T[]> {
+    if (params) throw new Error('the staging instance takes no parameters: put values in the SQL');
+    return (await (await this.opened()).process.request({ op: 'query', sql, lane })) as T[];
+  }
+
+  async runOn(lane: number, sql: string): Promise<void> {
+    await (await this.opened()).process.request({ op: 'run', sql, lane });
   }
 
   async transferPath(name: string): Promise<string> {
     const { folder } = await this.opened();
     return join(folder.dir, `${name.replace(/[^A-Za-z0-9_-]/g, '_')}-${++this.transfers}.parquet`);
+  }
+
+  lane(number: number): StagingInstance {
+    const lane = this.lanes[number];
+    if (!lane) throw new Error(`the staging instance has lanes 0 to ${STAGING_LANES - 1}, not ${number}`);
+    return lane;
   }
 
   async close(): Promise<void> {
@@ -263,6 +296,41 @@ class LazyStaging implements StagingInstance {
     this.current ??= open(this.session, this.workDir);
     return this.current;
   }
+}
+
+/** Another connection of a LazyStaging: its own temp tables, the same process, folder and job. */
+class StagingLane implements StagingInstance {
+  constructor(
+    private readonly staging: LazyStaging,
+    private readonly number: number,
+  ) {}
+
+  get connection(): never {
+    return this.staging.connection;
+  }
+
+  warm(): void {
+    this.staging.warm();
+  }
+
+  query<T>(sql: string, params?: Record<string, unknown>): Promise<T[]> {
+    return this.staging.queryOn<T>(this.number, sql, params);
+  }
+
+  run(sql: string): Promise<void> {
+    return this.staging.runOn(this.number, sql);
+  }
+
+  transferPath(name: string): Promise<string> {
+    return this.staging.transferPath(name);
+  }
+
+  lane(number: number): StagingInstance {
+    return this.staging.lane(number);
+  }
+
+  /** The job closes the instance, not a lane. */
+  async close(): Promise<void> {}
 }
 
 const here = dirname(fileURLToPath(import.meta.url));

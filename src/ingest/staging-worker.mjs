@@ -25,8 +25,20 @@ let spare = makeSpare();
 function makeSpare() {
   return DuckDBInstance.create(':memory:').catch(() => undefined);
 }
-/** @type {import('@duckdb/node-api').DuckDBConnection | undefined} */
-let connection;
+/**
+ * The job's connections, one per lane (a request names its lane; 0 when it
+ * names none). Each connection runs one query at once, so the requests of a
+ * lane run one at a time, in order; lanes run beside each other, which lets
+ * a day's small batches of different kinds be staged at once. Every lane
+ * holds the job's setup (the macros are TEMP, so per connection) and its own
+ * temp tables (a batch's staged rows, its rejects, the run's pseudonyms).
+ * @type {Map<number, Promise<import('@duckdb/node-api').DuckDBConnection>>}
+ */
+const lanes = new Map();
+/** The job's setup statements, run on each lane's connection as it opens. @type {string[]} */
+let setup = [];
+/** Whether a job's instance is open (a query runs on some lane). */
+let busy = false;
 
 // A stop asked of the job (Ctrl-C reaches the whole process group, SIGTERM a
 // service's) is the parent's to handle: it finishes the batch in hand, which
@@ -36,12 +48,24 @@ process.on('SIGTERM', () => {});
 // The parent is gone (killed, or done while this process waited between
 // jobs): stop at once, in the middle of a query if need be. The spill files
 // left behind lie in the work folder, which the next job empties.
-process.on('disconnect', () => (connection ? process.kill(process.pid, 'SIGKILL') : process.exit(0)));
+process.on('disconnect', () => (busy ? process.kill(process.pid, 'SIGKILL') : process.exit(0)));
 
-// One request at a time, in order: a DuckDB connection runs one query at once.
-let queue = Promise.resolve();
+// One request at a time per lane, in order; 'open', 'close' and 'exit' wait
+// for every lane's requests before them, and the lanes' requests after them
+// wait for them.
+/** @type {Map<number, Promise<void>>} */
+const queues = new Map();
+let barrier = Promise.resolve();
 process.on('message', (request) => {
-  queue = queue.then(() => handle(request));
+  if (request.op === 'run' || request.op === 'query') {
+    const lane = request.lane ?? 0;
+    const queued = (queues.get(lane) ?? barrier).then(() => handle(request));
+    queues.set(lane, queued);
+  } else {
+    const before = [barrier, ...queues.values()];
+    queues.clear();
+    barrier = Promise.all(before).then(() => handle(request));
+  }
 });
 
 async function handle(request) {
@@ -60,44 +84,63 @@ async function handle(request) {
   });
 }
 
-function closeInstance() {
-  connection?.closeSync();
+async function closeInstance() {
+  for (const opening of lanes.values()) (await opening.catch(() => undefined))?.closeSync();
+  lanes.clear();
   instance?.closeSync();
-  connection = undefined;
   instance = undefined;
+  busy = false;
+}
+
+/** A lane's connection, opened with the job's setup the first time the lane is asked for. */
+function lane(number = 0) {
+  if (!instance) throw new Error('the staging instance is not open');
+  let opening = lanes.get(number);
+  if (!opening) {
+    opening = connectWithSetup(instance);
+    lanes.set(number, opening);
+  }
+  return opening;
+}
+
+async function connectWithSetup(of) {
+  const connection = await of.connect();
+  for (const statement of setup) await connection.run(statement);
+  return connection;
 }
 
 async function answer(request) {
   switch (request.op) {
     case 'open': {
       // A new job (the process waits between the jobs of one parent): a new instance.
-      closeInstance();
+      await closeInstance();
       const made = await spare;
       spare = undefined;
       instance = made ?? (await DuckDBInstance.create(':memory:'));
-      connection = await instance.connect();
-      for (const [name, value] of Object.entries(request.config)) await connection.run(`SET ${name} = '${String(value).replaceAll("'", "''")}'`);
-      for (const statement of request.setup) await connection.run(statement);
+      busy = true;
+      const first = await instance.connect();
+      // The instance's settings (memory limit, spill folder) once, on the first connection.
+      for (const [name, value] of Object.entries(request.config)) await first.run(`SET ${name} = '${String(value).replaceAll("'", "''")}'`);
+      setup = request.setup;
+      for (const statement of setup) await first.run(statement);
+      lanes.set(0, Promise.resolve(first));
+      // The other lanes open now, beside the job's first batch, rather than when a batch waits for one.
+      for (let number = 1; number < (request.lanes ?? 1); number++) lane(number).catch(() => undefined);
       return {};
     }
     case 'run':
-      await open().run(request.sql);
+      await (await lane(request.lane)).run(request.sql);
       return {};
     case 'query':
-      return { rows: (await open().runAndReadAll(request.sql)).getRowObjectsJson() };
+      return { rows: (await (await lane(request.lane)).runAndReadAll(request.sql)).getRowObjectsJson() };
     case 'close':
-      closeInstance();
+      await closeInstance();
       spare ??= makeSpare();
       return {};
     case 'exit':
-      closeInstance();
+      await closeInstance();
       return {};
     default:
       throw new Error(`the staging process has no operation ${String(request.op)}`);
   }
-}
-
-function open() {
-  if (!connection) throw new Error('the staging instance is not open');
-  return connection;
 }

@@ -4,14 +4,17 @@
 // the scan is single-threaded JavaScript and would otherwise leave DuckDB idle.
 // And a batch is staged (read and checked in the staging process) while the
 // one before it lands in the warehouse's: the two are separate processes,
-// and a landing waits on the disk (its commit) much of its time. Batches
-// still land one at a time, in order.
+// and a landing waits on the disk (its commit) much of its time. Small
+// batches (a day's few rows of each kind) are staged two at a time, on two
+// lanes of the staging instance: such a batch is mostly DuckDB planning its
+// queries, one core's work. Batches still land one at a time, in order.
 import type { InboxFile } from '../ingest/discover.ts';
 import type { FileKind } from '../ingest/file-kinds.ts';
-import { landBatch, type StagedBatch, stageBatch } from '../ingest/load-batch.ts';
+import { isSmallBatch, landBatch, type StagedBatch, stageBatch } from '../ingest/load-batch.ts';
 import { type FileOutcome, inboxFileRequest, KnownFiles, prepareFile, type ReadyFile } from '../ingest/prepare-file.ts';
 import { phase } from '../ingest/profile.ts';
 import { type FileRedelivery, recordFileRedeliveries } from '../ingest/redeliveries.ts';
+import { STAGING_LANES } from '../ingest/staging-instance.ts';
 import { log, progress } from '../log.ts';
 import { stopRequested } from '../shutdown.ts';
 import { serviceLineAliases } from '../sources/service-lines.ts';
@@ -24,6 +27,13 @@ import { addRows, fmt, type IngestRun, loadFailure, stageText } from './ingest-r
  */
 const BATCH_BYTES = 256 * 2 ** 20;
 
+/**
+ * How many staged batches may wait to land: one large batch (its staged rows
+ * are held until it lands, so no more than one pile of them), or a few small
+ * ones (a few MB in all).
+ */
+const STAGED_AHEAD = { large: 1, small: 4 };
+
 interface WorkItem {
   file: InboxFile;
   kind: FileKind;
@@ -33,7 +43,12 @@ type AlreadyLoaded = Extract<FileOutcome, { status: 'already_loaded' }>;
 
 export async function ingestFiles(run: IngestRun, files: InboxFile[]): Promise<void> {
   const work = files.flatMap((file) => file.kinds.map((kind) => ({ file, kind })));
-  const loads = new FileLoads(run, files, work, await phase('known files', () => KnownFiles.read(run.warehouse)));
+  const known = await phase('known files', () => KnownFiles.read(run.warehouse));
+  // The staging instance opens in its process, on the other core, while the
+  // first new file is scanned, rather than once it has been (a day's first
+  // batch waited 60 ms for it). A run with nothing new opens none.
+  if (work.some(({ file, kind }) => file.modifiedMs <= run.settleBefore && !known.isUnchanged(file.file, kind.kind, file.sizeBytes, file.modifiedMs))) run.staging.warm();
+  const loads = new FileLoads(run, files, work, known);
   for (const [index, item] of work.entries()) {
     const stop = stopRequested();
     if (stop) {
@@ -54,12 +69,10 @@ class FileLoads {
   private readonly serviceLines: ReturnType<typeof serviceLineAliases>;
   private batch: ReadyFile[] = [];
   private batchBytes = 0;
-  /** The last batch's staging step: the staging instance takes one batch at a time. */
-  private staging: Promise<unknown> = Promise.resolve();
-  /** The last batch's landing, after every batch before it: one writer on the warehouse's connection. */
-  private loading: Promise<void> = Promise.resolve();
-  /** The landing before the last: a batch is staged only once it has landed, so at most one staged batch waits to land. */
-  private loadingBefore: Promise<void> = Promise.resolve();
+  /** Each lane's last staging step: a lane stages one batch at a time, and a large batch takes every lane. */
+  private readonly lanes: Promise<unknown>[] = Array.from({ length: STAGING_LANES }, () => Promise.resolve());
+  /** Every batch's landing, each after the one before it: one writer on the warehouse's connection. */
+  private readonly landings: Promise<void>[] = [];
   private loadingLabel: string | undefined;
   private readonly failedFiles = new Set<string>();
   /** Content loaded before under another name: recorded once every batch has landed (one writer on the connection). */
@@ -125,35 +138,59 @@ class FileLoads {
     this.batchBytes += ready.lines.bytes;
   }
 
-  /** Starts staging the batch in hand once the staging instance is free, and its landing once the batch before it has landed. */
+  /** The last batch's landing, after every batch before it. */
+  private get loading(): Promise<void> {
+    return this.landings.at(-1) ?? Promise.resolve();
+  }
+
+  /**
+   * Starts staging the batch in hand once a lane is free (every lane, for a
+   * large batch) and few enough staged batches wait to land, and its landing
+   * once the batch before it has landed.
+   */
   private async flush(): Promise<void> {
     if (this.batch.length === 0) return;
     const pending = this.batch;
+    const small = isSmallBatch(pending);
     this.batch = [];
     this.batchBytes = 0;
-    await phase('idle: scan waits for the staging instance', () => Promise.all([this.staging, this.loadingBefore]));
+    const lane = await phase('idle: scan waits for the staging instance', () => this.freeLane(small));
     const label = `${pending[0]!.contract.kind}: ${pending.length} file${pending.length === 1 ? '' : 's'} (${pending[0]!.file}${pending.length > 1 ? ` … ${pending.at(-1)!.file}` : ''})`;
     this.loadingLabel = label;
     const started = Date.now();
-    const staged = this.stage(pending, label);
-    this.staging = staged.catch(() => undefined);
+    const staged = this.stage(pending, lane, label);
+    const stagingDone = staged.catch(() => undefined);
+    if (small) this.lanes[lane] = stagingDone;
+    else this.lanes.fill(stagingDone);
     const landedBefore = this.loading;
-    this.loadingBefore = landedBefore;
-    this.loading = staged.then(
-      async (batch) => {
-        await landedBefore;
-        await this.load(pending, batch, started, label);
-      },
-      async (error: unknown) => {
-        await landedBefore;
-        this.failed(pending, error, started);
-      },
+    this.landings.push(
+      staged.then(
+        async (batch) => {
+          await landedBefore;
+          await this.load(pending, batch, started, label);
+        },
+        async (error: unknown) => {
+          await landedBefore;
+          this.failed(pending, error, started);
+        },
+      ),
     );
   }
 
-  private async stage(pending: ReadyFile[], label: string): Promise<StagedBatch> {
+  /** The lane the next batch is staged on, once it is free and the batch may run that far ahead of the landings. */
+  private async freeLane(small: boolean): Promise<number> {
+    const landedEnough = this.landings.at(-1 - (small ? STAGED_AHEAD.small : STAGED_AHEAD.large)) ?? Promise.resolve();
+    if (!small) {
+      await Promise.all([landedEnough, ...this.lanes]);
+      return 0;
+    }
+    const [, lane] = await Promise.all([landedEnough, Promise.race(this.lanes.map((done, lane) => done.then(() => lane)))]);
+    return lane;
+  }
+
+  private async stage(pending: ReadyFile[], lane: number, label: string): Promise<StagedBatch> {
     try {
-      return await stageBatch(this.run.staging, pending, { onProgress: (stage) => progress(`${label}: ${stage}…`) });
+      return await stageBatch(this.run.staging.lane(lane), pending, { onProgress: (stage) => progress(`${label}: ${stage}…`) });
     } catch (error) {
       await Promise.all(pending.map((ready) => ready.cleanup()));
       throw error;

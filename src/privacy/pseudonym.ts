@@ -9,9 +9,10 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { type FileHandle, link, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { KEY_ENV } from './key-env.mjs';
 
+export { KEY_ENV };
 const BLOCK_BYTES = 64;
-export const KEY_ENV = 'REFLOOP_PSEUDONYM_KEY';
 /** An HMAC key shorter than this can be guessed; 32 bytes is SHA-256's own strength. */
 export const MIN_KEY_BYTES = 32;
 

@@ -33,13 +33,17 @@ const phase = (name: string) => profile.phases.find((p) => p.phase === name);
 
 describe('the ingest profile', () => {
   it('times each step once per batch and each scan once per file', () => {
-    const files = refloopRows<{ kind: string }>(practice, 'SELECT kind FROM ingested_files');
+    const files = refloopRows<{ kind: string; rows_read: number }>(practice, 'SELECT kind, rows_read FROM ingested_files');
     const batches = new Set(files.map((f) => f.kind)).size;
-    expect(batches).toBeGreaterThan(3);
+    // A batch whose files hold no records (the demo's liaison log is a header only) is accounted for and recorded without being read or landed.
+    const withRecords = new Set(files.filter((f) => Number(f.rows_read) > 0).map((f) => f.kind)).size;
+    expect(withRecords).toBeGreaterThan(3);
+    expect(withRecords).toBe(batches - 1);
     expect(phase('scan: prepare files (Node)')?.count).toBe(files.length);
-    for (const name of ['load: staging read_csv + checks', 'load: Parquet handoff (write)', 'load: transaction (land + commit)']) expect(phase(name)?.count, name).toBe(batches);
+    for (const name of ['load: staging read_csv + checks', 'load: Parquet handoff (write)']) expect(phase(name)?.count, name).toBe(withRecords);
+    expect(phase('load: transaction (land + commit)')?.count).toBe(batches);
     // The first batch of a kind inserts into its empty table; a later one merges.
-    expect((phase('load: landing INSERT')?.count ?? 0) + (phase('load: landing MERGE')?.count ?? 0)).toBe(batches);
+    expect((phase('load: landing INSERT')?.count ?? 0) + (phase('load: landing MERGE')?.count ?? 0)).toBe(withRecords);
     expect(phase('start: process, modules, warehouse open')?.count).toBe(1);
     expect(phase('after the job: run record, checkpoint, close')?.count).toBe(1);
   });
