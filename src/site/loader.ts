@@ -12,6 +12,7 @@ import { join, relative, resolve } from 'node:path';
 import { DuckDBInstance, DuckDBTypeId, type Json } from '@duckdb/node-api';
 import { sqlString } from '../contracts/value-sql.ts';
 import { entryFiles, entryTable, readSnapshotSet } from '../models/snapshots.ts';
+import { projectRoot } from '../project-root.ts';
 
 export const publishedDir = () => resolve(process.env.REFLOOP_PUBLISHED_DIR ?? 'data/published');
 
@@ -19,14 +20,14 @@ export type Query = <T = Record<string, Json>>(sql: string) => Promise<T[]>;
 /** The rows of a loader's select, reports/data/sql/<name>.sql. */
 export type Select = <T = Record<string, Json>>(name: string) => Promise<T[]>;
 
-/** Where the loaders' selects are. */
-export const SELECTS_DIR = resolve(import.meta.dirname, '../../reports/data/sql');
+/** Where the loaders' selects are: found from the project's root, so that the bundle (build/) finds them as src/ does. */
+export const selectsDir = () => join(projectRoot(), 'reports/data/sql');
 
 const selectOf =
   (query: Query): Select =>
   async (name) => {
     try {
-      return await query(await readFile(join(SELECTS_DIR, `${name}.sql`), 'utf8'));
+      return await query(await readFile(join(selectsDir(), `${name}.sql`), 'utf8'));
     } catch (error) {
       // A set written by an older refloop lacks the marts added since: say what to run, not DuckDB's catalog words.
       const missing = /Table with name (\w+) does not exist/.exec((error as Error).message)?.[1];

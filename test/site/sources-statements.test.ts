@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sqlString } from '../../src/contracts/value-sql.ts';
-import { SELECTS_DIR } from '../../src/site/loader.ts';
+import { selectsDir } from '../../src/site/loader.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -44,7 +44,7 @@ it('links each office to its latest statement, by the period ending last and the
     await connection.run(
       `CREATE VIEW statement_manifests AS SELECT * FROM read_csv([${files.map(sqlString).join(', ')}], header = true, delim = ',', quote = '"', escape = '"', columns = {'office': 'VARCHAR', 'organization': 'VARCHAR', 'liaison': 'VARCHAR', 'pdf': 'VARCHAR', 'html': 'VARCHAR', 'referrals': 'BIGINT', 'previous_referrals': 'BIGINT', 'last_year_referrals': 'BIGINT', 'open_referrals': 'BIGINT'}, filename = true)`,
     );
-    const rows = (await connection.runAndReadAll(await readFile(join(SELECTS_DIR, 'sources-statements.sql'), 'utf8'))).getRowObjectsJson();
+    const rows = (await connection.runAndReadAll(await readFile(join(selectsDir(), 'sources-statements.sql'), 'utf8'))).getRowObjectsJson();
     expect(rows).toEqual([
       { office: 'Elm Street', organization: 'North Group', period: '2026-12', pdf: 'elm-street--north-group.pdf', pdf_link: 'https://intranet.example/statements/2026-12/elm-street--north-group.pdf' },
       { office: 'Oak Clinic', organization: 'No organization on record', period: '2026', pdf: 'oak-clinic.pdf', pdf_link: 'https://intranet.example/statements/2026/oak-clinic.pdf' },
