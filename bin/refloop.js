@@ -72,7 +72,15 @@ const INGESTING = new Set(['ingest', 'run']);
 async function stagingAhead(args, fresh) {
   if (!INGESTING.has(args[0]) || args.includes('--help') || args.includes('-h')) return undefined;
   const { forkStagingProcess } = await import('../src/ingest/staging-fork.mjs');
-  const child = forkStagingProcess(join(root, ...(fresh ? ['build', 'staging-worker.mjs'] : ['src', 'ingest', 'staging-worker.mjs'])));
+  let child;
+  try {
+    child = forkStagingProcess(join(root, ...(fresh ? ['build', 'staging-worker.mjs'] : ['src', 'ingest', 'staging-worker.mjs'])));
+  } catch {
+    // No process now (a limit on processes or files): the job starts its own when it needs one, and says so if it cannot.
+    return undefined;
+  }
+  // A failure to start shows as the child's exit, which the job sees when it adopts it; unheard, it would end this process.
+  child.on('error', () => {});
   // Until the job takes it, it keeps neither this process alive nor its output waiting.
   child.unref();
   child.channel?.unref();

@@ -94,6 +94,8 @@ export async function stageBatch(staging: StagingInstance, files: readonly Ready
   // A batch of files with no records (a day's export of a kind that had
   // none) has nothing to read, check or land: it is accounted for here, and
   // only its ingested_files rows (and any record the scanner set aside) land.
+  // The count is the record scanner's, which DuckDB's reading of a file is
+  // otherwise checked against (accountFor): here nothing reads it to check.
   if (files.every((f) => f.lines.records === 0)) {
     return { files, ...accountFor(files, NOTHING_READ), repeats: 'none', issues: [], fileIds: new Map(), landing: undefined };
   }

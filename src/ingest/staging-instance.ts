@@ -204,8 +204,11 @@ async function openProcess(session: WarehouseSession, workDir: string): Promise<
   }
 }
 
-/** Closes the job's instance and removes its folder; the process waits for the next job, or exits if one already waits. */
-async function release({ process: staging, folder }: Opened): Promise<void> {
+/**
+ * Closes the job's instance and removes its folder (unless `keepFolder`);
+ * the process waits for the next job, or exits if one already waits.
+ */
+async function release({ process: staging, folder }: Opened, keepFolder = false): Promise<void> {
   try {
     if (!staging.ended) await staging.request({ op: 'close' });
     if (!staging.ended && !waiting) {
@@ -217,7 +220,7 @@ async function release({ process: staging, folder }: Opened): Promise<void> {
   } catch {
     await staging.exit();
   } finally {
-    await folder.remove();
+    if (!keepFolder) await folder.remove();
   }
 }
 
@@ -227,11 +230,18 @@ export function stagingFor(warehouse: Warehouse, workDir: string): StagingInstan
   return new LazyStaging(session, workDir);
 }
 
-/** Opened on first use; a process that died is replaced at the next batch (its folder removed), so one crash fails the batches it was staging. */
+/**
+ * Opened on first use; a process that died is replaced at the next batch, so
+ * one crash fails the batches it was staging. Its folder stays until the
+ * job closes the instance: batches staged before the crash may still have
+ * their landing rows in it, waiting to land.
+ */
 class LazyStaging implements StagingInstance {
   private current: Promise<Opened> | undefined;
   private transfers = 0;
   private readonly lanes: StagingInstance[];
+  /** Folders of processes that died during the job. */
+  private readonly leftFolders: Opened['folder'][] = [];
 
   constructor(
     private readonly session: WarehouseSession,
@@ -280,7 +290,11 @@ class LazyStaging implements StagingInstance {
     const current = this.current;
     this.current = undefined;
     const opened = await current?.catch(() => undefined);
-    if (opened) await release(opened);
+    try {
+      if (opened) await release(opened);
+    } finally {
+      for (const folder of this.leftFolders.splice(0)) await folder.remove();
+    }
   }
 
   private async opened(): Promise<Opened> {
@@ -290,7 +304,10 @@ class LazyStaging implements StagingInstance {
       if (opened && !opened.process.ended) return opened;
       if (this.current === current) {
         this.current = undefined;
-        if (opened) await release(opened);
+        if (opened) {
+          this.leftFolders.push(opened.folder);
+          await release(opened, true);
+        }
       }
     }
     this.current ??= open(this.session, this.workDir);

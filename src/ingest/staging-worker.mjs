@@ -87,6 +87,8 @@ async function handle(request) {
 async function closeInstance() {
   for (const opening of lanes.values()) (await opening.catch(() => undefined))?.closeSync();
   lanes.clear();
+  // The setup holds the pseudonym key (its macro): nothing of a job stays for the next.
+  setup = [];
   instance?.closeSync();
   instance = undefined;
   busy = false;
@@ -97,15 +99,23 @@ function lane(number = 0) {
   if (!instance) throw new Error('the staging instance is not open');
   let opening = lanes.get(number);
   if (!opening) {
-    opening = connectWithSetup(instance);
-    lanes.set(number, opening);
+    const made = connectWithSetup(instance);
+    // A lane that could not open (out of memory, say) fails the request in hand and is opened again for the next.
+    made.catch(() => lanes.get(number) === made && lanes.delete(number));
+    lanes.set(number, made);
+    opening = made;
   }
   return opening;
 }
 
 async function connectWithSetup(of) {
   const connection = await of.connect();
-  for (const statement of setup) await connection.run(statement);
+  try {
+    for (const statement of setup) await connection.run(statement);
+  } catch (error) {
+    connection.closeSync();
+    throw error;
+  }
   return connection;
 }
 
@@ -119,11 +129,12 @@ async function answer(request) {
       instance = made ?? (await DuckDBInstance.create(':memory:'));
       busy = true;
       const first = await instance.connect();
+      // Lane 0 from here on, so that a failure below closes it with the instance (the next 'open' does).
+      lanes.set(0, Promise.resolve(first));
       // The instance's settings (memory limit, spill folder) once, on the first connection.
       for (const [name, value] of Object.entries(request.config)) await first.run(`SET ${name} = '${String(value).replaceAll("'", "''")}'`);
       setup = request.setup;
       for (const statement of setup) await first.run(statement);
-      lanes.set(0, Promise.resolve(first));
       // The other lanes open now, beside the job's first batch, rather than when a batch waits for one.
       for (let number = 1; number < (request.lanes ?? 1); number++) lane(number).catch(() => undefined);
       return {};

@@ -46,7 +46,8 @@ export async function ingestFiles(run: IngestRun, files: InboxFile[]): Promise<v
   const known = await phase('known files', () => KnownFiles.read(run.warehouse));
   // The staging instance opens in its process, on the other core, while the
   // first new file is scanned, rather than once it has been (a day's first
-  // batch waited 60 ms for it). A run with nothing new opens none.
+  // batch waited 60 ms for it). A run whose files are all as they were
+  // loaded (name, size and time) opens none.
   if (work.some(({ file, kind }) => file.modifiedMs <= run.settleBefore && !known.isUnchanged(file.file, kind.kind, file.sizeBytes, file.modifiedMs))) run.staging.warm();
   const loads = new FileLoads(run, files, work, known);
   for (const [index, item] of work.entries()) {
