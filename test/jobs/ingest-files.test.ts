@@ -13,10 +13,23 @@ interface Statement {
   sql: string;
 }
 const statements: Statement[] = [];
+/**
+ * Files whose batches are held back this many ms before their last statement
+ * (the drop of what they staged), as a slow small batch would be; the hold
+ * counts as part of that statement, so a batch that should have waited for
+ * it is seen beside it.
+ */
+const slow = new Map<string, number>();
+/** The file each lane last read, to know whose drop a drop is. */
+const reading = new Map<number, string>();
 
 function recording(inner: StagingInstance, lane = 0): StagingInstance {
   const timed = async <T>(sql: string, run: () => Promise<T>): Promise<T> => {
+    const read = /read_csv\(\['[^']*\/inbox\/([\w.-]+)'/.exec(sql)?.[1];
+    if (read) reading.set(lane, read);
     const start = performance.now();
+    const hold = sql.startsWith('DROP TABLE IF EXISTS temp.staged') ? slow.get(reading.get(lane) ?? '') : undefined;
+    if (hold) await new Promise((done) => setTimeout(done, hold));
     try {
       return await run();
     } finally {
@@ -44,6 +57,8 @@ vi.mock('../../src/ingest/staging-instance.ts', async (original) => {
 let p: Practice;
 beforeEach(async () => {
   statements.length = 0;
+  slow.clear();
+  reading.clear();
   p = await practice();
 });
 afterEach(() => p.cleanup());
@@ -75,6 +90,10 @@ describe('staging a run’s batches', () => {
     expect(Buffer.byteLength(large)).toBeGreaterThan(2 ** 20);
     await p.write('referrals_1.csv', large);
     await p.write('visits_1.csv', csv(VISITS, 'V1,A1,M1,cardiology,2026-11-05 10:30,'));
+    // The two small batches before the large one are still staging, one per lane, when it is ready; the
+    // second finishes well after the first has landed (a large batch waits for every lane, not only for landings).
+    slow.set('appointments_1.csv', 400);
+    slow.set('referral_events_1.csv', 1000);
     const summary = await p.ingest();
     expect(summary.filesLoaded).toBe(4);
     expect(summary.rowsLoaded).toBe(6_003);
@@ -88,6 +107,8 @@ describe('staging a run’s batches', () => {
     ]);
     const largeBatch = staged.find((b) => b.reads === 'referrals_1.csv')!;
     expect(largeBatch.lane).toBe(0);
+    // The held-back batches took both lanes, so the large one had to wait for each.
+    expect(new Set(staged.filter((b) => slow.has(b.reads)).map((b) => b.lane))).toEqual(new Set([0, 1]));
     // Nothing else ran in the staging instance, on any lane, while the large batch was staged.
     const beside = statements.filter((s) => s.start < largeBatch.end && s.end > largeBatch.start && s.lane !== largeBatch.lane);
     expect(beside).toEqual([]);
