@@ -216,9 +216,12 @@ export async function landBatch(warehouse: Warehouse, staged: StagedBatch, runId
   let failed = false;
   try {
     const endStage = phaseStart('load: stage quarantine and line maps');
-    if (landing) await warehouseBatchFiles(warehouse, files, staged.fileIds);
+    if (landing) {
+      // What the rows' upsert joins: each row's file, and the line maps of files that need one.
+      await warehouseBatchFiles(warehouse, files, staged.fileIds);
+      await stageLineMaps(warehouse, lineMaps);
+    }
     await stageQuarantine(warehouse, files, quarantine);
-    if (landing) await stageLineMaps(warehouse, lineMaps);
     endStage();
     const land = async () => {
       if (landing) {

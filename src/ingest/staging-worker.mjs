@@ -108,10 +108,11 @@ function lane(number = 0) {
   return opening;
 }
 
-async function connectWithSetup(of) {
+/** A connection of `of` that has run `first`, then the job's setup; closed if either fails. */
+async function connectWithSetup(of, first = []) {
   const connection = await of.connect();
   try {
-    for (const statement of setup) await connection.run(statement);
+    for (const statement of [...first, ...setup]) await connection.run(statement);
   } catch (error) {
     connection.closeSync();
     throw error;
@@ -128,13 +129,12 @@ async function answer(request) {
       spare = undefined;
       instance = made ?? (await DuckDBInstance.create(':memory:'));
       busy = true;
-      const first = await instance.connect();
-      // Lane 0 from here on, so that a failure below closes it with the instance (the next 'open' does).
-      lanes.set(0, Promise.resolve(first));
-      // The instance's settings (memory limit, spill folder) once, on the first connection.
-      for (const [name, value] of Object.entries(request.config)) await first.run(`SET ${name} = '${String(value).replaceAll("'", "''")}'`);
       setup = request.setup;
-      for (const statement of setup) await first.run(statement);
+      // The instance's settings (memory limit, spill folder) once, before lane 0's setup.
+      const settings = Object.entries(request.config).map(([name, value]) => `SET ${name} = '${String(value).replaceAll("'", "''")}'`);
+      const first = connectWithSetup(instance, settings);
+      lanes.set(0, first);
+      await first;
       // The other lanes open now, beside the job's first batch, rather than when a batch waits for one.
       for (let number = 1; number < (request.lanes ?? 1); number++) lane(number).catch(() => undefined);
       return {};

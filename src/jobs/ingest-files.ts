@@ -134,7 +134,6 @@ class FileLoads {
   private async add(kind: string, ready: ReadyFile): Promise<void> {
     if (this.batch.length > 0 && (this.batch[0]!.layout !== ready.layout || this.batchBytes + ready.lines.bytes > BATCH_BYTES)) await this.flush();
     this.known.claim(kind, ready.sha256, ready.file);
-    this.run.staging.warm();
     this.batch.push(ready);
     this.batchBytes += ready.lines.bytes;
   }
